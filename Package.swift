@@ -1,0 +1,21 @@
+// swift-tools-version:6.0
+// Dyson: SGD and the spectra of weight matrices, in pure Swift.
+// No dependencies and no unsafeFlags: another package can depend on any library target.
+// The fast build passes the CPU on the command line instead (see README).
+import PackageDescription
+
+let package = Package(
+  name: "Dyson",
+  products: [
+    .library(name: "DysonCore", targets: ["DysonCore"]),
+    .executable(name: "dyson", targets: ["dyson"]),
+  ],
+  targets: [
+    .target(name: "DysonCore"),
+    .executableTarget(name: "dyson", dependencies: ["DysonCore"]),
+    .executableTarget(name: "dyson-bench", dependencies: ["DysonCore"], path: "Benchmarks/DysonBench"),
+    .target(name: "DysonTestSupport", dependencies: ["DysonCore"], path: "Tests/DysonTestSupport"),
+    .testTarget(name: "DysonCoreTests", dependencies: ["DysonCore", "DysonTestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,171 @@
+// A blocked gemm after Goto & van de Geijn ("Anatomy of high-performance matrix multiplication",
+// ACM TOMS 34(3), 2008), with the loop order chosen for A read in place:
+//
+//   for each column block jc (nc wide)            B block (kc×nc ≤ 256 KiB) packed, stays in L2
+//     for each depth block pc (kc deep)
+//       for each 6-row strip of A                  A strip (6×kc) read in place, stays in L1
+//         for each nr-wide panel of B              micro-kernel: 6×nr accumulators in registers
+//
+// Goto packs A into L2 and streams B panels through L1; here A is not packed (measured faster
+// at every benchmark shape, see GemmKernel.packsA), so the strip of A that the kernel re-reads
+// for every panel is the one kept closest. Packing B does the B transposes, and A's transpose is
+// a stride swap, so all four op combinations share one micro-kernel. The order of additions
+// for an element of C depends only on k and kc, never on the tile it lands in or on how the
+// work is split between threads: results are bit-identical whatever the thread count.
+
+import Foundation
+
+/// Rows of A per micro-tile. With nr = 2 vectors this uses 12 accumulators + 2 B vectors
+/// + 1 broadcast = 15 of the 16 AVX registers.
+@usableFromInline let gemmTileRows = 6
+
+/// Depth of a packed block: a B micro-panel (kc × nr) of 16 KiB fits the 32 KiB L1 with room for A.
+@usableFromInline let gemmBlockDepth = 256
+
+/// Products smaller than this many flops stay on one thread: waking a second core costs ~10 µs.
+@usableFromInline let gemmParallelThreshold = 1 << 23
+
+/// Bytes of a packed B block: half of a 512 KiB L2, so C tiles and A strips fit beside it.
+@usableFromInline let gemmBlockBytes = 256 * 1024
+
+/// The packed gemm behind `Float.gemm` and `Double.gemm`.
+@inline(__always)
+func gemmDriver<V: SIMD & Sendable>(
+  _ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
+  alpha: V.Scalar, a: UnsafeBufferPointer<V.Scalar>, lda: Int, b: UnsafeBufferPointer<V.Scalar>, ldb: Int,
+  beta: V.Scalar, c: UnsafeMutableBufferPointer<V.Scalar>, ldc: Int, vector: V.Type
+) where V.Scalar: DysonScalar {
+  checkGemmOperands(ta, tb, m: m, n: n, k: k, aCount: a.count, lda: lda,
+                    bCount: b.count, ldb: ldb, cCount: c.count, ldc: ldc)
+  guard m > 0, n > 0 else { return }
+  guard let cBase = c.baseAddress else { return }
+  scaleRows(cBase, rows: m, columns: n, stride: ldc, by: beta)
+  guard k > 0, alpha != 0, let aBase = a.baseAddress, let bBase = b.baseAddress else { return }
+
+  let operands = GemmOperands(ta: ta, tb: tb, k: k, alpha: alpha, a: aBase, lda: lda,
+                              b: bBase, ldb: ldb, c: cBase, ldc: ldc)
+  let nr = 2 * V.scalarCount
+  let flops = 2 * Double(m) * Double(n) * Double(k)
+  // Split the longer side of C into disjoint strips, whole tiles each.
+  let splitColumns = n >= m
+  let tile = splitColumns ? nr : gemmTileRows
+  let tiles = ((splitColumns ? n : m) + tile - 1) / tile
+  let threads = min(flops >= Double(gemmParallelThreshold) ? Parallelism.kernelThreadCount : 1, tiles)
+  if threads <= 1 {
+    gemmStrip(operands, rows: 0..<m, columns: 0..<n, vector: V.self)
+    return
+  }
+  let length = splitColumns ? n : m
+  Parallelism.forEach(count: threads) { t in
+    let lo = min(length, (tiles * t / threads) * tile)
+    let hi = min(length, (tiles * (t + 1) / threads) * tile)
+    guard lo < hi else { return }
+    if splitColumns {
+      gemmStrip(operands, rows: 0..<m, columns: lo..<hi, vector: V.self)
+    } else {
+      gemmStrip(operands, rows: lo..<hi, columns: 0..<n, vector: V.self)
+    }
+  }
+}
+
+/// Raw operands shared by the threads of one gemm call. Each thread writes a disjoint strip of C
+/// and only reads A and B, so sharing the pointers is safe.
+@usableFromInline
+struct GemmOperands<Scalar: DysonScalar>: @unchecked Sendable {
+  let ta: Transpose, tb: Transpose, k: Int, alpha: Scalar
+  let a: UnsafePointer<Scalar>, lda: Int
+  let b: UnsafePointer<Scalar>, ldb: Int
+  let c: UnsafeMutablePointer<Scalar>, ldc: Int
+}
+
+/// C[rows, columns] += alpha · op(A)[rows, :] · op(B)[:, columns], on the calling thread.
+@inline(__always)
+func gemmStrip<V: SIMD>(
+  _ o: GemmOperands<V.Scalar>, rows: Range<Int>, columns: Range<Int>, vector: V.Type
+) where V.Scalar: DysonScalar {
+  if GemmKernel.usesFusedMultiplyAdd {
+    gemmStrip(o, rows: rows, columns: columns, vector: V.self, fma: FusedMultiplyAdd.self)
+  } else {
+    gemmStrip(o, rows: rows, columns: columns, vector: V.self, fma: SeparateMultiplyAdd.self)
+  }
+}
+
+@inline(__always)
+func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
+  _ o: GemmOperands<V.Scalar>, rows: Range<Int>, columns: Range<Int>, vector: V.Type, fma: FMA.Type
+) where V.Scalar: DysonScalar {
+  let mr = gemmTileRows, nr = 2 * V.scalarCount
+  let kcMax = min(o.k, gemmBlockDepth)
+  let ncLimit = max(nr, gemmBlockBytes / (kcMax * MemoryLayout<V.Scalar>.stride) / nr * nr)
+  let ncMax = min(ncLimit, (columns.count + nr - 1) / nr * nr)
+  let mPacked = GemmKernel.packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
+  // Scratch for the packed panels, 64-byte aligned so vector loads never split a cache line.
+  let packedA = UnsafeMutableRawPointer.allocate(byteCount: mPacked * kcMax * MemoryLayout<V.Scalar>.stride, alignment: 64)
+    .bindMemory(to: V.Scalar.self, capacity: mPacked * kcMax)
+  let packedB = UnsafeMutableRawPointer.allocate(byteCount: ncMax * kcMax * MemoryLayout<V.Scalar>.stride, alignment: 64)
+    .bindMemory(to: V.Scalar.self, capacity: ncMax * kcMax)
+  defer { packedA.deallocate(); packedB.deallocate() }
+  let (aRowStride, aDepthStride) = o.ta == .normal ? (o.lda, 1) : (1, o.lda)
+  let fullRows = rows.lowerBound + rows.count / mr * mr
+
+  var jc = columns.lowerBound
+  while jc < columns.upperBound {
+    let nc = min(ncMax, columns.upperBound - jc)
+    var pc = 0
+    while pc < o.k {
+      let kc = min(kcMax, o.k - pc)
+      packB(o, depth: pc..<(pc + kc), columns: jc..<(jc + nc), into: packedB, panelWidth: nr)
+      if GemmKernel.packsA {
+        packA(o, rows: rows, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
+      } else if fullRows < rows.upperBound {
+        // The last partial strip must not read rows past A's end: pack it, zero-padded.
+        packA(o, rows: fullRows..<rows.upperBound, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
+      }
+      var ir = rows.lowerBound
+      while ir < rows.upperBound {
+        let mrValid = min(mr, rows.upperBound - ir)
+        let strip: TileOperand<V.Scalar>
+        if GemmKernel.packsA {
+          strip = TileOperand(base: packedA + (ir - rows.lowerBound) * kc, rowStride: 1, depthStride: mr)
+        } else if mrValid < mr {
+          strip = TileOperand(base: packedA, rowStride: 1, depthStride: mr)
+        } else {
+          strip = TileOperand(base: o.a + ir * aRowStride + pc * aDepthStride,
+                              rowStride: aRowStride, depthStride: aDepthStride)
+        }
+        let cRow = o.c + ir * o.ldc + jc
+        var jr = 0
+        while jr < nc {
+          let width = min(nr, nc - jr)
+          if width <= V.scalarCount {
+            gemmMicroKernelNarrow(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
+                                  ldc: o.ldc, rows: mrValid, columns: width, vector: V.self, fma: FMA.self)
+          } else {
+            gemmMicroKernel(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
+                            ldc: o.ldc, rows: mrValid, columns: width, vector: V.self, fma: FMA.self)
+          }
+          jr += nr
+        }
+        ir += mr
+      }
+      pc += kc
+    }
+    jc += nc
+  }
+}
+
+/// C ← beta · C over an m×n block; beta = 0 writes zeros so NaN in C cannot leak (BLAS semantics).
+@inline(__always)
+func scaleRows<Scalar: DysonScalar>(
+  _ c: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, stride: Int, by beta: Scalar
+) {
+  guard beta != 1 else { return }
+  for i in 0..<rows {
+    let row = c + i * stride
+    if beta == 0 {
+      row.update(repeating: 0, count: columns)
+    } else {
+      for j in 0..<columns { row[j] *= beta }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Choices the gemm makes once per process.
+public enum GemmKernel {
+  /// Whether the micro-kernel uses fused multiply-add (see `MultiplyAccumulate`).
+  ///
+  /// Set by `DYSON_GEMM_FMA=1` or `=0` in the environment; otherwise by timing both kernels on
+  /// one tile, min of 5 trials each. The two differ by 2× (FMA build) to 50× (baseline build, where
+  /// FMA is a libm call per lane), so the choice is stable for a given binary and machine.
+  /// Both give results within the same rounding bound; they are not bit-identical to each other.
+  public static let usesFusedMultiplyAdd: Bool = {
+    switch ProcessInfo.processInfo.environment["DYSON_GEMM_FMA"] {
+    case "1": return true
+    case "0": return false
+    default:
+      let fused = probeSeconds(FusedMultiplyAdd.self)
+      let separate = probeSeconds(SeparateMultiplyAdd.self)
+      return fused <= 1.5 * separate
+    }
+  }()
+
+  /// Best of 5 timings of 64 Float micro-kernel calls at depth 64 (≈ 0.8 MFLOP, tens of µs).
+  static func probeSeconds<FMA: MultiplyAccumulate>(_: FMA.Type) -> Double {
+    let kc = 64, nr = 16
+    let a = [Float](repeating: 0.5, count: gemmTileRows * kc)
+    let b = [Float](repeating: 0.25, count: nr * kc)
+    var c = [Float](repeating: 0, count: gemmTileRows * nr)
+    var best = Double.infinity
+    a.withUnsafeBufferPointer { pa in
+      b.withUnsafeBufferPointer { pb in
+        c.withUnsafeMutableBufferPointer { pc in
+          for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<64 {
+              gemmMicroKernel(depth: kc, a: TileOperand(base: pa.baseAddress!, rowStride: 1, depthStride: gemmTileRows),
+                              b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: nr, rows: gemmTileRows,
+                              columns: nr, vector: SIMD8<Float>.self, fma: FMA.self)
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start))
+          }
+        }
+      }
+    }
+    return best
+  }
+
+  /// Whether to pack A into contiguous panels instead of reading it in place (`DYSON_GEMM_PACK_A=1`).
+  /// Reading in place measured faster at every benchmark shape (e.g. sgemm 256³: 85 vs 53 GFLOP/s,
+  /// 512×64·64×64: 57 vs 44), so packing is only for experiments; edge tiles are always packed.
+  static let packsA: Bool = ProcessInfo.processInfo.environment["DYSON_GEMM_PACK_A"] == "1"
+}

@@ -1,0 +1,71 @@
+// Packing copies a block of op(A) or op(B) into the order the micro-kernel reads it, so that the
+// kernel's loads are stride-1 and aligned whatever the operand's storage or transpose.
+//
+// packed A: for each mr-row panel, for p in depth: mr values    (zero-padded past the last row)
+// packed B: for each nr-column panel, for p in depth: nr values (zero-padded past the last column)
+
+/// Packs op(A)[rows, depth] into mr-row micro-panels.
+@inline(__always)
+func packA<Scalar: DysonScalar>(
+  _ o: GemmOperands<Scalar>, rows: Range<Int>, depth: Range<Int>,
+  into dst: UnsafeMutablePointer<Scalar>, panelHeight mr: Int
+) {
+  let kc = depth.count
+  var out = dst
+  var i0 = rows.lowerBound
+  while i0 < rows.upperBound {
+    let valid = min(mr, rows.upperBound - i0)
+    if o.ta == .normal {
+      // op(A)(i, p) = a[i·lda + p]: each source row is contiguous in p.
+      for r in 0..<valid {
+        let src = o.a + (i0 + r) * o.lda + depth.lowerBound
+        for p in 0..<kc { out[p * mr + r] = src[p] }
+      }
+    } else {
+      // op(A)(i, p) = a[p·lda + i]: the mr values of one p are contiguous.
+      for p in 0..<kc {
+        let src = o.a + (depth.lowerBound + p) * o.lda + i0
+        for r in 0..<valid { out[p * mr + r] = src[r] }
+      }
+    }
+    if valid < mr {
+      for p in 0..<kc { for r in valid..<mr { out[p * mr + r] = 0 } }
+    }
+    out += mr * kc
+    i0 += mr
+  }
+}
+
+/// Packs op(B)[depth, columns] into nr-column micro-panels.
+@inline(__always)
+func packB<Scalar: DysonScalar>(
+  _ o: GemmOperands<Scalar>, depth: Range<Int>, columns: Range<Int>,
+  into dst: UnsafeMutablePointer<Scalar>, panelWidth nr: Int
+) {
+  let kc = depth.count
+  var out = dst
+  var j0 = columns.lowerBound
+  while j0 < columns.upperBound {
+    let valid = min(nr, columns.upperBound - j0)
+    if o.tb == .normal {
+      // op(B)(p, j) = b[p·ldb + j]: the nr values of one p are contiguous.
+      for p in 0..<kc {
+        let src = o.b + (depth.lowerBound + p) * o.ldb + j0
+        let row = out + p * nr
+        row.update(from: src, count: valid)
+        if valid < nr { (row + valid).update(repeating: 0, count: nr - valid) }
+      }
+    } else {
+      // op(B)(p, j) = b[j·ldb + p]: each source row is contiguous in p.
+      for col in 0..<valid {
+        let src = o.b + (j0 + col) * o.ldb + depth.lowerBound
+        for p in 0..<kc { out[p * nr + col] = src[p] }
+      }
+      if valid < nr {
+        for p in 0..<kc { for col in valid..<nr { out[p * nr + col] = 0 } }
+      }
+    }
+    out += nr * kc
+    j0 += nr
+  }
+}

@@ -1,0 +1,56 @@
+// Gaussian sampling by Marsaglia's polar method (Marsaglia & Bray, SIAM Review 6(3), 1964).
+//
+// Goals, in order: the same numbers on every machine, exact in distribution, fast enough.
+// Box–Muller needs cos and sin, whose last bit differs between libm implementations; the polar
+// method needs only a logarithm, and `portableLog` below is plain IEEE arithmetic, so the
+// normals are bit-identical across platforms for the same build flags. (A build that lets the
+// compiler fuse a·b + c into one FMA, as `-target-cpu native` does, can change the last bit.)
+
+extension Xoshiro256StarStar {
+  /// A standard normal N(0, 1). Draws pairs and caches nothing: the second of each pair is
+  /// discarded, so the stream position after n calls never depends on earlier calls' history.
+  @inlinable public mutating func normal() -> Double {
+    while true {
+      let u = 2 * uniform() - 1
+      let v = 2 * uniform() - 1
+      let s = u * u + v * v
+      if s < 1 && s > 0 {
+        return u * (-2 * portableLog(s) / s).squareRoot()
+      }
+    }
+  }
+
+  /// N(mean, standardDeviation²).
+  @inlinable public mutating func normal(mean: Double, standardDeviation: Double) -> Double {
+    mean + standardDeviation * normal()
+  }
+
+  /// Fills `buffer` with N(mean, sd²) values, converted to the buffer's scalar type.
+  @inlinable public mutating func fillNormal<Scalar: DysonScalar>(
+    _ buffer: UnsafeMutableBufferPointer<Scalar>, mean: Double = 0, standardDeviation: Double = 1
+  ) {
+    for i in 0..<buffer.count { buffer[i] = Scalar(mean + standardDeviation * normal()) }
+  }
+
+  /// A uniform value in [lower, upper).
+  @inlinable public mutating func uniform(in lower: Double, _ upper: Double) -> Double {
+    lower + (upper - lower) * uniform()
+  }
+}
+
+/// ln x for finite x > 0 in IEEE arithmetic only (no libm), accurate to about 1 ulp.
+///
+/// x = 2ᵉ·m with m ∈ [√½, √2); ln m = 2·atanh(t), t = (m − 1)/(m + 1), |t| ≤ 0.1716; the odd
+/// series 2(t + t³/3 + … + t²³/23) has its first omitted term below 2⁻⁶⁰ relative.
+@inlinable public func portableLog(_ x: Double) -> Double {
+  precondition(x > 0 && x.isFinite, "portableLog needs finite x > 0, got \(x)")
+  var e = Double(x.exponent)
+  var m = x.significand  // in [1, 2)
+  if m > 1.4142135623730951 { m *= 0.5; e += 1 }
+  let t = (m - 1) / (m + 1)
+  let t2 = t * t
+  var series = 1.0 / 23
+  var k = 21.0
+  while k >= 1 { series = 1 / k + t2 * series; k -= 2 }
+  return e * 0.6931471805599453 + 2 * t * series
+}
