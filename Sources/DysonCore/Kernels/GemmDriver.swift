@@ -22,8 +22,6 @@ import Foundation
 /// Depth of a packed block: a B micro-panel (kc × nr) of 16 KiB fits the 32 KiB L1 with room for A.
 @usableFromInline let gemmBlockDepth = 256
 
-/// Products smaller than this many flops stay on one thread: waking a second core costs ~10 µs.
-@usableFromInline let gemmParallelThreshold = 1 << 23
 
 /// Bytes of a packed B block: half of a 512 KiB L2, so C tiles and A strips fit beside it.
 @usableFromInline let gemmBlockBytes = 256 * 1024
@@ -50,7 +48,7 @@ func gemmDriver<V: SIMD & Sendable>(
   let splitColumns = n >= m
   let tile = splitColumns ? nr : gemmTileRows
   let tiles = ((splitColumns ? n : m) + tile - 1) / tile
-  let threads = min(flops >= Double(gemmParallelThreshold) ? Parallelism.kernelThreadCount : 1, tiles)
+  let threads = min(flops >= Double(GemmKernel.parallelThreshold) ? Parallelism.kernelThreadCount : 1, tiles)
   if threads <= 1 {
     gemmStrip(operands, rows: 0..<m, columns: 0..<n, vector: V.self)
     return

@@ -2,6 +2,10 @@ import Foundation
 
 /// Choices the gemm makes once per process.
 public enum GemmKernel {
+  /// Products of fewer flops stay on one thread: waking a second core costs ~10 µs, the time of
+  /// an 8-MFLOP product. Task-local so that tests can force a split on small, fast operands.
+  @TaskLocal static var parallelThreshold = 1 << 23
+
   /// Whether the micro-kernel uses fused multiply-add (see `MultiplyAccumulate`).
   ///
   /// Set by `DYSON_GEMM_FMA=1` or `=0` in the environment; otherwise by timing both kernels on

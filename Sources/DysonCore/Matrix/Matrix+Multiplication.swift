@@ -2,7 +2,7 @@ extension Matrix {
   /// c ← alpha · op(a) · op(b) + beta · c. Throws if the shapes do not agree; `c` must already
   /// have the result's shape (it is read when beta ≠ 0).
   public static func multiply(
-    _ a: Matrix, _ transposeA: Transpose = .normal, _ b: Matrix, _ transposeB: Transpose = .normal,
+    _ a: Matrix, _ transposeA: Transpose, _ b: Matrix, _ transposeB: Transpose,
     alpha: Scalar = 1, beta: Scalar = 0, into c: inout Matrix
   ) throws(ShapeError) {
     let (m, ka) = transposeA == .normal ? (a.rows, a.columns) : (a.columns, a.rows)
@@ -24,13 +24,23 @@ extension Matrix {
 
   /// op(a) · op(b) as a new matrix; throws if the inner sizes differ.
   public static func product(
-    _ a: Matrix, _ transposeA: Transpose = .normal, _ b: Matrix, _ transposeB: Transpose = .normal
+    _ a: Matrix, _ transposeA: Transpose, _ b: Matrix, _ transposeB: Transpose
   ) throws(ShapeError) -> Matrix {
     let m = transposeA == .normal ? a.rows : a.columns
     let n = transposeB == .normal ? b.columns : b.rows
     var c = Matrix(rows: m, columns: n)
     try multiply(a, transposeA, b, transposeB, into: &c)
     return c
+  }
+
+  /// c ← alpha · a · b + beta · c.
+  public static func multiply(_ a: Matrix, _ b: Matrix, alpha: Scalar = 1, beta: Scalar = 0, into c: inout Matrix) throws(ShapeError) {
+    try multiply(a, .normal, b, .normal, alpha: alpha, beta: beta, into: &c)
+  }
+
+  /// a · b as a new matrix; throws if the inner sizes differ.
+  public static func product(_ a: Matrix, _ b: Matrix) throws(ShapeError) -> Matrix {
+    try product(a, .normal, b, .normal)
   }
 
   /// The matrix product; stops with both shapes in the message if they do not agree.

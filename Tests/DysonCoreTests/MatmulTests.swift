@@ -1,0 +1,154 @@
+import Testing
+@testable import DysonCore
+import DysonTestSupport
+
+/// One gemm case: shapes, transposes and scalars.
+struct GemmShape: CustomTestStringConvertible, Sendable {
+  let ta: Transpose, tb: Transpose, m: Int, n: Int, k: Int, alpha: Double, beta: Double
+  var testDescription: String { "\(ta)\(tb) m=\(m) n=\(n) k=\(k) α=\(alpha) β=\(beta)" }
+}
+
+/// Random shapes 1…70 in every op combination, plus the edges (1×1, tall-skinny, k = 0), seeded.
+let gemmShapes: [GemmShape] = {
+  var rng = Xoshiro256StarStar(seed: 2024)
+  var shapes: [GemmShape] = []
+  let scalars: [(Double, Double)] = [(1, 0), (0.5, 1), (-2, 0.25), (1, -1)]
+  for ta in Transpose.allCases {
+    for tb in Transpose.allCases {
+      for i in 0..<10 {
+        let m = 1 + Int(rng.next() % 70), n = 1 + Int(rng.next() % 70), k = 1 + Int(rng.next() % 70)
+        let (alpha, beta) = scalars[i % scalars.count]
+        shapes.append(GemmShape(ta: ta, tb: tb, m: m, n: n, k: k, alpha: alpha, beta: beta))
+      }
+      for (m, n, k) in [(1, 1, 1), (70, 1, 3), (1, 70, 5), (3, 2, 70), (7, 17, 0), (6, 16, 256 + 3)] {
+        shapes.append(GemmShape(ta: ta, tb: tb, m: m, n: n, k: k, alpha: 1.5, beta: 0.5))
+      }
+    }
+  }
+  return shapes
+}()
+
+/// Runs gemm and the reference on the same seeded operands, returns (fast, reference, bound per element).
+func compareGemm<T: DysonScalar>(_ s: GemmShape, _: T.Type) -> (fast: [T], reference: [T], bound: [T]) {
+  let (ar, ac) = s.ta == .normal ? (s.m, s.k) : (s.k, s.m)
+  let (br, bc) = s.tb == .normal ? (s.k, s.n) : (s.n, s.k)
+  // Leading dimensions larger than the rows, to exercise strided access.
+  let lda = ac + 3, ldb = bc + 1, ldc = s.n + 2
+  var rng = Xoshiro256StarStar(seed: 7, stream: UInt64(s.m * 10_000 + s.n * 100 + s.k))
+  let a = (0..<(max(ar - 1, 0) * lda + ac)).map { _ in T(rng.normal()) }
+  let b = (0..<(max(br - 1, 0) * ldb + bc)).map { _ in T(rng.normal()) }
+  let c0 = (0..<(max(s.m - 1, 0) * ldc + s.n)).map { _ in T(rng.normal()) }
+  var fast = c0, reference = c0
+  a.withUnsafeBufferPointer { pa in
+    b.withUnsafeBufferPointer { pb in
+      fast.withUnsafeMutableBufferPointer { pc in
+        T.gemm(s.ta, s.tb, m: s.m, n: s.n, k: s.k, alpha: T(s.alpha), a: pa, lda: lda, b: pb, ldb: ldb,
+               beta: T(s.beta), c: pc, ldc: ldc)
+      }
+      reference.withUnsafeMutableBufferPointer { pc in
+        gemmReference(s.ta, s.tb, m: s.m, n: s.n, k: s.k, alpha: T(s.alpha), a: pa, lda: lda, b: pb, ldb: ldb,
+                      beta: T(s.beta), c: pc, ldc: ldc)
+      }
+    }
+  }
+  // Any summation order is within γ_k·Σ|aᵢbᵢ| of the exact sum (Higham, Thm 3.5): bound both by
+  // 2·(k+2)·ε·(|α|Σ|a||b| + |β||c|), elementwise. Outside C's m×n block nothing may change.
+  var bound = [T](repeating: 0, count: c0.count)
+  for i in 0..<s.m {
+    for j in 0..<s.n {
+      var mag: T = 0
+      for p in 0..<s.k {
+        let x = s.ta == .normal ? a[i * lda + p] : a[p * lda + i]
+        let y = s.tb == .normal ? b[p * ldb + j] : b[j * ldb + p]
+        mag += abs(x * y)
+      }
+      bound[i * ldc + j] = 2 * T(s.k + 2) * T.ulpOfOne * (abs(T(s.alpha)) * mag + abs(T(s.beta) * c0[i * ldc + j]))
+    }
+  }
+  return (fast, reference, bound)
+}
+
+@Suite("gemm against the naive reference")
+struct MatmulTests {
+  @Test("Float, every op combination and shape", arguments: gemmShapes)
+  func float(shape: GemmShape) throws {
+    let (fast, reference, bound) = compareGemm(shape, Float.self)
+    try #require(fast.count == reference.count && !fast.isEmpty)
+    for i in fast.indices where abs(fast[i] - reference[i]) > bound[i] {
+      Issue.record("element \(i): fast \(fast[i]), reference \(reference[i]), bound \(bound[i])")
+      return
+    }
+  }
+
+  @Test("Double, every op combination and shape", arguments: gemmShapes)
+  func double(shape: GemmShape) throws {
+    let (fast, reference, bound) = compareGemm(shape, Double.self)
+    try #require(fast.count == reference.count && !fast.isEmpty)
+    for i in fast.indices where abs(fast[i] - reference[i]) > bound[i] {
+      Issue.record("element \(i): fast \(fast[i]), reference \(reference[i]), bound \(bound[i])")
+      return
+    }
+  }
+
+  @Test("Both multiply-add kernels give the reference result")
+  func bothKernels() throws {
+    // The process uses one of them (GemmKernel.usesFusedMultiplyAdd); check the other directly.
+    let kc = 37
+    var rng = Xoshiro256StarStar(seed: 3)
+    let a = (0..<(6 * kc)).map { _ in rng.normal() }
+    let b = (0..<(8 * kc)).map { _ in rng.normal() }
+    var exact = [Double](repeating: 0, count: 48)
+    for r in 0..<6 { for j in 0..<8 { for p in 0..<kc { exact[r * 8 + j] += a[p * 6 + r] * b[p * 8 + j] } } }
+    for fused in [true, false] {
+      var c = [Double](repeating: 0, count: 48)
+      a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+          c.withUnsafeMutableBufferPointer { pc in
+            let tile = TileOperand(base: pa.baseAddress!, rowStride: 1, depthStride: 6)
+            if fused {
+              gemmMicroKernel(depth: kc, a: tile, b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: 8, rows: 6,
+                              columns: 8, vector: SIMD4<Double>.self, fma: FusedMultiplyAdd.self)
+            } else {
+              gemmMicroKernel(depth: kc, a: tile, b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: 8, rows: 6,
+                              columns: 8, vector: SIMD4<Double>.self, fma: SeparateMultiplyAdd.self)
+            }
+          }
+        }
+      }
+      for i in 0..<48 { #expect(isClose(c[i], exact[i], absolute: 1e-12 * Double(kc)), "fused=\(fused) [\(i)]") }
+    }
+  }
+
+  @Test("beta = 0 overwrites NaN in C (BLAS semantics)")
+  func betaZeroIgnoresGarbage() throws {
+    let a = try Matrix<Float>([[1, 2], [3, 4]])
+    var c = Matrix<Float>(rows: 2, columns: 2, repeating: .nan)
+    try Matrix.multiply(a, a, into: &c)
+    #expect(c == (try Matrix<Float>([[7, 10], [15, 22]])))
+  }
+
+  @Test("Results are bit-identical whatever the thread count", arguments: [(67, 45, 61), (13, 150, 40), (150, 9, 33)])
+  func threadCountInvariance(m: Int, n: Int, k: Int) throws {
+    let a = Matrix<Float>.gaussian(rows: m, columns: k, seed: 5)
+    let b = Matrix<Float>.gaussian(rows: k, columns: n, seed: 6)
+    let serial = Parallelism.$kernelThreads.withValue(1) { a * b }
+    for threads in [2, 3, 5] {
+      let split = GemmKernel.$parallelThreshold.withValue(0) {
+        Parallelism.$kernelThreads.withValue(threads) { a * b }
+      }
+      #expect(split.elements == serial.elements, "threads = \(threads)")
+    }
+  }
+
+  @Test("Shape mismatches throw and name both shapes")
+  func shapeMismatch() {
+    let a = Matrix<Double>(rows: 2, columns: 3), b = Matrix<Double>(rows: 2, columns: 3)
+    #expect(throws: ShapeError.mismatch(operation: "matmul NN", left: Shape(2, 3), right: Shape(2, 3))) {
+      _ = try Matrix.product(a, .normal, b, .normal)
+    }
+    var c = Matrix<Double>(rows: 2, columns: 2)  // AᵀB is 3×3
+    #expect(throws: ShapeError.mismatch(operation: "matmul TN into C", left: Shape(3, 3), right: Shape(2, 2))) {
+      try Matrix.multiply(a, .transposed, b, .normal, into: &c)
+    }
+  }
+}
