@@ -28,10 +28,10 @@ import Foundation
 
 /// The packed gemm behind `Float.gemm` and `Double.gemm`.
 @inline(__always)
-func gemmDriver<V: SIMD & Sendable>(
+func gemmDriver<V: SIMD & Sendable, FMA: MultiplyAccumulate>(
   _ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
   alpha: V.Scalar, a: UnsafeBufferPointer<V.Scalar>, lda: Int, b: UnsafeBufferPointer<V.Scalar>, ldb: Int,
-  beta: V.Scalar, c: UnsafeMutableBufferPointer<V.Scalar>, ldc: Int, vector: V.Type
+  beta: V.Scalar, c: UnsafeMutableBufferPointer<V.Scalar>, ldc: Int, vector: V.Type, fma: FMA.Type
 ) where V.Scalar: DysonScalar {
   checkGemmOperands(ta, tb, m: m, n: n, k: k, aCount: a.count, lda: lda,
                     bCount: b.count, ldb: ldb, cCount: c.count, ldc: ldc)
@@ -50,7 +50,7 @@ func gemmDriver<V: SIMD & Sendable>(
   let tiles = ((splitColumns ? n : m) + tile - 1) / tile
   let threads = min(flops >= Double(GemmKernel.parallelThreshold) ? Parallelism.kernelThreadCount : 1, tiles)
   if threads <= 1 {
-    gemmStrip(operands, rows: 0..<m, columns: 0..<n, vector: V.self)
+    gemmStrip(operands, rows: 0..<m, columns: 0..<n, vector: V.self, fma: FMA.self)
     return
   }
   let length = splitColumns ? n : m
@@ -59,9 +59,9 @@ func gemmDriver<V: SIMD & Sendable>(
     let hi = min(length, (tiles * (t + 1) / threads) * tile)
     guard lo < hi else { return }
     if splitColumns {
-      gemmStrip(operands, rows: 0..<m, columns: lo..<hi, vector: V.self)
+      gemmStrip(operands, rows: 0..<m, columns: lo..<hi, vector: V.self, fma: FMA.self)
     } else {
-      gemmStrip(operands, rows: lo..<hi, columns: 0..<n, vector: V.self)
+      gemmStrip(operands, rows: lo..<hi, columns: 0..<n, vector: V.self, fma: FMA.self)
     }
   }
 }
@@ -77,17 +77,6 @@ struct GemmOperands<Scalar: DysonScalar>: @unchecked Sendable {
 }
 
 /// C[rows, columns] += alpha · op(A)[rows, :] · op(B)[:, columns], on the calling thread.
-@inline(__always)
-func gemmStrip<V: SIMD>(
-  _ o: GemmOperands<V.Scalar>, rows: Range<Int>, columns: Range<Int>, vector: V.Type
-) where V.Scalar: DysonScalar {
-  if GemmKernel.usesFusedMultiplyAdd {
-    gemmStrip(o, rows: rows, columns: columns, vector: V.self, fma: FusedMultiplyAdd.self)
-  } else {
-    gemmStrip(o, rows: rows, columns: columns, vector: V.self, fma: SeparateMultiplyAdd.self)
-  }
-}
-
 @inline(__always)
 func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
   _ o: GemmOperands<V.Scalar>, rows: Range<Int>, columns: Range<Int>, vector: V.Type, fma: FMA.Type

@@ -1,7 +1,7 @@
 /// The element types Dyson computes with: `Float` for training, `Double` for analysis.
 ///
-/// The protocol asks only for what the kernels use. `Vector` is the register-width SIMD type
-/// the matmul micro-kernel is built from (8 floats or 4 doubles: one AVX register each).
+/// The protocol asks only for what the kernels use. `Vector` is the AVX-register SIMD type
+/// (8 floats or 4 doubles); the gemm micro-kernel uses it with FMA and half of it without.
 /// `gemm` forwards to the concrete, specialised kernel of the type, so generic code such as
 /// `Matrix<Scalar>` multiplication costs one witness call, not an unspecialised loop.
 public protocol DysonScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable
