@@ -8,14 +8,17 @@ let package = Package(
   name: "Dyson",
   products: [
     .library(name: "DysonCore", targets: ["DysonCore"]),
+    .library(name: "DysonRMT", targets: ["DysonRMT"]),
     .executable(name: "dyson", targets: ["dyson"]),
   ],
   targets: [
     .target(name: "DysonCore"),
-    .executableTarget(name: "dyson", dependencies: ["DysonCore"]),
+    .target(name: "DysonRMT", dependencies: ["DysonCore"]),
+    .executableTarget(name: "dyson", dependencies: ["DysonCore", "DysonRMT"]),
     .executableTarget(name: "dyson-bench", dependencies: ["DysonCore"], path: "Benchmarks/DysonBench"),
     .target(name: "DysonTestSupport", dependencies: ["DysonCore"], path: "Tests/DysonTestSupport"),
     .testTarget(name: "DysonCoreTests", dependencies: ["DysonCore", "DysonTestSupport"]),
+    .testTarget(name: "DysonRMTTests", dependencies: ["DysonRMT", "DysonCore", "DysonTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

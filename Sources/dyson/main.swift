@@ -1,1 +1,50 @@
-print("dyson")
+// dyson: the command line of Dyson. Exit codes: 0 success, 1 runtime failure, 2 usage error.
+import DysonCore
+import Foundation
+
+let version = "0.1.0"
+
+let usage = """
+usage: dyson <command> [options]
+
+Commands:
+  wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
+  help CMD    the options of a command, with their defaults
+
+Options: --help, --version. Studies (rbm, linear, gpt, spectrum, reproduce) arrive with their issues.
+"""
+
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+}
+
+let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
+  "wishart": (WishartCommand.help, WishartCommand.run),
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+  switch arguments.first {
+  case nil, "-h", "--help":
+    print(usage)
+  case "--version":
+    print("dyson \(version)")
+  case "help":
+    guard let name = arguments.dropFirst().first else { print(usage); break }
+    guard let command = commands[name] else { throw UsageError(description: "no command '\(name)'; commands: \(commands.keys.sorted().joined(separator: ", "))") }
+    print(command.help)
+  case let name?:
+    guard let command = commands[name] else {
+      let hint = commands.keys.min { editDistance($0, name) < editDistance($1, name) }.map { " (did you mean '\($0)'?)" } ?? ""
+      throw UsageError(description: "unknown command '\(name)'\(hint); see dyson --help")
+    }
+    let rest = Array(arguments.dropFirst())
+    if rest.contains("--help") || rest.contains("-h") { print(command.help) } else { try await command.run(rest) }
+  }
+} catch let error as UsageError {
+  printError(error.description)
+  exit(2)
+} catch {
+  printError("\(error)")
+  exit(1)
+}

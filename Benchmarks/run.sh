@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs dyson-bench (fast and default builds) and the numpy peer side by side on this machine and
+# saves everything to Benchmarks/results/<date>.txt. Usage: Benchmarks/run.sh [suite…]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(matmul eigen)
+out="Benchmarks/results/$(date +%Y-%m-%d).txt"
+tmp="$out.tmp"
+fast=(swift build -c release --product dyson-bench -Xswiftc -target-cpu -Xswiftc native --scratch-path .build-native)
+default=(swift build -c release --product dyson-bench)
+{
+  echo "# dyson-bench $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; $(swift --version 2>&1 | head -1)"
+  echo "# fast build:    ${fast[*]}"
+  "${fast[@]}" >/dev/null
+  .build-native/release/dyson-bench "${suites[@]}"
+  echo "# default build: ${default[*]}"
+  "${default[@]}" >/dev/null
+  .build/release/dyson-bench "${suites[@]}"
+  if python3 -c 'import numpy' 2>/dev/null; then
+    echo "# peer: python3 Benchmarks/peers/numpy_bench.py (single-threaded OpenBLAS/LAPACK)"
+    python3 Benchmarks/peers/numpy_bench.py "${suites[@]}"
+  else
+    echo "# peer skipped: numpy is not installed (pip install numpy)"
+  fi
+} > "$tmp"
+mv "$tmp" "$out"   # never leave a half-written result
+echo "saved $out"

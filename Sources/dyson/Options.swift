@@ -1,0 +1,93 @@
+import Foundation
+
+/// A usage error: printed as one line, exit code 2.
+struct UsageError: Error, CustomStringConvertible {
+  let description: String
+}
+
+/// `--name value` options and `--flag` switches of one command, checked against its known names.
+struct Options {
+  private var values: [String: String] = [:]
+  private var flags: Set<String> = []
+
+  /// Parses `arguments`; `valued` and `switches` list the accepted names without dashes.
+  init(_ arguments: [String], valued: [String], switches: [String]) throws {
+    var rest = arguments[...]
+    while let arg = rest.popFirst() {
+      guard arg.hasPrefix("--") else { throw UsageError(description: "unexpected argument '\(arg)'") }
+      var name = String(arg.dropFirst(2))
+      var inlineValue: String?
+      if let eq = name.firstIndex(of: "=") {
+        inlineValue = String(name[name.index(after: eq)...])
+        name = String(name[..<eq])
+      }
+      if switches.contains(name) {
+        flags.insert(name)
+      } else if valued.contains(name) {
+        guard let v = inlineValue ?? rest.popFirst() else { throw UsageError(description: "--\(name) needs a value") }
+        values[name] = v
+      } else {
+        let all = valued + switches
+        let hint = all.min { editDistance($0, name) < editDistance($1, name) }.map { " (did you mean --\($0)?)" } ?? ""
+        throw UsageError(description: "unknown option --\(name)\(hint)")
+      }
+    }
+  }
+
+  func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+  func int(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
+    guard let text = values[name] else { return d }
+    guard let v = Int(text), range.contains(v) else {
+      throw UsageError(description: "--\(name) must be a whole number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
+    }
+    return v
+  }
+
+  /// A positive finite number; "a/b" fractions are accepted (e.g. --variance 1/192).
+  func positive(_ name: String, default d: Double) throws -> Double {
+    guard let text = values[name] else { return d }
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    let value: Double?
+    if parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), b != 0 { value = a / b } else { value = Double(text) }
+    guard let v = value, v.isFinite, v > 0 else { throw UsageError(description: "--\(name) must be a finite number > 0, got '\(text)'") }
+    return v
+  }
+
+  func string(_ name: String) -> String? { values[name] }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+  let a = Array(a), b = Array(b)
+  var row = Array(0...b.count)
+  for i in 1...max(a.count, 1) where !a.isEmpty {
+    var previous = row[0]
+    row[0] = i
+    for j in 1...max(b.count, 1) where !b.isEmpty {
+      let current = row[j]
+      row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+      previous = current
+    }
+  }
+  return row[b.count]
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, then a rename,
+/// so a reader never sees half a file.
+func writeAtomically(_ text: String, to path: String) throws {
+  let url = URL(fileURLWithPath: path)
+  do {
+    try Data(text.utf8).write(to: url, options: .atomic)
+  } catch {
+    throw RuntimeError(description: "cannot write \(path): \(error.localizedDescription)")
+  }
+}
+
+/// A runtime failure: printed as one line, exit code 1.
+struct RuntimeError: Error, CustomStringConvertible {
+  let description: String
+}
+
+/// Progress on a terminal only: quiet in pipes and CI.
+let stderrIsTerminal = isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
