@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Dyson: SGD and the spectra of weight matrices, in pure Swift.
-// No dependencies and no unsafeFlags: another package can depend on any library target.
-// The fast build passes the CPU on the command line instead (see README).
+// No dependencies and no compiler flags in any target, so another package can depend on the
+// libraries. The fast build passes the CPU on the command line instead (see README).
 import PackageDescription
 
 let package = Package(
