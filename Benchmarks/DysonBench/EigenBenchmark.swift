@@ -2,7 +2,7 @@ import DysonCore
 
 /// Symmetric eigenvalues (`eigvalsh-f64-N`), with vectors (`eigh-f64-N`), and singular values
 /// (`svd-f64-MxN`), in ms. Each case checks its answer before it counts.
-let eigenSizes = [8, 16, 32, 64, 100, 256, 784]
+let eigenSizes = [8, 12, 16, 32, 64, 100, 256, 784]
 let svdShapes = [(64, 16), (256, 64), (784, 784)]
 
 func eigenSuite(filter: String?) -> [BenchResult] {
@@ -24,6 +24,11 @@ func eigenSuite(filter: String?) -> [BenchResult] {
     precondition(abs(values.reduce(0, +) - trace) <= 1e-9 * Double(n) * a.maxAbs(), "eigvalsh n=\(n): Σλ ≠ tr A")
     run("eigvalsh-f64-\(n)") { blackHole(try! SymmetricEigen(a).eigenvalues) }
     run("eigh-f64-\(n)") { blackHole(try! SymmetricEigen(a, vectors: true)) }
+    if n <= 32 {
+      // The Jacobi / tridiagonal-QL crossover behind SymmetricEigen.jacobiMaximumSize.
+      run("eigvalsh-jacobi-f64-\(n)") { blackHole(try! SymmetricEigen(a, method: .jacobi).eigenvalues) }
+      run("eigvalsh-ql-f64-\(n)") { blackHole(try! SymmetricEigen(a, method: .tridiagonalQL).eigenvalues) }
+    }
   }
   for (m, n) in svdShapes {
     let w = Matrix<Double>.gaussian(rows: m, columns: n, seed: 3)

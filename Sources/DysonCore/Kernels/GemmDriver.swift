@@ -22,11 +22,28 @@ import Foundation
 /// Depth of a packed block: a B micro-panel (kc × nr) of 16 KiB fits the 32 KiB L1 with room for A.
 @usableFromInline let gemmBlockDepth = 256
 
-
 /// Bytes of a packed B block: half of a 512 KiB L2, so C tiles and A strips fit beside it.
 @usableFromInline let gemmBlockBytes = 256 * 1024
 
-/// The packed gemm behind `Float.gemm` and `Double.gemm`.
+/// Picks the kernel for `Float.gemm` and `Double.gemm`: full-width vectors with FMA; without it
+/// (a baseline SSE2 build) half-width vectors keep the 12 accumulators in the 16 xmm registers
+/// instead of spilling them (see GemmKernel).
+@inline(__always)
+func gemmDispatch<W: SIMD & Sendable, N: SIMD & Sendable>(
+  _ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
+  alpha: W.Scalar, a: UnsafeBufferPointer<W.Scalar>, lda: Int, b: UnsafeBufferPointer<W.Scalar>, ldb: Int,
+  beta: W.Scalar, c: UnsafeMutableBufferPointer<W.Scalar>, ldc: Int, wide: W.Type, narrow: N.Type
+) where W.Scalar: DysonScalar, N.Scalar == W.Scalar {
+  if GemmKernel.usesFusedMultiplyAdd {
+    gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+               beta: beta, c: c, ldc: ldc, vector: W.self, fma: FusedMultiplyAdd.self)
+  } else {
+    gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+               beta: beta, c: c, ldc: ldc, vector: N.self, fma: SeparateMultiplyAdd.self)
+  }
+}
+
+/// The packed gemm for one vector type and one multiply-add form.
 @inline(__always)
 func gemmDriver<V: SIMD & Sendable, FMA: MultiplyAccumulate>(
   _ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,

@@ -11,14 +11,7 @@ extension Double: DysonScalar {
     alpha: Double, a: UnsafeBufferPointer<Double>, lda: Int, b: UnsafeBufferPointer<Double>, ldb: Int,
     beta: Double, c: UnsafeMutableBufferPointer<Double>, ldc: Int
   ) {
-    // Full-width vectors with FMA; without it (a baseline SSE2 build) half-width vectors keep the
-    // 12 accumulators in the 16 xmm registers instead of spilling them (see GemmKernel).
-    if GemmKernel.usesFusedMultiplyAdd {
-      gemmDriver(transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                 beta: beta, c: c, ldc: ldc, vector: SIMD4<Double>.self, fma: FusedMultiplyAdd.self)
-    } else {
-      gemmDriver(transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                 beta: beta, c: c, ldc: ldc, vector: SIMD2<Double>.self, fma: SeparateMultiplyAdd.self)
-    }
+    gemmDispatch(transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                 beta: beta, c: c, ldc: ldc, wide: SIMD4<Double>.self, narrow: SIMD2<Double>.self)
   }
 }

@@ -11,14 +11,7 @@ extension Float: DysonScalar {
     alpha: Float, a: UnsafeBufferPointer<Float>, lda: Int, b: UnsafeBufferPointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutableBufferPointer<Float>, ldc: Int
   ) {
-    // Full-width vectors with FMA; without it (a baseline SSE2 build) half-width vectors keep the
-    // 12 accumulators in the 16 xmm registers instead of spilling them (see GemmKernel).
-    if GemmKernel.usesFusedMultiplyAdd {
-      gemmDriver(transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                 beta: beta, c: c, ldc: ldc, vector: SIMD8<Float>.self, fma: FusedMultiplyAdd.self)
-    } else {
-      gemmDriver(transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                 beta: beta, c: c, ldc: ldc, vector: SIMD4<Float>.self, fma: SeparateMultiplyAdd.self)
-    }
+    gemmDispatch(transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                 beta: beta, c: c, ldc: ldc, wide: SIMD8<Float>.self, narrow: SIMD4<Float>.self)
   }
 }
