@@ -8,7 +8,8 @@ struct GemmShape: CustomTestStringConvertible, Sendable {
   var testDescription: String { "\(ta)\(tb) m=\(m) n=\(n) k=\(k) α=\(alpha) β=\(beta)" }
 }
 
-/// Random shapes 1…70 in every op combination, plus the edges (1×1, tall-skinny, k = 0), seeded.
+/// Random shapes 1…70 in every op combination, plus the edges (1×1, tall-skinny, k = 0, and 1–4
+/// columns past a full panel, which take the dot-product path when op(A) = A), seeded.
 let gemmShapes: [GemmShape] = {
   var rng = Xoshiro256StarStar(seed: 2024)
   var shapes: [GemmShape] = []
@@ -20,7 +21,8 @@ let gemmShapes: [GemmShape] = {
         let (alpha, beta) = scalars[i % scalars.count]
         shapes.append(GemmShape(ta: ta, tb: tb, m: m, n: n, k: k, alpha: alpha, beta: beta))
       }
-      for (m, n, k) in [(1, 1, 1), (70, 1, 3), (1, 70, 5), (3, 2, 70), (7, 17, 0), (6, 16, 256 + 3)] {
+      for (m, n, k) in [(1, 1, 1), (70, 1, 3), (1, 70, 5), (3, 2, 70), (7, 17, 0), (6, 16, 256 + 3),
+                        (13, 65, 300), (7, 20, 9), (5, 34, 3)] {
         shapes.append(GemmShape(ta: ta, tb: tb, m: m, n: n, k: k, alpha: 1.5, beta: 0.5))
       }
     }
@@ -121,7 +123,7 @@ struct MatmulTests {
     #expect(c == (try Matrix<Float>([[7, 10], [15, 22]])))
   }
 
-  @Test("Results are bit-identical whatever the thread count", arguments: [(67, 45, 61), (13, 150, 40), (150, 9, 33)])
+  @Test("Results are bit-identical whatever the thread count", arguments: [(67, 45, 61), (13, 150, 40), (150, 9, 33), (40, 66, 50)])
   func threadCountInvariance(m: Int, n: Int, k: Int) throws {
     let a = Matrix<Float>.gaussian(rows: m, columns: k, seed: 5)
     let b = Matrix<Float>.gaussian(rows: k, columns: n, seed: 6)

@@ -25,6 +25,9 @@ import Foundation
 /// Bytes of a packed B block: half of a 512 KiB L2, so C tiles and A strips fit beside it.
 @usableFromInline let gemmBlockBytes = 256 * 1024
 
+/// A last panel at most this wide is done by dot products when op(A) = A (see `gemmDotColumns`).
+@usableFromInline let gemmDotColumnsMax = 4
+
 /// Picks the kernel for `Float.gemm` and `Double.gemm`: full-width vectors with FMA; without it
 /// (a baseline SSE2 build) half-width vectors keep the 12 accumulators in the 16 xmm registers
 /// instead of spilling them (see GemmKernel).
@@ -102,59 +105,74 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
   let kcMax = min(o.k, gemmBlockDepth)
   let ncLimit = max(nr, gemmBlockBytes / (kcMax * MemoryLayout<V.Scalar>.stride) / nr * nr)
   let ncMax = min(ncLimit, (columns.count + nr - 1) / nr * nr)
-  let mPacked = GemmKernel.packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
-  // Scratch for the packed panels, 64-byte aligned so vector loads never split a cache line.
-  let packedA = UnsafeMutableRawPointer.allocate(byteCount: mPacked * kcMax * MemoryLayout<V.Scalar>.stride, alignment: 64)
-    .bindMemory(to: V.Scalar.self, capacity: mPacked * kcMax)
-  let packedB = UnsafeMutableRawPointer.allocate(byteCount: ncMax * kcMax * MemoryLayout<V.Scalar>.stride, alignment: 64)
-    .bindMemory(to: V.Scalar.self, capacity: ncMax * kcMax)
-  defer { packedA.deallocate(); packedB.deallocate() }
-  let (aRowStride, aDepthStride) = o.ta == .normal ? (o.lda, 1) : (1, o.lda)
-  let fullRows = rows.lowerBound + rows.count / mr * mr
+  let packsA = GemmKernel.packsA
+  let mPacked = packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
+  // Columns past the last full panel, when few and A's rows are contiguous: dot products.
+  let leftover = columns.count % nr
+  let dotColumns = o.ta == .normal && leftover <= gemmDotColumnsMax ? leftover : 0
+  // Scratch for the packed panels, each 64-byte aligned so vector loads never split a cache line.
+  func aligned(_ count: Int) -> Int { (count * MemoryLayout<V.Scalar>.stride + 63) / 64 * 64 }
+  let bytesA = aligned(mPacked * kcMax), bytesB = aligned(ncMax * kcMax)
+  GemmScratch.withBuffer(bytes: bytesA + bytesB + aligned(dotColumns * kcMax)) { scratch in
+    let packedA = scratch.bindMemory(to: V.Scalar.self, capacity: mPacked * kcMax)
+    let packedB = (scratch + bytesA).bindMemory(to: V.Scalar.self, capacity: ncMax * kcMax)
+    let columnsB = (scratch + bytesA + bytesB).bindMemory(to: V.Scalar.self, capacity: dotColumns * kcMax)
+    let (aRowStride, aDepthStride) = o.ta == .normal ? (o.lda, 1) : (1, o.lda)
+    let fullRows = rows.lowerBound + rows.count / mr * mr
+    let tileColumnsEnd = columns.upperBound - dotColumns
 
-  var jc = columns.lowerBound
-  while jc < columns.upperBound {
-    let nc = min(ncMax, columns.upperBound - jc)
-    var pc = 0
-    while pc < o.k {
-      let kc = min(kcMax, o.k - pc)
-      packB(o, depth: pc..<(pc + kc), columns: jc..<(jc + nc), into: packedB, panelWidth: nr)
-      if GemmKernel.packsA {
-        packA(o, rows: rows, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
-      } else if fullRows < rows.upperBound {
-        // The last partial strip must not read rows past A's end: pack it, zero-padded.
-        packA(o, rows: fullRows..<rows.upperBound, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
-      }
-      var ir = rows.lowerBound
-      while ir < rows.upperBound {
-        let mrValid = min(mr, rows.upperBound - ir)
-        let strip: TileOperand<V.Scalar>
-        if GemmKernel.packsA {
-          strip = TileOperand(base: packedA + (ir - rows.lowerBound) * kc, rowStride: 1, depthStride: mr)
-        } else if mrValid < mr {
-          strip = TileOperand(base: packedA, rowStride: 1, depthStride: mr)
-        } else {
-          strip = TileOperand(base: o.a + ir * aRowStride + pc * aDepthStride,
-                              rowStride: aRowStride, depthStride: aDepthStride)
+    var jc = columns.lowerBound
+    while jc < columns.upperBound {
+      let nc = min(ncMax, columns.upperBound - jc)
+      var pc = 0
+      while pc < o.k {
+        let kc = min(kcMax, o.k - pc)
+        packB(o, depth: pc..<(pc + kc), columns: jc..<(jc + nc), into: packedB, panelWidth: nr)
+        if packsA {
+          packA(o, rows: rows, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
+        } else if fullRows < rows.upperBound {
+          // The last partial strip must not read rows past A's end: pack it, zero-padded.
+          packA(o, rows: fullRows..<rows.upperBound, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
         }
-        let cRow = o.c + ir * o.ldc + jc
-        var jr = 0
-        while jr < nc {
-          let width = min(nr, nc - jr)
-          if width <= V.scalarCount {
-            gemmMicroKernelNarrow(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
-                                  ldc: o.ldc, rows: mrValid, columns: width, vector: V.self, fma: FMA.self)
+        var ir = rows.lowerBound
+        while ir < rows.upperBound {
+          let mrValid = min(mr, rows.upperBound - ir)
+          let strip: TileOperand<V.Scalar>
+          if packsA {
+            strip = TileOperand(base: packedA + (ir - rows.lowerBound) * kc, rowStride: 1, depthStride: mr)
+          } else if mrValid < mr {
+            strip = TileOperand(base: packedA, rowStride: 1, depthStride: mr)
           } else {
-            gemmMicroKernel(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
-                            ldc: o.ldc, rows: mrValid, columns: width, vector: V.self, fma: FMA.self)
+            strip = TileOperand(base: o.a + ir * aRowStride + pc * aDepthStride,
+                                rowStride: aRowStride, depthStride: aDepthStride)
           }
-          jr += nr
+          let cRow = o.c + ir * o.ldc + jc
+          var jr = 0
+          while jr < min(nc, tileColumnsEnd - jc) {
+            let width = min(nr, nc - jr)
+            if width <= V.scalarCount {
+              gemmMicroKernelNarrow(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
+                                    ldc: o.ldc, rows: mrValid, columns: width, vector: V.self, fma: FMA.self)
+            } else {
+              gemmMicroKernel(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
+                              ldc: o.ldc, rows: mrValid, columns: width, vector: V.self, fma: FMA.self)
+            }
+            jr += nr
+          }
+          ir += mr
         }
-        ir += mr
+        if jc + nc > tileColumnsEnd {
+          // The packed panel holds them at stride nr; gather each column into kc contiguous values.
+          let panel = packedB + (tileColumnsEnd - jc) * kc
+          for j in 0..<dotColumns { for p in 0..<kc { columnsB[j * kc + p] = panel[p * nr + j] } }
+          gemmDotColumns(depth: kc, a: o.a + rows.lowerBound * o.lda + pc, lda: o.lda, rows: rows.count,
+                         bColumns: columnsB, columns: dotColumns, alpha: o.alpha,
+                         c: o.c + rows.lowerBound * o.ldc + tileColumnsEnd, ldc: o.ldc, vector: V.self, fma: FMA.self)
+        }
+        pc += kc
       }
-      pc += kc
+      jc += nc
     }
-    jc += nc
   }
 }
 

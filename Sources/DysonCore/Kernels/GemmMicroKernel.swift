@@ -9,7 +9,7 @@
 /// - `SeparateMultiplyAdd` (`acc += x * y`) is a mul and an add in every build: Swift does not
 ///   contract it to an FMA, even with `-target-cpu native` (then it spills: 40 vs 83 GFLOP/s).
 /// Swift cannot test CPU features at compile time, so `GemmKernel` picks one once per process.
-@usableFromInline protocol MultiplyAccumulate {
+@usableFromInline protocol MultiplyAccumulate: SendableMetatype {
   static func accumulate<V: SIMD>(_ acc: inout V, _ x: V, _ y: V) where V.Scalar: FloatingPoint
 }
 
@@ -113,6 +113,46 @@ func gemmMicroKernelNarrow<V: SIMD, FMA: MultiplyAccumulate>(
     tile[0] = c0; tile[1] = c1; tile[2] = c2; tile[3] = c3; tile[4] = c4; tile[5] = c5
     for r in 0..<rows {
       for j in 0..<columns { c[r * ldc + j] += alpha * tile[r][j] }
+    }
+  }
+}
+
+/// The last 1…`gemmDotColumnsMax` columns of C when A's rows are contiguous in depth (op(A) = A):
+/// C[r, j] += alpha · Σ_p A[r, p]·B[p, j] as dot products vectorised along p. A 6 × (2·lanes) tile
+/// would spend a whole panel's time on one column (the GPT's 65th logit); this costs ~1/10 of it.
+/// `bColumns` holds the columns contiguously: column j at `bColumns + j·kc`.
+@inline(never)
+func gemmDotColumns<V: SIMD, FMA: MultiplyAccumulate>(
+  depth kc: Int, a: UnsafePointer<V.Scalar>, lda: Int, rows: Int, bColumns: UnsafePointer<V.Scalar>,
+  columns: Int, alpha: V.Scalar, c: UnsafeMutablePointer<V.Scalar>, ldc: Int, vector: V.Type, fma: FMA.Type
+) where V.Scalar: DysonScalar {
+  let w = V.scalarCount
+  let body = kc / w * w
+  for j in 0..<columns {
+    let b = bColumns + j * kc
+    var r = 0
+    // Three rows at a time: three independent accumulator chains hide the add latency.
+    while r < rows {
+      let count = min(3, rows - r)
+      let a0 = a + r * lda, a1 = a0 + (count > 1 ? lda : 0), a2 = a0 + (count > 2 ? 2 * lda : 0)
+      var s0 = V(), s1 = V(), s2 = V()
+      var p = 0
+      while p < body {
+        let bv = UnsafeRawPointer(b + p).loadUnaligned(as: V.self)
+        FMA.accumulate(&s0, UnsafeRawPointer(a0 + p).loadUnaligned(as: V.self), bv)
+        FMA.accumulate(&s1, UnsafeRawPointer(a1 + p).loadUnaligned(as: V.self), bv)
+        FMA.accumulate(&s2, UnsafeRawPointer(a2 + p).loadUnaligned(as: V.self), bv)
+        p += w
+      }
+      var t0 = s0.sum(), t1 = s1.sum(), t2 = s2.sum()
+      while p < kc {
+        t0 += a0[p] * b[p]; t1 += a1[p] * b[p]; t2 += a2[p] * b[p]
+        p += 1
+      }
+      c[r * ldc + j] += alpha * t0
+      if count > 1 { c[(r + 1) * ldc + j] += alpha * t1 }
+      if count > 2 { c[(r + 2) * ldc + j] += alpha * t2 }
+      r += count
     }
   }
 }
