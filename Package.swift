@@ -9,16 +9,22 @@ let package = Package(
   products: [
     .library(name: "DysonCore", targets: ["DysonCore"]),
     .library(name: "DysonRMT", targets: ["DysonRMT"]),
+    .library(name: "DysonIO", targets: ["DysonIO"]),
+    .library(name: "DysonPlot", targets: ["DysonPlot"]),
     .executable(name: "dyson", targets: ["dyson"]),
   ],
   targets: [
     .target(name: "DysonCore"),
     .target(name: "DysonRMT", dependencies: ["DysonCore"]),
-    .executableTarget(name: "dyson", dependencies: ["DysonCore", "DysonRMT"]),
+    .target(name: "DysonIO"),
+    .target(name: "DysonPlot"),
+    .executableTarget(name: "dyson", dependencies: ["DysonCore", "DysonRMT", "DysonIO", "DysonPlot"]),
     .executableTarget(name: "dyson-bench", dependencies: ["DysonCore"], path: "Benchmarks/DysonBench"),
     .target(name: "DysonTestSupport", dependencies: ["DysonCore"], path: "Tests/DysonTestSupport"),
     .testTarget(name: "DysonCoreTests", dependencies: ["DysonCore", "DysonTestSupport"]),
     .testTarget(name: "DysonRMTTests", dependencies: ["DysonRMT", "DysonCore", "DysonTestSupport"]),
+    .testTarget(name: "DysonIOTests", dependencies: ["DysonIO"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "DysonPlotTests", dependencies: ["DysonPlot"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -68,3 +68,23 @@ public struct SymmetricEigen: Sendable {
 public func eigenvaluesSymmetric<Scalar: DysonScalar>(_ a: Matrix<Scalar>) throws(LinalgError) -> [Double] {
   try SymmetricEigen(a).eigenvalues
 }
+
+extension SymmetricEigen {
+  /// Decomposes the symmetric tridiagonal matrix with `diagonal` d and `offDiagonal` e
+  /// (e[i] couples i and i + 1, e.count = d.count − 1) by implicit QL directly: O(n²) for the
+  /// eigenvalues, where the dense route would spend (4/3)n³ on a reduction that is already done.
+  /// Used for Hamiltonians on a grid (Fokker–Planck, Schrödinger).
+  public init(tridiagonal diagonal: [Double], offDiagonal: [Double], vectors: Bool = false) throws(LinalgError) {
+    let n = diagonal.count
+    guard offDiagonal.count == max(0, n - 1) else { throw .notSquare(rows: n, columns: offDiagonal.count + 1) }
+    guard diagonal.allSatisfy(\.isFinite), offDiagonal.allSatisfy(\.isFinite) else { throw .nonFinite(row: 0, column: 0) }
+    var d = diagonal
+    var e = offDiagonal + [0]
+    var z = [Double](repeating: 0, count: vectors ? n * n : 0)
+    if vectors { for i in 0..<n { z[i * n + i] = 1 } }
+    if n > 0 { try implicitQL(&d, &e, rowsOf: &z, n: n, vectors: vectors) }
+    let order = d.indices.sorted { d[$0] < d[$1] }
+    eigenvalues = order.map { d[$0] }
+    eigenvectors = vectors ? Matrix(rows: n, columns: n) { i, j in z[order[j] * n + i] } : nil
+  }
+}

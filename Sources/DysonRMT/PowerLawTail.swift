@@ -1,0 +1,51 @@
+import Foundation
+
+/// A power-law fit p(x) ∝ x^{−α} to the tail x ≥ x_min of a spectrum, the way WeightWatcher
+/// (via Clauset, Shalizi & Newman, SIAM Review 51, 2009) does it: for each candidate x_min the
+/// continuous maximum-likelihood α = 1 + n/Σ ln(xᵢ/x_min), and x_min is the candidate whose fit has
+/// the smallest KS distance to the tail's empirical CDF.
+public struct PowerLawTail: Sendable, Equatable {
+  public let alpha: Double
+  /// Standard error of α, (α − 1)/√n.
+  public let alphaError: Double
+  public let xMin: Double
+  /// Eigenvalues in the tail (x ≥ x_min).
+  public let tailCount: Int
+  /// KS distance of the tail to the fitted law.
+  public let distance: Double
+
+  /// nil when fewer than `minimumTail` positive values exist.
+  public init?(_ values: [Double], minimumTail: Int = 5) {
+    let x = values.filter { $0 > 0 && $0.isFinite }.sorted()
+    guard x.count >= minimumTail else { return nil }
+    var best: (d: Double, alpha: Double, xMin: Double, n: Int)?
+    // Suffix sums of ln x make each candidate O(n) for the KS step only.
+    var logSuffix = [Double](repeating: 0, count: x.count + 1)
+    for i in stride(from: x.count - 1, through: 0, by: -1) { logSuffix[i] = logSuffix[i + 1] + log(x[i]) }
+    var start = 0
+    while start <= x.count - minimumTail {
+      let xm = x[start]
+      let n = x.count - start
+      let sumLog = logSuffix[start] - Double(n) * log(xm)
+      if sumLog > 0 {
+        let alpha = 1 + Double(n) / sumLog
+        var d = 0.0
+        for j in 0..<n {
+          let f = 1 - pow(x[start + j] / xm, 1 - alpha)
+          d = max(d, Double(j + 1) / Double(n) - f, f - Double(j) / Double(n))
+        }
+        if best == nil || d < best!.d { best = (d, alpha, xm, n) }
+      }
+      // Skip repeated values: each distinct x_min once.
+      var next = start + 1
+      while next < x.count && x[next] == xm { next += 1 }
+      start = next
+    }
+    guard let b = best else { return nil }
+    alpha = b.alpha
+    alphaError = (b.alpha - 1) / Double(b.n).squareRoot()
+    xMin = b.xMin
+    tailCount = b.n
+    distance = b.d
+  }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Fits of the laws in this module to eigenvalue samples. Histogram fits follow the authors'
+/// procedure (density histogram with Freedman–Diaconis bins, least squares on the bin centres);
+/// `maximumLikelihood` variants fit the sample itself.
+public enum SpectralFit {
+  /// A·P_MP(x; σ², r = N/M, M) fitted to a density histogram of `eigenvalues` (2411.13512):
+  /// A < 1 is the fraction of the spectrum that stays in the MP bulk; the rest (a tail, spikes)
+  /// lies outside. Returns σ² and A with their errors and the fraction of eigenvalues above x₊.
+  public static func marchenkoPastur(
+    _ eigenvalues: [Double], rows m: Int, columns n: Int, binning: Histogram.Binning = .freedmanDiaconis
+  ) throws -> MarchenkoPasturFit {
+    guard m >= n, n >= 1 else { throw FitError.tooFewPoints(points: 0, parameters: 2) }
+    let hist = Histogram(eigenvalues, binning: binning)
+    let positive = eigenvalues.filter { $0 > 0 }
+    guard !positive.isEmpty else { throw FitError.nonFinite("an all-zero spectrum's MP scale") }
+    // Start from the median: for the MP bulk it sits near Mσ²(1 − r/3…), robust to a tail.
+    let initialVariance = quantile(positive, 0.5) / Double(m)
+    func model(_ x: Double, _ p: [Double]) -> Double {
+      p[1] * MarchenkoPastur(rows: m, columns: n, variance: max(p[0], 1e-300)).density(x)
+    }
+    let fit = try levenbergMarquardt(x: hist.centers, y: hist.density, initial: [initialVariance, 1],
+                                     lower: [initialVariance * 1e-3, 0], upper: [initialVariance * 1e3, 10], model: model)
+    let law = MarchenkoPastur(rows: m, columns: n, variance: fit.parameters[0])
+    let outside = Double(eigenvalues.filter { $0 > law.upperEdge }.count) / Double(eigenvalues.count)
+    return MarchenkoPasturFit(variance: fit.parameters[0], varianceError: fit.errors[0],
+                              area: fit.parameters[1], areaError: fit.errors[1],
+                              fractionAboveEdge: outside, law: law, fit: fit)
+  }
+
+  /// The two-level density (x₀, σ) fitted to pooled pair eigenvalues, by histogram least squares
+  /// (the authors' `curve_fit(rho, centres, density, p0=[κ, 1])`) or by maximum likelihood.
+  public static func twoLevel(
+    _ values: [Double], method: Method = .histogram(.freedmanDiaconis)
+  ) throws -> FitResult {
+    let m = Moments(values)
+    // ⟨u²⟩ = 3σ²/2 gives the moment estimator of σ as the starting point.
+    let start = [m.mean, (2 * m.m2 / 3).squareRoot()]
+    return try fitDensity(values, method: method, initial: start, lower: [-.infinity, 1e-12 * max(start[1], 1e-300)]) { x, p in
+      TwoLevelCoulombGas(center: p[0], sigma: p[1]).density(x)
+    }
+  }
+
+  /// The two-species density (x₀, σ₁, σ₂) of 2412.20496.
+  public static func twoSpecies(
+    _ values: [Double], method: Method = .histogram(.freedmanDiaconis)
+  ) throws -> FitResult {
+    let m = Moments(values)
+    let s = (2 * m.m2 / 3).squareRoot()
+    return try fitDensity(values, method: method, initial: [m.mean, 0.8 * s, 1.25 * s],
+                          lower: [-.infinity, 1e-12 * max(s, 1e-300), 1e-12 * max(s, 1e-300)]) { x, p in
+      TwoSpeciesCoulombGas(center: p[0], sigma1: p[1], sigma2: p[2]).density(x)
+    }
+  }
+
+  /// A Gaussian (x₀, σ): the non-degenerate modes.
+  public static func gaussian(_ values: [Double], method: Method = .histogram(.freedmanDiaconis)) throws -> FitResult {
+    let m = Moments(values)
+    return try fitDensity(values, method: method, initial: [m.mean, m.m2.squareRoot()],
+                          lower: [-.infinity, 1e-12 * max(m.m2.squareRoot(), 1e-300)]) { x, p in
+      exp(-(x - p[0]) * (x - p[0]) / (2 * p[1] * p[1])) / ((2 * Double.pi).squareRoot() * p[1])
+    }
+  }
+
+  /// Wigner's semicircle (centre, radius).
+  public static func semicircle(_ values: [Double], method: Method = .histogram(.freedmanDiaconis)) throws -> FitResult {
+    let m = Moments(values)
+    let lo = values.min()!, hi = values.max()!
+    // The likelihood needs every point inside the support: start from a radius that covers them.
+    let radius = max(2 * m.m2.squareRoot(), (hi - lo) / 2 * 1.001)
+    return try fitDensity(values, method: method, initial: [(lo + hi) / 2, radius],
+                          lower: [-.infinity, 1e-12 * max(radius, 1e-300)]) { x, p in
+      WignerSemicircle(center: p[0], radius: p[1]).density(x)
+    }
+  }
+
+  /// How a density is fitted.
+  public enum Method: Sendable, Equatable {
+    case histogram(Histogram.Binning)
+    case maximumLikelihood
+  }
+
+  static func fitDensity(
+    _ values: [Double], method: Method, initial: [Double], lower: [Double],
+    density: @escaping (Double, [Double]) -> Double
+  ) throws -> FitResult {
+    guard values.count > initial.count else { throw FitError.tooFewPoints(points: values.count, parameters: initial.count) }
+    switch method {
+    case .histogram(let binning):
+      let h = Histogram(values, binning: binning)
+      return try levenbergMarquardt(x: h.centers, y: h.density, initial: initial, lower: lower, model: density)
+    case .maximumLikelihood:
+      return try maximumLikelihood(values, initial: initial, lower: lower, density: density)
+    }
+  }
+}
+
+/// The result of `SpectralFit.marchenkoPastur`.
+public struct MarchenkoPasturFit: Sendable, Equatable {
+  public let variance: Double
+  public let varianceError: Double
+  /// Weight of the MP bulk (1 for a pure Wishart spectrum).
+  public let area: Double
+  public let areaError: Double
+  /// Fraction of eigenvalues above the fitted upper edge x₊.
+  public let fractionAboveEdge: Double
+  public let law: MarchenkoPastur
+  public let fit: FitResult
+}

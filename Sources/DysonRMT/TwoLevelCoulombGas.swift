@@ -1,0 +1,65 @@
+import DysonCore
+import Foundation
+
+/// Two levels in a common harmonic well with β = 1 repulsion, the model of a doubly degenerate
+/// pair (science notes §1.8): P(x₁, x₂) ∝ |x₁ − x₂| exp(−[(x₁ − x₀)² + (x₂ − x₀)²]/(2σ²)).
+///
+/// Its one-point density, both levels pooled, with u = x − x₀, is the "two-level semicircle"
+///   ρ(u) = e^{−u²/(2σ²)}/(4√π σ) · [2 e^{−u²/(2σ²)} + √(2π) (u/σ) erf(u/(√2 σ))],
+/// with ⟨u²⟩ = 3σ²/2 and Binder cumulant U₄ = −4/27; the spacing S = |x₁ − x₂| has
+/// P(S) = S/(2σ²) e^{−S²/(4σ²)} and ⟨S⟩ = √π σ.
+public struct TwoLevelCoulombGas: Sendable, Hashable {
+  public var center: Double
+  public var sigma: Double
+
+  public init(center: Double, sigma: Double) {
+    self.center = center
+    self.sigma = sigma
+  }
+
+  public func density(_ x: Double) -> Double {
+    let u = (x - center) / sigma
+    let g = exp(-u * u / 2)
+    return g / (4 * Double.pi.squareRoot() * sigma) * (2 * g + (2 * Double.pi).squareRoot() * u * erf(u / 2.0.squareRoot()))
+  }
+
+  public var meanSpacing: Double { Double.pi.squareRoot() * sigma }
+
+  /// U₄ = ⟨u⁴⟩/(3⟨u²⟩²) − 1 of the one-point density.
+  public static let binderCumulant = -4.0 / 27.0
+
+  /// One exact sample (x₁, x₂): the centre of mass is N(x₀, σ²/2), and the difference d = x₁ − x₂
+  /// has density ∝ |d| e^{−d²/(4σ²)}, so |d| = 2σ√(−ln U) (a Rayleigh variate) with a random sign.
+  public func sample(using rng: inout Xoshiro256StarStar) -> (Double, Double) {
+    let mean = center + sigma / 2.0.squareRoot() * rng.normal()
+    let magnitude = 2 * sigma * (-portableLog(rng.uniformOpen())).squareRoot()
+    let d = rng.next() & 1 == 0 ? magnitude : -magnitude
+    return (mean + d / 2, mean - d / 2)
+  }
+}
+
+/// Two levels of different Gaussian widths σ₁ ≠ σ₂ ("two species", 2412.20496), derived in the
+/// science notes §1.9: P(u₁, u₂) = |u₁ − u₂| e^{−u₁²/(2σ₁²) − u₂²/(2σ₂²)}/Z, Z = 2σ₁σ₂√(2π(σ₁² + σ₂²)),
+/// pooled one-point density ρ(u) = [f(u; σ₁, σ₂) + f(u; σ₂, σ₁)]/(2Z),
+/// f(u; a, b) = e^{−u²/(2a²)} [2b² e^{−u²/(2b²)} + √(2π) b u erf(u/(√2 b))]. Equals the
+/// one-species density at σ₁ = σ₂.
+public struct TwoSpeciesCoulombGas: Sendable, Hashable {
+  public var center: Double
+  public var sigma1: Double
+  public var sigma2: Double
+
+  public init(center: Double, sigma1: Double, sigma2: Double) {
+    self.center = center
+    self.sigma1 = sigma1
+    self.sigma2 = sigma2
+  }
+
+  public func density(_ x: Double) -> Double {
+    let u = x - center
+    let z = 2 * sigma1 * sigma2 * (2 * Double.pi * (sigma1 * sigma1 + sigma2 * sigma2)).squareRoot()
+    func f(_ a: Double, _ b: Double) -> Double {
+      exp(-u * u / (2 * a * a)) * (2 * b * b * exp(-u * u / (2 * b * b)) + (2 * Double.pi).squareRoot() * b * u * erf(u / (2.0.squareRoot() * b)))
+    }
+    return (f(sigma1, sigma2) + f(sigma2, sigma1)) / (2 * z)
+  }
+}
