@@ -4,7 +4,7 @@ import Foundation
 /// Dyson Brownian motion of N levels (science notes §1.4):
 ///   dxᵢ = Kᵢ(xᵢ) dt + Σ_{j≠i} gᵢ²/(xᵢ − xⱼ) dt + √2 gᵢ dWᵢ,
 /// integrated by Euler–Maruyama. Near a collision the Coulomb term is stiff, so each step is
-/// shortened to dt' = min(dt, c·gap²/g²) (c = `gapFraction`), which keeps the repulsive move below
+/// shortened to dt' = min(dt, c·gap²/g²) (c = `gapFraction`, 0.1), which keeps the repulsive move below
 /// c·gap and the noise below √(2c)·gap; a step that would still reorder two levels is rejected and
 /// redone with a quarter of the step and fresh noise. (β = 1 repulsion, as for GOE / WᵀW spectra.)
 public struct DysonBrownianMotion: Sendable {
@@ -13,7 +13,10 @@ public struct DysonBrownianMotion: Sendable {
   /// gᵢ per level (one value for all levels is repeated).
   public var g: [Double]
   public var timeStep: Double
-  public var gapFraction = 0.01
+  public var gapFraction = 0.1
+  /// Reflecting walls, e.g. 0…μ² for an eigenvalue of σ_h²WᵀW, which cannot be negative (there
+  /// the RBM drift would push it on to −∞). A move past a wall is mirrored back inside.
+  public var domain: ClosedRange<Double>?
 
   public init(drift: @escaping @Sendable (_ level: Int, _ x: Double) -> Double, g: [Double], timeStep: Double) {
     precondition(!g.isEmpty && g.allSatisfy { $0 >= 0 } && timeStep > 0, "DysonBrownianMotion: need g ≥ 0 and dt > 0")
@@ -52,6 +55,13 @@ public struct DysonBrownianMotion: Sendable {
             k[i] = drift(i, x[i]) + gs[i] * gs[i] * coulomb
           }
           for i in 0..<n { next[i] = x[i] + k[i] * dt + (2 * dt).squareRoot() * gs[i] * rng.normal() }
+          if let d = domain {
+            for i in 0..<n {
+              if next[i] < d.lowerBound { next[i] = 2 * d.lowerBound - next[i] }
+              if next[i] > d.upperBound { next[i] = 2 * d.upperBound - next[i] }
+              next[i] = min(max(next[i], d.lowerBound), d.upperBound)
+            }
+          }
           var ordered = true
           for i in 1..<max(n, 1) where next[i] <= next[i - 1] { ordered = false; break }
           if ordered { break }

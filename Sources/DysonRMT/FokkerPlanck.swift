@@ -6,7 +6,9 @@ import Foundation
 ///   ∂ₜψ = −2 H ψ,  H = −(g²/2)∂ₓ² + U(x),  U = (V′)²/(8g²) − V″/4,
 /// whose ground state is √P_s with energy 0; the gaps set the relaxation rates (2Eₙ).
 /// H is discretised with second differences on the interior of a uniform grid over [lower, upper]
-/// (ψ = 0 on the boundary), a symmetric tridiagonal matrix solved by implicit QL.
+/// (ψ = 0 on the boundary), a symmetric tridiagonal matrix solved by implicit QL. The ψ = 0 ends
+/// are exact only where P_s is negligible: for the RBM mode with large g, P_s(0) is not, and the
+/// physical wall at x = 0 is reflecting (a zero-flux condition, not implemented here).
 public struct FokkerPlanckOperator: Sendable {
   public let grid: [Double]
   public let g: Double
@@ -49,8 +51,9 @@ public struct FokkerPlanckOperator: Sendable {
   }
 
   /// P(x, t) on the grid from P(x, 0) = `initial` (values on the grid): expand ψ(0) = P/√P_s in the
-  /// modes and let each decay as e^{−2Eₙt}. √P_s is taken from the computed ground state, so the
-  /// evolution is consistent with the discretisation (and conserves probability to grid accuracy).
+  /// modes and let each decay as e^{−2(Eₙ − E₀)t}. √P_s is the computed ground state and E₀ (0 in
+  /// the continuum, O(h²) on the grid) is subtracted, so the discrete evolution conserves probability
+  /// to rounding and ends exactly in the discrete stationary state.
   public func evolve(_ initial: [Double], time t: Double) -> [Double] {
     let n = grid.count
     precondition(initial.count == n, "FokkerPlanckOperator.evolve: \(initial.count) values for \(n) grid points")
@@ -60,7 +63,7 @@ public struct FokkerPlanckOperator: Sendable {
     for m in 0..<n {
       var c = 0.0
       for i in 0..<n { c += modes[i, m] * psi0[i] * step }
-      let decay = exp(-2 * energies[m] * t)
+      let decay = exp(-2 * (energies[m] - energies[0]) * t)
       if decay < 1e-300 { continue }
       for i in 0..<n { psi[i] += c * decay * modes[i, m] }
     }

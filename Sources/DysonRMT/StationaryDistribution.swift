@@ -62,7 +62,7 @@ public struct StationaryDistribution: Sendable {
   }
 
   /// The RBM mode's drift K(x) = (1/κ − 1/(μ² − x)) x (science notes §2.1), on 0 < x < μ².
-  public static func rbmDrift(kappa: Double, mu2: Double) -> (Double) -> Double {
+  public static func rbmDrift(kappa: Double, mu2: Double) -> @Sendable (Double) -> Double {
     { x in (1 / kappa - 1 / (mu2 - x)) * x }
   }
 }
