@@ -7,14 +7,21 @@ struct UsageError: Error, CustomStringConvertible {
 
 /// `--name value` options and `--flag` switches of one command, checked against its known names.
 struct Options {
-  private var values: [String: String] = [:]
+  private var values: [String: [String]] = [:]
   private var flags: Set<String> = []
+  /// Arguments that are not options (e.g. file names), in order.
+  private(set) var positionals: [String] = []
 
   /// Parses `arguments`; `valued` and `switches` list the accepted names without dashes.
-  init(_ arguments: [String], valued: [String], switches: [String]) throws {
+  /// With `positional`, other arguments are collected in `positionals` instead of rejected.
+  init(_ arguments: [String], valued: [String], switches: [String], positional: Bool = false) throws {
     var rest = arguments[...]
     while let arg = rest.popFirst() {
-      guard arg.hasPrefix("--") else { throw UsageError(description: "unexpected argument '\(arg)'") }
+      guard arg.hasPrefix("--") else {
+        guard positional else { throw UsageError(description: "unexpected argument '\(arg)'") }
+        positionals.append(arg)
+        continue
+      }
       var name = String(arg.dropFirst(2))
       var inlineValue: String?
       if let eq = name.firstIndex(of: "=") {
@@ -25,7 +32,7 @@ struct Options {
         flags.insert(name)
       } else if valued.contains(name) {
         guard let v = inlineValue ?? rest.popFirst() else { throw UsageError(description: "--\(name) needs a value") }
-        values[name] = v
+        values[name, default: []].append(v)
       } else {
         let all = valued + switches
         let hint = all.min { editDistance($0, name) < editDistance($1, name) }.map { " (did you mean --\($0)?)" } ?? ""
@@ -37,7 +44,7 @@ struct Options {
   func has(_ flag: String) -> Bool { flags.contains(flag) }
 
   func int(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
-    guard let text = values[name] else { return d }
+    guard let text = values[name]?.last else { return d }
     guard let v = Int(text), range.contains(v) else {
       throw UsageError(description: "--\(name) must be a whole number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
     }
@@ -46,7 +53,7 @@ struct Options {
 
   /// A positive finite number; "a/b" fractions are accepted (e.g. --variance 1/192).
   func positive(_ name: String, default d: Double) throws -> Double {
-    guard let text = values[name] else { return d }
+    guard let text = values[name]?.last else { return d }
     let parts = text.split(separator: "/", omittingEmptySubsequences: false)
     let value: Double?
     if parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), b != 0 { value = a / b } else { value = Double(text) }
@@ -54,7 +61,12 @@ struct Options {
     return v
   }
 
-  func string(_ name: String) -> String? { values[name] }
+  func string(_ name: String) -> String? { values[name]?.last }
+
+  /// Every value given for a repeatable option, commas splitting lists (`--tensor a,b --tensor c`).
+  func list(_ name: String) -> [String] {
+    (values[name] ?? []).flatMap { $0.split(separator: ",").map(String.init) }
+  }
 }
 
 /// Levenshtein distance, for "did you mean" hints.

@@ -9,9 +9,10 @@ usage: dyson <command> [options]
 
 Commands:
   wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
+  spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
   help CMD    the options of a command, with their defaults
 
-Options: --help, --version. Studies (rbm, linear, gpt, spectrum, reproduce) arrive with their issues.
+Options: --help, --version. Studies (rbm, linear, gpt, reproduce) arrive with their issues.
 """
 
 func printError(_ message: String) {
@@ -20,7 +21,13 @@ func printError(_ message: String) {
 
 let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
   "wishart": (WishartCommand.help, WishartCommand.run),
+  "spectrum": (SpectrumCommand.help, SpectrumCommand.run),
 ]
+
+/// Ends the process with `code` after the command has printed its own messages.
+struct ExitQuietly: Error {
+  let code: Int32
+}
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
@@ -41,6 +48,8 @@ do {
     let rest = Array(arguments.dropFirst())
     if rest.contains("--help") || rest.contains("-h") { print(command.help) } else { try await command.run(rest) }
   }
+} catch let error as ExitQuietly {
+  exit(error.code)
 } catch let error as UsageError {
   printError(error.description)
   exit(2)
