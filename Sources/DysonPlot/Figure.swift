@@ -15,8 +15,12 @@ public struct Figure: Sendable {
     self.caption = caption
   }
 
-  /// A single-panel figure.
-  public init(_ panel: Panel, caption: String = "") { self.init(panels: [panel], columns: 1, caption: caption) }
+  /// A single-panel figure, a little larger than a panel of a grid.
+  public init(_ panel: Panel, caption: String = "") {
+    self.init(panels: [panel], columns: 1, caption: caption)
+    panelWidth = 440
+    panelHeight = 300
+  }
 
   /// The SVG document.
   public func svg() -> String {

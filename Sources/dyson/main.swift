@@ -9,6 +9,7 @@ usage: dyson <command> [options]
 
 Commands:
   wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
+  gallery     the example figures of Docs/figures, on ensembles with known answers
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
   help CMD    the options of a command, with their defaults
 
@@ -22,6 +23,7 @@ func printError(_ message: String) {
 let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
   "wishart": (WishartCommand.help, WishartCommand.run),
   "spectrum": (SpectrumCommand.help, SpectrumCommand.run),
+  "gallery": (GalleryCommand.help, GalleryCommand.run),
 ]
 
 /// Ends the process with `code` after the command has printed its own messages.
