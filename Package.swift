@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "DysonRMT", targets: ["DysonRMT"]),
     .library(name: "DysonIO", targets: ["DysonIO"]),
     .library(name: "DysonPlot", targets: ["DysonPlot"]),
+    .library(name: "DysonModels", targets: ["DysonModels"]),
     .executable(name: "dyson", targets: ["dyson"]),
   ],
   targets: [
@@ -18,13 +19,15 @@ let package = Package(
     .target(name: "DysonRMT", dependencies: ["DysonCore"]),
     .target(name: "DysonIO"),
     .target(name: "DysonPlot"),
-    .executableTarget(name: "dyson", dependencies: ["DysonCore", "DysonRMT", "DysonIO", "DysonPlot"]),
-    .executableTarget(name: "dyson-bench", dependencies: ["DysonCore"], path: "Benchmarks/DysonBench"),
+    .target(name: "DysonModels", dependencies: ["DysonCore"]),
+    .executableTarget(name: "dyson", dependencies: ["DysonCore", "DysonRMT", "DysonIO", "DysonPlot", "DysonModels"]),
+    .executableTarget(name: "dyson-bench", dependencies: ["DysonCore", "DysonModels"], path: "Benchmarks/DysonBench"),
     .target(name: "DysonTestSupport", dependencies: ["DysonCore"], path: "Tests/DysonTestSupport"),
     .testTarget(name: "DysonCoreTests", dependencies: ["DysonCore", "DysonTestSupport"]),
     .testTarget(name: "DysonRMTTests", dependencies: ["DysonRMT", "DysonCore", "DysonTestSupport"]),
     .testTarget(name: "DysonIOTests", dependencies: ["DysonIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DysonPlotTests", dependencies: ["DysonPlot"]),
+    .testTarget(name: "DysonModelsTests", dependencies: ["DysonModels", "DysonCore", "DysonRMT", "DysonTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

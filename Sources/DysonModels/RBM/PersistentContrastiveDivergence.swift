@@ -1,0 +1,168 @@
+import DysonCore
+import Foundation
+
+/// Hyperparameters of one PCD training run. Defaults are the authors' linear-scaling study
+/// (science notes §2.3) except `updates`, the number of weight updates, which they ran at 10⁵.
+public struct PCDConfiguration: Codable, Sendable, Equatable {
+  public var visible = 10
+  public var hidden = 10
+  /// Target mass m² of the lattice free field.
+  public var mass2 = 4.0
+  public var mu2 = 9.0
+  public var sigmaH = 1.0
+  /// Standard deviation of the initial W entries.
+  public var initialScale = 0.1
+  /// Learning rate α.
+  public var alpha = 0.1
+  /// |B|: persistent chains, and the mini-batch size of a sampled positive phase.
+  public var batch = 16
+  /// Block-Gibbs steps per update (k).
+  public var gibbsSteps = 3
+  public var updates = 100_000
+  /// Heavy-ball momentum β (0: plain SGD, the authors' setting).
+  public var momentum = 0.0
+  /// L2 penalty λ: the update adds −λW.
+  public var weightDecay = 0.0
+  /// Where ⟨φφᵀ⟩_target comes from.
+  public var positivePhase = PositivePhase.analytic
+
+  public enum PositivePhase: String, Codable, Sendable {
+    /// K_φ⁻¹ exactly, as the authors' `unsup_fit`: all noise comes from the chains.
+    case analytic
+    /// A fresh mini-batch of |B| exact field samples each update (data-like noise on both phases).
+    case sampled
+  }
+
+  public init() {}
+}
+
+/// Persistent contrastive divergence for the Gaussian RBM, step for step as the authors' code
+/// (science notes §2.4): |B| chains start at all ones and persist across updates; each update
+/// draws h from the chains, runs k block-Gibbs sweeps (φ, then h), and takes
+///   ΔW = σ_h²(⟨φφᵀ⟩_target − C)W,  C = VᵀV/|B| (raw second moment),  W ← W + αΔW.
+/// (The gradient of log p: ∂(−½φᵀKφ)/∂W = σ_h²φφᵀW, minus its model average; see `GaussianRBM`.)
+public struct PersistentContrastiveDivergence: Sendable {
+  public private(set) var rbm: GaussianRBM
+  public let configuration: PCDConfiguration
+  public let target: LatticeFreeField
+  public private(set) var updatesDone = 0
+  var rng: Xoshiro256StarStar
+  let seed: UInt64
+  /// Chains V (|B| × N_v), hidden states H (|B| × N_h), momentum buffer, target moment T.
+  var chains: [Double]
+  var hiddenStates: [Double]
+  var velocity: [Double]
+  let targetMoment: [Double]
+  /// Lower Cholesky factor of K_φ⁻¹, for sampled positive phases.
+  let targetFactor: [Double]
+
+  /// A run with W ~ N(0, initialScale²) drawn from stream `stream` of `seed`.
+  public init(configuration c: PCDConfiguration, seed: UInt64, stream: UInt64 = 0) throws {
+    precondition(c.visible >= 3 && c.hidden >= 1 && c.batch >= 1 && c.gibbsSteps >= 1, "PCD: bad configuration \(c)")
+    var rng = Xoshiro256StarStar(seed: seed, stream: stream)
+    let w = Matrix<Double>.gaussian(rows: c.visible, columns: c.hidden, mean: 0, standardDeviation: c.initialScale, using: &rng)
+    rbm = GaussianRBM(weights: w, mu2: c.mu2, sigmaH: c.sigmaH)
+    configuration = c
+    target = try LatticeFreeField(sites: c.visible, mass2: c.mass2)
+    self.rng = rng
+    self.seed = seed
+    chains = [Double](repeating: 1, count: c.batch * c.visible)
+    hiddenStates = [Double](repeating: 0, count: c.batch * c.hidden)
+    velocity = [Double](repeating: 0, count: c.visible * c.hidden)
+    targetMoment = target.covariance.elements
+    targetFactor = choleskyLower(target.covariance.elements, n: c.visible)
+  }
+
+  /// One weight update. Throws `RBMError.diverged` naming the update and hyperparameters when
+  /// W stops being finite.
+  public mutating func update() throws {
+    let c = configuration
+    let nv = c.visible, nh = c.hidden, nb = c.batch
+    let s2 = c.sigmaH * c.sigmaH, invMu2 = 1 / c.mu2, noiseV = 1 / c.mu2.squareRoot()
+    var w = rbm.weights.elements
+    let eta = rbm.hiddenBias
+    var finite = true
+    chains.withUnsafeMutableBufferPointer { v in
+      hiddenStates.withUnsafeMutableBufferPointer { h in
+        w.withUnsafeMutableBufferPointer { w in
+          // h|φ: H = η + σ_h²VW + σ_h ξ.
+          func sampleHidden() {
+            for b in 0..<nb {
+              for a in 0..<nh {
+                var s = 0.0
+                for i in 0..<nv { s += v[b * nv + i] * w[i * nh + a] }
+                h[b * nh + a] = eta[a] + s2 * s + c.sigmaH * rng.normal()
+              }
+            }
+          }
+          // φ|h: V = HWᵀ/μ² + ξ/μ.
+          func sampleVisible() {
+            for b in 0..<nb {
+              for i in 0..<nv {
+                var s = 0.0
+                for a in 0..<nh { s += h[b * nh + a] * w[i * nh + a] }
+                v[b * nv + i] = s * invMu2 + noiseV * rng.normal()
+              }
+            }
+          }
+          sampleHidden()
+          for _ in 0..<c.gibbsSteps { sampleVisible(); sampleHidden() }
+          // Positive minus negative second moment, D = T − VᵀV/|B|.
+          var d = [Double](repeating: 0, count: nv * nv)
+          if c.positivePhase == .analytic {
+            for k in 0..<(nv * nv) { d[k] = targetMoment[k] }
+          } else {
+            var phi = [Double](repeating: 0, count: nv), z = [Double](repeating: 0, count: nv)
+            for _ in 0..<nb {
+              for i in 0..<nv { z[i] = rng.normal() }
+              for i in 0..<nv { var s = 0.0; for j in 0...i { s += targetFactor[i * nv + j] * z[j] }; phi[i] = s }
+              for i in 0..<nv { for j in 0..<nv { d[i * nv + j] += phi[i] * phi[j] / Double(nb) } }
+            }
+          }
+          for b in 0..<nb {
+            for i in 0..<nv {
+              let vi = v[b * nv + i] / Double(nb)
+              for j in 0..<nv { d[i * nv + j] -= vi * v[b * nv + j] }
+            }
+          }
+          // ΔW = σ_h² D W (− λW); velocity form covers plain SGD at β = 0.
+          for i in 0..<nv {
+            for a in 0..<nh {
+              var s = 0.0
+              for j in 0..<nv { s += d[i * nv + j] * w[j * nh + a] }
+              velocity[i * nh + a] = c.momentum * velocity[i * nh + a] + s2 * s - c.weightDecay * w[i * nh + a]
+            }
+          }
+          for k in 0..<(nv * nh) {
+            w[k] += c.alpha * velocity[k]
+            if !w[k].isFinite { finite = false }
+          }
+        }
+      }
+    }
+    updatesDone += 1
+    guard finite else { throw RBMError.diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed) }
+    rbm.weights = try Matrix(rows: nv, columns: nh, elements: w)
+  }
+}
+
+/// Lower Cholesky factor of a symmetric positive definite n×n row-major matrix.
+func choleskyLower(_ a: [Double], n: Int) -> [Double] {
+  var l = [Double](repeating: 0, count: n * n)
+  for i in 0..<n {
+    for j in 0...i {
+      var s = a[i * n + j]
+      for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
+      l[i * n + j] = i == j ? max(s, 0).squareRoot() : s / l[j * n + j]
+    }
+  }
+  return l
+}
+
+extension PersistentContrastiveDivergence {
+  /// Replaces W (e.g. to resume from a checkpoint or to test the sampler at a chosen W).
+  public mutating func setWeights(_ w: Matrix<Double>) {
+    precondition(w.rows == configuration.visible && w.columns == configuration.hidden, "setWeights: shape \(w.rows)×\(w.columns)")
+    rbm.weights = w
+  }
+}

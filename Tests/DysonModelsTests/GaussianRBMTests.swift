@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import DysonCore
+@testable import DysonModels
+import DysonTestSupport
+
+@Suite("Gaussian RBM: target, exact gradient, Gibbs sampler, PCD learning")
+struct GaussianRBMTests {
+  @Test("Lattice free field: κ_k = m² + 2 − 2cos(2πk/N) and K_φ·K_φ⁻¹ = 1")
+  func freeField() throws {
+    let f = try LatticeFreeField(sites: 10, mass2: 4)
+    let exact = LatticeFreeField.analyticEigenvalues(sites: 10, mass2: 4)
+    #expect(zip(f.eigenvalues, exact).allSatisfy { abs($0 - $1) < 1e-12 })
+    #expect(abs(exact[1] - 4.381966011250105) < 1e-12 && abs(exact[9] - 8) < 1e-12)
+    let identity = try Matrix.product(f.kernel, f.covariance)
+    for i in 0..<10 { for j in 0..<10 { #expect(abs(identity[i, j] - (i == j ? 1 : 0)) < 1e-12) } }
+  }
+
+  @Test("Exact gradient σ_h²(Σ − K⁻¹)W equals central differences of the log-likelihood")
+  func gradientAgainstFiniteDifferences() throws {
+    var rng = Xoshiro256StarStar(seed: 3)
+    let w = Matrix<Double>.gaussian(rows: 5, columns: 3, mean: 0, standardDeviation: 0.6, using: &rng)
+    let rbm = GaussianRBM(weights: w, mu2: 4, sigmaH: 1.3)
+    let sigma = try LatticeFreeField(sites: 5, mass2: 1).covariance
+    let g = try rbm.exactGradient(dataCovariance: sigma)
+    for i in 0..<5 {
+      for a in 0..<3 {
+        let fd = centralDifference(step: 1e-5) { t in
+          var shifted = rbm
+          shifted.weights[i, a] += t
+          return try! shifted.logLikelihood(dataCovariance: sigma)
+        }
+        #expect(abs(fd - g[i, a]) < 1e-7 * max(1, abs(g[i, a])), "∂L/∂W[\(i),\(a)]: finite difference \(fd), exact \(g[i, a])")
+      }
+    }
+  }
+
+  @Test("Block-Gibbs chains sample the marginal: ⟨φφᵀ⟩ → K⁻¹")
+  func gibbsMoments() throws {
+    var c = PCDConfiguration()
+    c.visible = 6; c.hidden = 4; c.alpha = 0; c.batch = 32; c.gibbsSteps = 2
+    var pcd = try PersistentContrastiveDivergence(configuration: c, seed: 1)
+    // A W with structure: x up to ~0.7 μ², so K⁻¹ is far from 1/μ².
+    var rng = Xoshiro256StarStar(seed: 2)
+    let w = Matrix<Double>.gaussian(rows: 6, columns: 4, mean: 0, standardDeviation: 1.0, using: &rng)
+    let x = try GaussianRBM(weights: w, mu2: 9, sigmaH: 1).spectrum()
+    pcd = try PersistentContrastiveDivergence(configuration: c, seed: 1)
+    pcd.setWeights(w.map { $0 * (0.7 * 9 / x.last!).squareRoot() })
+    let rbm = pcd.rbm
+    let k = rbm.kernel
+    let e = try SymmetricEigen(k, vectors: true)
+    let v = e.eigenvectors!
+    let kInverse = Matrix<Double>(rows: 6, columns: 6) { i, j in (0..<6).reduce(0) { $0 + v[i, $1] * v[j, $1] / e.eigenvalues[$1] } }
+    for _ in 0..<50 { try pcd.update() }                   // burn in from the all-ones start
+    var moment = [Double](repeating: 0, count: 36)
+    let updates = 3000
+    for _ in 0..<updates {
+      try pcd.update()
+      for b in 0..<32 { for i in 0..<6 { for j in 0..<6 { moment[i * 6 + j] += pcd.chains[b * 6 + i] * pcd.chains[b * 6 + j] } } }
+    }
+    let n = Double(updates * 32)
+    let scale = (0..<6).map { kInverse[$0, $0] }.max()!
+    var worst = 0.0
+    for i in 0..<6 { for j in 0..<6 { worst = max(worst, abs(moment[i * 6 + j] / n - kInverse[i, j]) / scale) } }
+    print("Gibbs ⟨φφᵀ⟩ vs K⁻¹: largest deviation \(worst) of the largest variance \(scale) (1/μ² = \(1.0 / 9))")
+    #expect(scale > 0.2)                                   // the test is not trivially near 1/μ²
+    #expect(worst < 0.03)
+  }
+
+  @Test("From Marchenko–Pastur at t = 0, PCD learns x_s = μ² − κ (pair means within 3 %)")
+  func learnsTheSpectrum() throws {
+    // m² = 1 keeps the slowest (ultraviolet) mode's escape rate 2α(1/κ − 1/μ²) at 0.18α, so 3000
+    // updates suffice; with m² = 4 the κ = 8 mode needs ~5× longer (infrared modes learn first).
+    var c = PCDConfiguration()
+    c.visible = 6; c.hidden = 6; c.mass2 = 1; c.alpha = 0.05; c.batch = 64; c.updates = 3000
+    var pcd = try PersistentContrastiveDivergence(configuration: c, seed: 7)
+    let initial = try pcd.rbm.spectrum()
+    #expect(initial.last! < 0.5)                                   // MP with Mσ² = 0.06 at t = 0
+    for _ in 0..<c.updates { try pcd.update() }
+    let learned = try pcd.rbm.spectrum().sorted(by: >)
+    let target = LatticeFreeField.analyticEigenvalues(sites: 6, mass2: 1).map { 9 - $0 }.sorted(by: >)
+    print("learned x = \(learned.map { ($0 * 1000).rounded() / 1000 }), target μ² − κ = \(target)")
+    // Modes 0 and 5 are single; (1, 2) and (3, 4) are degenerate pairs: compare their means, since
+    // the members repel by an amount ∝ √(α/|B|) (the next test).
+    for group in [[0], [1, 2], [3, 4], [5]] {
+      let x = group.map { learned[$0] }.reduce(0, +) / Double(group.count)
+      let t = group.map { target[$0] }.reduce(0, +) / Double(group.count)
+      #expect(abs(x - t) < 0.03 * t, "modes \(group): learned \(x), target \(t)")
+    }
+  }
+
+  @Test("x_s is a fixed point whose fluctuations shrink as α/|B| does (4× smaller α → ~2× smaller spread)")
+  func fluctuationsShrinkWithTheRatio() throws {
+    func spread(alpha: Double) throws -> Double {
+      var c = PCDConfiguration()
+      c.visible = 6; c.hidden = 6; c.mass2 = 1; c.alpha = alpha; c.batch = 32
+      var pcd = try PersistentContrastiveDivergence(configuration: c, seed: 11)
+      // Start on the target: W = V·diag(√(μ² − κ)), V the eigenvectors of K_φ, so σ_h²WᵀW has x_s exactly.
+      let e = try SymmetricEigen(pcd.target.kernel, vectors: true)
+      pcd.setWeights(Matrix(rows: 6, columns: 6) { i, a in e.eigenvectors![i, a] * (9 - e.eigenvalues[a]).squareRoot() })
+      let target = e.eigenvalues.map { 9 - $0 }.sorted()
+      var sum = 0.0, count = 0.0
+      for step in 0..<1500 {
+        try pcd.update()
+        if step >= 500 && step % 10 == 0 {
+          let x = try pcd.rbm.spectrum()
+          for (a, b) in zip(x, target) { sum += (a - b) * (a - b) / (b * b); count += 1 }
+        }
+      }
+      return (sum / count).squareRoot()
+    }
+    let large = try spread(alpha: 0.05), small = try spread(alpha: 0.0125)
+    print("relative rms of x − x_s: α/|B| = \(0.05 / 32): \(large); α/|B| = \(0.0125 / 32): \(small)")
+    #expect(small < 0.02)
+    #expect(large / small > 1.4 && large / small < 2.9)
+  }
+
+  @Test("A learning rate that blows up is reported with the update, α, |B| and seed")
+  func divergence() throws {
+    var c = PCDConfiguration()
+    c.alpha = 1e6; c.updates = 50
+    var pcd = try PersistentContrastiveDivergence(configuration: c, seed: 5)
+    var caught: RBMError?
+    do { for _ in 0..<c.updates { try pcd.update() } } catch let e as RBMError { caught = e }
+    guard case let .diverged(step, alpha, batch, seed)? = caught else { Issue.record("no divergence reported"); return }
+    #expect(step >= 1 && step <= 50 && alpha == 1e6 && batch == 16 && seed == 5)
+    #expect(caught!.description.contains("alpha = 1000000.0"))
+  }
+
+  @Test("Runs are reproducible: same seed and stream, same weights bit for bit")
+  func reproducible() throws {
+    var c = PCDConfiguration()
+    c.updates = 20
+    var a = try PersistentContrastiveDivergence(configuration: c, seed: 9, stream: 4)
+    var b = try PersistentContrastiveDivergence(configuration: c, seed: 9, stream: 4)
+    var other = try PersistentContrastiveDivergence(configuration: c, seed: 9, stream: 5)
+    for _ in 0..<20 { try a.update(); try b.update(); try other.update() }
+    #expect(a.rbm.weights.elements == b.rbm.weights.elements)
+    #expect(a.rbm.weights.elements != other.rbm.weights.elements)
+  }
+}
