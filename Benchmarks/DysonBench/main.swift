@@ -1,11 +1,11 @@
 // dyson-bench [suite…] [--json] [--filter TEXT] [--threads N]
-// Suites: matmul, eigen. Single-threaded unless --threads says otherwise, so numbers compare
+// Suites: matmul, eigen, rbm. Single-threaded unless --threads says otherwise, so numbers compare
 // with a single-threaded peer. Build with -c release; Benchmarks/run.sh records the exact flags.
 import DysonCore
 import Foundation
 
 struct BenchOptions: Sendable {
-  static let suites = ["matmul", "eigen"]
+  static let suites = ["matmul", "eigen", "rbm"]
   var json = false
   var filter: String?
   var threads = 1
@@ -66,6 +66,7 @@ Parallelism.$kernelThreads.withValue(options.threads) {
     switch suite {
     case "matmul": _ = matmulSuite(filter: options.filter)
     case "eigen": _ = eigenSuite(filter: options.filter)
+    case "rbm": _ = rbmSuite(filter: options.filter)
     default: break
     }
   }

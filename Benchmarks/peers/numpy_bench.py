@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The numpy (OpenBLAS / LAPACK) peer of dyson-bench: same suites, cases, units and output format.
 
-    python3 Benchmarks/peers/numpy_bench.py [matmul] [eigen] [--json] [--filter TEXT]
+    python3 Benchmarks/peers/numpy_bench.py [matmul] [eigen] [rbm] [--json] [--filter TEXT]
 
 Single-threaded: the BLAS thread count is pinned to 1 before numpy loads, as dyson-bench runs
 one thread. Timing as in dyson-bench: one warm-up call, then repeats for about 0.4 s, best and median.
@@ -80,16 +80,43 @@ def eigen_suite(flt, as_json):
         emit("eigen", name, t[0] * 1e3, t[len(t) // 2] * 1e3, "ms", as_json)
 
 
+def rbm_suite(flt, as_json):
+    """One PCD update as the authors' rbm.py does it (science notes §2.4), vectorised numpy."""
+    for n, batch in ((10, 16), (10, 64), (100, 64)):
+        name = f"pcd-update-{n}x{n}-b{batch}"
+        if flt and flt not in name:
+            continue
+        rng = np.random.default_rng(1)
+        mu2, sig, alpha, k = 9.0, 1.0, 0.1, 3
+        idx = np.arange(n)
+        kphi = np.diag(np.full(n, 2 + 4.0)); kphi[idx, (idx + 1) % n] -= 1; kphi[idx, (idx - 1) % n] -= 1
+        target = np.linalg.inv(kphi)
+        w = rng.normal(0, 0.1, size=(n, n))        # code layout: w is (N_h, N_v)
+        v = np.ones((batch, n))
+        eta = np.zeros(n)
+        def update():
+            nonlocal w, v
+            h = sig**2 * v @ w.T + eta + sig * rng.standard_normal((batch, n))
+            for _ in range(k):
+                v = h @ w / mu2 + rng.standard_normal((batch, n)) / np.sqrt(mu2)
+                h = sig**2 * v @ w.T + eta + sig * rng.standard_normal((batch, n))
+            c = v.T @ v / batch
+            w = w + alpha * sig**2 * (w @ target - w @ c)
+        updates = 200
+        t = measure(lambda: [update() for _ in range(updates)], budget=0.6)
+        emit("rbm", name, t[0] / updates * 1e6, t[len(t) // 2] / updates * 1e6, "us", as_json)
+
+
 def main(argv):
     as_json = "--json" in argv
     flt = None
     if "--filter" in argv:
         flt = argv[argv.index("--filter") + 1]
-    suites = [a for a in argv if a in ("matmul", "eigen")] or ["matmul", "eigen"]
+    suites = [a for a in argv if a in ("matmul", "eigen", "rbm")] or ["matmul", "eigen", "rbm"]
     if not as_json:
         print(f"numpy {np.__version__}: 1 thread; suites {', '.join(suites)}")
     for s in suites:
-        {"matmul": matmul_suite, "eigen": eigen_suite}[s](flt, as_json)
+        {"matmul": matmul_suite, "eigen": eigen_suite, "rbm": rbm_suite}[s](flt, as_json)
 
 
 if __name__ == "__main__":

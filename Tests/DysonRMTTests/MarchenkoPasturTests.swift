@@ -48,7 +48,12 @@ struct MarchenkoPasturTests {
     // E[x] = Mσ² exactly (trace); Var has a 1/M correction, and 2000 samples give ~3 % noise.
     #expect(isClose(mean, mp.mean, relative: 0.01))
     #expect(isClose(variance, mp.varianceOfEigenvalues, relative: 0.08))
-    let outside = xs.filter { $0 < mp.lowerEdge * 0.9 || $0 > mp.upperEdge * 1.1 }.count
+    // Edge fluctuations follow Tracy–Widom with scales σ² (√M ± √N)(1/√M ± 1/√N)^{1/3} (Johnstone
+    // 2001; the lower edge with the signs flipped inside): nothing may lie 8 such scales beyond an edge.
+    let (rm, rn) = (200.0.squareRoot(), 50.0.squareRoot())
+    let upperScale = (rm + rn) * pow(1 / rm + 1 / rn, 1.0 / 3) / 200
+    let lowerScale = (rm - rn) * pow(1 / rn - 1 / rm, 1.0 / 3) / 200
+    let outside = xs.filter { $0 < mp.lowerEdge - 8 * lowerScale || $0 > mp.upperEdge + 8 * upperScale }.count
     #expect(outside == 0, "\(outside) eigenvalues far outside [x₋, x₊]")
   }
 }

@@ -52,6 +52,9 @@ public struct PersistentContrastiveDivergence: Sendable {
   var chains: [Double]
   var hiddenStates: [Double]
   var velocity: [Double]
+  /// Scratch: normals for one sweep, and D = T − C.
+  var noise: [Double]
+  var moment: [Double]
   let targetMoment: [Double]
   /// Lower Cholesky factor of K_φ⁻¹, for sampled positive phases.
   let targetFactor: [Double]
@@ -69,6 +72,8 @@ public struct PersistentContrastiveDivergence: Sendable {
     chains = [Double](repeating: 1, count: c.batch * c.visible)
     hiddenStates = [Double](repeating: 0, count: c.batch * c.hidden)
     velocity = [Double](repeating: 0, count: c.visible * c.hidden)
+    noise = [Double](repeating: 0, count: c.batch * max(c.visible, c.hidden))
+    moment = [Double](repeating: 0, count: c.visible * c.visible)
     targetMoment = target.covariance.elements
     targetFactor = choleskyLower(target.covariance.elements, n: c.visible)
   }
@@ -81,65 +86,78 @@ public struct PersistentContrastiveDivergence: Sendable {
     let s2 = c.sigmaH * c.sigmaH, invMu2 = 1 / c.mu2, noiseV = 1 / c.mu2.squareRoot()
     var w = rbm.weights.elements
     let eta = rbm.hiddenBias
+    var generator = rng          // a local copy: no exclusivity checks in the loops
     var finite = true
-    chains.withUnsafeMutableBufferPointer { v in
-      hiddenStates.withUnsafeMutableBufferPointer { h in
-        w.withUnsafeMutableBufferPointer { w in
-          // h|φ: H = η + σ_h²VW + σ_h ξ.
-          func sampleHidden() {
-            for b in 0..<nb {
-              for a in 0..<nh {
-                var s = 0.0
-                for i in 0..<nv { s += v[b * nv + i] * w[i * nh + a] }
-                h[b * nh + a] = eta[a] + s2 * s + c.sigmaH * rng.normal()
+    noise.withUnsafeMutableBufferPointer { z in
+      chains.withUnsafeMutableBufferPointer { v in
+        hiddenStates.withUnsafeMutableBufferPointer { h in
+          w.withUnsafeMutableBufferPointer { w in
+            // h|φ: H = η + σ_h²VW + σ_h ξ, accumulated row by row so the inner loop is contiguous.
+            func sampleHidden() {
+              generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nh)]))
+              for b in 0..<nb {
+                let row = b * nh
+                for a in 0..<nh { h[row + a] = eta[a] + c.sigmaH * z[row + a] }
+                for i in 0..<nv {
+                  let vi = s2 * v[b * nv + i]
+                  let wi = i * nh
+                  for a in 0..<nh { h[row + a] += vi * w[wi + a] }
+                }
               }
             }
-          }
-          // φ|h: V = HWᵀ/μ² + ξ/μ.
-          func sampleVisible() {
-            for b in 0..<nb {
-              for i in 0..<nv {
-                var s = 0.0
-                for a in 0..<nh { s += h[b * nh + a] * w[i * nh + a] }
-                v[b * nv + i] = s * invMu2 + noiseV * rng.normal()
+            // φ|h: V = HWᵀ/μ² + ξ/μ; each element a dot product of two contiguous rows.
+            func sampleVisible() {
+              generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
+              for b in 0..<nb {
+                for i in 0..<nv {
+                  var s = 0.0
+                  for a in 0..<nh { s += h[b * nh + a] * w[i * nh + a] }
+                  v[b * nv + i] = s * invMu2 + noiseV * z[b * nv + i]
+                }
               }
             }
-          }
-          sampleHidden()
-          for _ in 0..<c.gibbsSteps { sampleVisible(); sampleHidden() }
-          // Positive minus negative second moment, D = T − VᵀV/|B|.
-          var d = [Double](repeating: 0, count: nv * nv)
-          if c.positivePhase == .analytic {
-            for k in 0..<(nv * nv) { d[k] = targetMoment[k] }
-          } else {
-            var phi = [Double](repeating: 0, count: nv), z = [Double](repeating: 0, count: nv)
-            for _ in 0..<nb {
-              for i in 0..<nv { z[i] = rng.normal() }
-              for i in 0..<nv { var s = 0.0; for j in 0...i { s += targetFactor[i * nv + j] * z[j] }; phi[i] = s }
-              for i in 0..<nv { for j in 0..<nv { d[i * nv + j] += phi[i] * phi[j] / Double(nb) } }
+            sampleHidden()
+            for _ in 0..<c.gibbsSteps { sampleVisible(); sampleHidden() }
+            moment.withUnsafeMutableBufferPointer { d in
+              // D = T − VᵀV/|B|: positive minus negative second moment.
+              if c.positivePhase == .analytic {
+                for k in 0..<(nv * nv) { d[k] = targetMoment[k] }
+              } else {
+                for k in 0..<(nv * nv) { d[k] = 0 }
+                var phi = [Double](repeating: 0, count: nv), y = [Double](repeating: 0, count: nv)
+                for _ in 0..<nb {
+                  for i in 0..<nv { y[i] = generator.normal() }
+                  for i in 0..<nv { var s = 0.0; for j in 0...i { s += targetFactor[i * nv + j] * y[j] }; phi[i] = s }
+                  for i in 0..<nv { for j in 0..<nv { d[i * nv + j] += phi[i] * phi[j] / Double(nb) } }
+                }
+              }
+              let scale = 1 / Double(nb)
+              for b in 0..<nb {
+                for i in 0..<nv {
+                  let vi = scale * v[b * nv + i]
+                  for j in 0..<nv { d[i * nv + j] -= vi * v[b * nv + j] }
+                }
+              }
+              // ΔW = σ_h² D W − λW; the velocity form is plain SGD at β = 0.
+              velocity.withUnsafeMutableBufferPointer { u in
+                for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] - c.weightDecay * w[k] }
+                for i in 0..<nv {
+                  for j in 0..<nv {
+                    let dij = s2 * d[i * nv + j]
+                    for a in 0..<nh { u[i * nh + a] += dij * w[j * nh + a] }
+                  }
+                }
+                for k in 0..<(nv * nh) {
+                  w[k] += c.alpha * u[k]
+                  if !w[k].isFinite { finite = false }
+                }
+              }
             }
-          }
-          for b in 0..<nb {
-            for i in 0..<nv {
-              let vi = v[b * nv + i] / Double(nb)
-              for j in 0..<nv { d[i * nv + j] -= vi * v[b * nv + j] }
-            }
-          }
-          // ΔW = σ_h² D W (− λW); velocity form covers plain SGD at β = 0.
-          for i in 0..<nv {
-            for a in 0..<nh {
-              var s = 0.0
-              for j in 0..<nv { s += d[i * nv + j] * w[j * nh + a] }
-              velocity[i * nh + a] = c.momentum * velocity[i * nh + a] + s2 * s - c.weightDecay * w[i * nh + a]
-            }
-          }
-          for k in 0..<(nv * nh) {
-            w[k] += c.alpha * velocity[k]
-            if !w[k].isFinite { finite = false }
           }
         }
       }
     }
+    rng = generator
     updatesDone += 1
     guard finite else { throw RBMError.diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed) }
     rbm.weights = try Matrix(rows: nv, columns: nh, elements: w)

@@ -1,0 +1,24 @@
+import DysonCore
+import DysonModels
+
+/// One PCD update of the Gaussian RBM (`pcd-update-NvxNh-bB`, µs per update): k = 3 block-Gibbs
+/// sweeps of |B| chains and the weight update, as in the authors' code. The case checks that
+/// training stays finite and K positive definite before it counts.
+func rbmSuite(filter: String?) -> [BenchResult] {
+  var results: [BenchResult] = []
+  for (n, batch) in [(10, 16), (10, 64), (100, 64)] {
+    let name = "pcd-update-\(n)x\(n)-b\(batch)"
+    if let f = filter, !name.contains(f) { continue }
+    var c = PCDConfiguration()
+    c.visible = n; c.hidden = n; c.batch = batch
+    var pcd = try! PersistentContrastiveDivergence(configuration: c, seed: 1)
+    let updates = 200
+    let t = measure(budget: 0.6, minRepeats: 5) { for _ in 0..<updates { try! pcd.update() } }
+    try! pcd.rbm.checkPositiveDefinite()
+    let r = [BenchResult(suite: "rbm", name: name, metric: "best", value: t[0] / Double(updates) * 1e6, unit: "us"),
+             BenchResult(suite: "rbm", name: name, metric: "median", value: t[t.count / 2] / Double(updates) * 1e6, unit: "us")]
+    report(r)
+    results += r
+  }
+  return results
+}
