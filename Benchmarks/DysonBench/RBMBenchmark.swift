@@ -6,6 +6,18 @@ import DysonModels
 /// training stays finite and K positive definite before it counts.
 func rbmSuite(filter: String?) -> [BenchResult] {
   var results: [BenchResult] = []
+  // The sampler behind every Gibbs sweep: ns per N(0, 1) value, polar method, bit-reproducible.
+  if filter.map({ "normal-fill-ns".contains($0) }) ?? true {
+    var rng = Xoshiro256StarStar(seed: 1)
+    var buffer = [Double](repeating: 0, count: 4096)
+    let t = measure(budget: 0.4) { buffer.withUnsafeMutableBufferPointer { rng.fillNormal($0) } }
+    let mean = buffer.reduce(0, +) / 4096
+    precondition(abs(mean) < 0.1, "normals: mean \(mean)")
+    let r = [BenchResult(suite: "rbm", name: "normal-fill-ns", metric: "best", value: t[0] / 4096 * 1e9, unit: "ns"),
+             BenchResult(suite: "rbm", name: "normal-fill-ns", metric: "median", value: t[t.count / 2] / 4096 * 1e9, unit: "ns")]
+    report(r)
+    results += r
+  }
   for (n, batch) in [(10, 16), (10, 64), (100, 64)] {
     let name = "pcd-update-\(n)x\(n)-b\(batch)"
     if let f = filter, !name.contains(f) { continue }

@@ -112,3 +112,25 @@ struct RandomTests {
     #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(Xoshiro256StarStar.self, from: Data("[0,0,0,0]".utf8)) }
   }
 }
+
+@Suite("Normals in pairs")
+struct PairedNormalTests {
+  @Test("fillNormal equals the polar method taken one pair at a time, values and final state", arguments: [1, 7, 8, 9, 64, 1001])
+  func fillMatchesScalar(count: Int) {
+    var fast = Xoshiro256StarStar(seed: 5, stream: 2)
+    var buffer = [Double](repeating: 0, count: count)
+    buffer.withUnsafeMutableBufferPointer { fast.fillNormal($0, mean: 1, standardDeviation: 2) }
+    var slow = Xoshiro256StarStar(seed: 5, stream: 2)
+    var reference: [Double] = []
+    while reference.count < count {
+      let u = 2 * slow.uniform() - 1, v = 2 * slow.uniform() - 1
+      let s = u * u + v * v
+      guard s < 1 && s > 0 else { continue }
+      let f = (-2 * log(s) / s).squareRoot()     // libm's log: the portable one must agree to ~1 ulp
+      reference.append(1 + 2 * u * f)
+      if reference.count < count { reference.append(1 + 2 * v * f) }
+    }
+    #expect(zip(buffer, reference).allSatisfy { abs($0 - $1) <= 1e-14 * max(1, abs($1)) })
+    #expect(fast == slow)
+  }
+}
