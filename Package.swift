@@ -20,7 +20,8 @@ let package = Package(
     .target(name: "DysonIO"),
     .target(name: "DysonPlot"),
     .target(name: "DysonModels", dependencies: ["DysonCore"]),
-    .executableTarget(name: "dyson", dependencies: ["DysonCore", "DysonRMT", "DysonIO", "DysonPlot", "DysonModels"]),
+    .target(name: "DysonExperiments", dependencies: ["DysonCore", "DysonModels", "DysonRMT", "DysonIO", "DysonPlot"]),
+    .executableTarget(name: "dyson", dependencies: ["DysonCore", "DysonRMT", "DysonIO", "DysonPlot", "DysonModels", "DysonExperiments"]),
     .executableTarget(name: "dyson-bench", dependencies: ["DysonCore", "DysonModels"], path: "Benchmarks/DysonBench"),
     .target(name: "DysonTestSupport", dependencies: ["DysonCore"], path: "Tests/DysonTestSupport"),
     .testTarget(name: "DysonCoreTests", dependencies: ["DysonCore", "DysonTestSupport"]),
@@ -28,6 +29,7 @@ let package = Package(
     .testTarget(name: "DysonIOTests", dependencies: ["DysonIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DysonPlotTests", dependencies: ["DysonPlot"]),
     .testTarget(name: "DysonModelsTests", dependencies: ["DysonModels", "DysonCore", "DysonRMT", "DysonTestSupport"]),
+    .testTarget(name: "DysonExperimentsTests", dependencies: ["DysonExperiments", "DysonModels", "DysonIO"]),
   ],
   swiftLanguageModes: [.v6]
 )

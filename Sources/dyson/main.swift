@@ -10,10 +10,11 @@ usage: dyson <command> [options]
 Commands:
   wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
   gallery     the example figures of Docs/figures, on ensembles with known answers
+  rbm learn   Gaussian RBM: PCD training, the spectrum from Marchenko–Pastur to μ² − κ
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
   help CMD    the options of a command, with their defaults
 
-Options: --help, --version. Studies (rbm, linear, gpt, reproduce) arrive with their issues.
+Options: --help, --version. Studies still to come: rbm universality/scaling/mnist, linear, gpt, reproduce.
 """
 
 func printError(_ message: String) {
@@ -24,6 +25,7 @@ let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
   "wishart": (WishartCommand.help, WishartCommand.run),
   "spectrum": (SpectrumCommand.help, SpectrumCommand.run),
   "gallery": (GalleryCommand.help, GalleryCommand.run),
+  "rbm": (RBMCommand.help, RBMCommand.run),
 ]
 
 /// Ends the process with `code` after the command has printed its own messages.

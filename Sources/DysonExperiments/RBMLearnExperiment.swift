@@ -1,0 +1,191 @@
+import DysonCore
+import DysonIO
+import DysonModels
+import DysonPlot
+import DysonRMT
+import Foundation
+
+/// Experiment 1 of the RBM study (2411.13512 Fig. 2): the eigenvalues xᵢ of X = σ_h²WᵀW over
+/// training, from Marchenko–Pastur at initialisation to distributions around x_s = μ² − κᵢ, for
+/// one run (the trajectory) and over an ensemble of seeds (the spectra at t = 0 and at the end).
+public struct RBMLearnExperiment {
+  public struct Config: Codable, Sendable, Equatable {
+    public var training = PCDConfiguration()
+    /// Independent runs; run k uses stream k of `seed`.
+    public var runs = 64
+    /// Updates between two recorded spectra of run 0.
+    public var recordEvery = 500
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// The settings of `dyson rbm learn`, with the defaults above.
+    public static let settings: [Setting<Config>] = [
+      .integer("visible", "visible units N_v = lattice sites", \.training.visible, 3...4096),
+      .integer("hidden", "hidden units N_h ≤ N_v", \.training.hidden, 1...4096),
+      .number("mass2", "target mass m² of the free field", \.training.mass2, 1e-6...1e6),
+      .number("mu2", "μ², the visible self-coupling (must exceed m² + 4)", \.training.mu2, 1e-6...1e9),
+      .number("sigma-h", "σ_h, the hidden width", \.training.sigmaH, 1e-6...1e6),
+      .number("init-scale", "standard deviation of the initial W entries", \.training.initialScale, 0...1e3),
+      .number("alpha", "learning rate α", \.training.alpha, 0...1e6),
+      .integer("batch", "|B|: persistent chains", \.training.batch, 1...1_000_000),
+      .integer("gibbs", "block-Gibbs steps k per update", \.training.gibbsSteps, 1...1000),
+      .integer("steps", "weight updates per run", \.training.updates, 1...1_000_000_000),
+      .number("momentum", "heavy-ball momentum β", \.training.momentum, 0...0.999999),
+      .number("l2", "weight decay λ", \.training.weightDecay, 0...1e6),
+      .integer("runs", "independent runs (seeds)", \.runs, 1...10_000_000),
+      .integer("record", "updates between recorded spectra of run 0", \.recordEvery, 1...1_000_000_000),
+      .integer("seed", "seed; run k uses stream k", \.seedValue, 0...Int.max),
+    ]
+
+    /// `seed` as a setting (settings hold Int).
+    public var seedValue: Int {
+      get { Int(truncatingIfNeeded: seed) }
+      set { seed = UInt64(newValue) }
+    }
+
+    /// Seconds instead of minutes: for tests and a first look.
+    public static var quick: Config {
+      var c = Config()
+      c.runs = 8
+      c.training.updates = 2000
+      c.recordEvery = 50
+      return c
+    }
+  }
+
+  public struct Result: Sendable {
+    public let config: Config
+    /// Run 0's spectrum (ascending) at updates 0, recordEvery, 2·recordEvery, …
+    public let trajectory: [(update: Int, x: [Double])]
+    /// Spectra at t = 0 and at the end of every run that did not diverge.
+    public let initial: [[Double]]
+    public let final: [[Double]]
+    /// Runs that diverged, with the reason.
+    public let failures: [String]
+    /// x_s = μ² − κ, descending like the sorted modes of the papers (largest x first).
+    public let targets: [Double]
+    public let seconds: Double
+  }
+
+  /// Trains the ensemble in a task group (at most one run per core); results are ordered by run,
+  /// so they are identical whatever the number of workers.
+  public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
+    let c = config.training
+    guard c.hidden <= c.visible else { throw ExperimentError.invalid("hidden (\(c.hidden)) must not exceed visible (\(c.visible)) for the MP comparison") }
+    let start = Date()
+    let field = try LatticeFreeField(sites: c.visible, mass2: c.mass2)
+    guard field.eigenvalues.last! < c.mu2 else {
+      throw ExperimentError.invalid("μ² = \(c.mu2) must exceed the largest target eigenvalue κ_max = \(field.eigenvalues.last!) (m² + 4)")
+    }
+    let targets = field.eigenvalues.prefix(c.hidden).map { c.mu2 - $0 }
+    let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
+
+    struct RunOutcome: Sendable {
+      var initial: [Double]
+      var final: [Double]?
+      var trajectory: [(Int, [Double])]
+      var failure: String?
+    }
+    let outcomes: [RunOutcome] = try await withThrowingTaskGroup(of: (Int, RunOutcome).self) { group in
+      var results = [RunOutcome?](repeating: nil, count: config.runs)
+      var next = 0
+      func launch(_ k: Int) {
+        group.addTask {
+          var pcd = try PersistentContrastiveDivergence(configuration: c, seed: config.seed, stream: UInt64(k))
+          let initial = try pcd.rbm.spectrum()
+          var trajectory: [(Int, [Double])] = k == 0 ? [(0, initial)] : []
+          do {
+            for step in 1...c.updates {
+              try pcd.update()
+              if k == 0 && step % config.recordEvery == 0 { trajectory.append((step, try pcd.rbm.spectrum())) }
+            }
+            try pcd.rbm.checkPositiveDefinite()
+            return (k, RunOutcome(initial: initial, final: try pcd.rbm.spectrum(), trajectory: trajectory, failure: nil))
+          } catch let e as RBMError {
+            return (k, RunOutcome(initial: initial, final: nil, trajectory: trajectory, failure: "run \(k): \(e)"))
+          }
+        }
+      }
+      while next < min(width, config.runs) { launch(next); next += 1 }
+      for try await (k, outcome) in group {
+        results[k] = outcome
+        progress?.advance()
+        if next < config.runs { launch(next); next += 1 }
+      }
+      return results.map { $0! }
+    }
+    progress?.finish()
+    return Result(config: config, trajectory: outcomes.first?.trajectory.map { (update: $0.0, x: $0.1) } ?? [],
+                  initial: outcomes.map(\.initial), final: outcomes.compactMap(\.final),
+                  failures: outcomes.compactMap(\.failure), targets: targets.sorted(by: >),
+                  seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Writes config.json, summary.json, CSVs, the two figures and index.html.
+  public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
+    let c = r.config.training
+    // Flat, with the option names as keys: `dyson rbm learn --config config.json` repeats the run.
+    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    let n = c.hidden
+    var trajectory = CSVWriter(header: ["update"] + (0..<n).map { "x\($0)" })
+    for (u, x) in r.trajectory { trajectory.appendRow([Double(u)] + x) }
+    try output.write(csv: trajectory, to: "trajectory.csv")
+    var finals = CSVWriter(header: ["run"] + (0..<n).map { "x\($0)" })
+    for (k, x) in r.final.enumerated() { finals.appendRow([Double(k)] + x) }
+    try output.write(csv: finals, to: "final.csv")
+
+    // Per mode (largest x first): ensemble mean and its standard error.
+    let sortedFinals = r.final.map { $0.sorted(by: >) }
+    let modes: [JSONValue] = (0..<n).map { i in
+      let values = sortedFinals.map { $0[i] }
+      let m = values.isEmpty ? nil : Moments(values)
+      return .object([("target", .number(r.targets[i])),
+                      ("mean", m.map { .number($0.mean) } ?? .null),
+                      ("error", m.map { .number($0.standardDeviation / Double(values.count).squareRoot()) } ?? .null),
+                      ("spread", m.map { .number($0.standardDeviation) } ?? .null)])
+    }
+    try output.write(json: .object([
+      ("experiment", .string("rbm learn")), ("runs", .integer(r.config.runs)), ("succeeded", .integer(r.final.count)),
+      ("success_ratio", .number(Double(r.final.count) / Double(max(r.config.runs, 1)))),
+      ("failures", .array(r.failures.map { .string($0) })), ("modes", .array(modes)), ("seconds", .number(r.seconds)),
+    ]), to: "summary.json")
+
+    // Figure 1: the trajectory of run 0 with the targets.
+    var lines = Panel(title: "run 0", x: Axis("update"), y: Axis("xᵢ = eigenvalue of σ_h²WᵀW"))
+    let steps = r.trajectory.map { Double($0.update) }
+    for i in 0..<n {
+      lines.add(.line(x: steps, y: r.trajectory.map { $0.x[i] }, color: plotPalette[i % plotPalette.count], width: 1.2, dashed: false, label: nil))
+    }
+    for t in Set(r.targets.map { ($0 * 1e9).rounded() / 1e9 }).sorted() {
+      lines.add(.line(x: [0, Double(c.updates)], y: [t, t], color: "black", width: 0.8, dashed: true, label: nil))
+    }
+    lines.showsLegend = false
+    try output.add(Figure(lines, caption: "Eigenvalues of X = σ_h²WᵀW during PCD training of one RBM (α = \(c.alpha), |B| = \(c.batch), k = \(c.gibbsSteps)); dashed: the targets x_s = μ² − κ of the lattice free field (N = \(c.visible), m² = \(c.mass2), μ² = \(c.mu2)). Degenerate modes share a dashed line."), as: "trajectory.svg")
+
+    // Figure 2: the ensemble at t = 0 against MP, and at the end against the targets.
+    let pooled0 = r.initial.flatMap { $0 }
+    let h0 = Histogram(pooled0)
+    let law = MarchenkoPastur(rows: c.visible, columns: c.hidden, variance: c.sigmaH * c.sigmaH * c.initialScale * c.initialScale)
+    let grid = (0...300).map { law.lowerEdge + (law.upperEdge - law.lowerEdge) * Double($0) / 300 }
+    var initial = Panel(title: "(a) t = 0", x: Axis("x"), y: Axis("ρ(x)"))
+    initial.add(.histogram(edges: h0.edges, heights: h0.density, color: plotPalette[0], label: "\(r.initial.count) runs"))
+    initial.add(.line(x: grid, y: grid.map(law.density), color: plotPalette[1], width: 1.5, dashed: false, label: "Marchenko–Pastur"))
+    let pooled1 = r.final.flatMap { $0 }
+    var final = Panel(title: "(b) after \(c.updates) updates", x: Axis("x"), y: Axis("ρ(x)"))
+    if !pooled1.isEmpty {
+      let h1 = Histogram(pooled1, binning: .count(min(200, max(20, pooled1.count / 20))))
+      final.add(.histogram(edges: h1.edges, heights: h1.density, color: plotPalette[0], label: "\(r.final.count) runs"))
+    }
+    for t in Set(r.targets.map { ($0 * 1e9).rounded() / 1e9 }).sorted() { final.add(.verticalLine(x: t, color: plotPalette[1], dashed: true, label: nil)) }
+    try output.add(Figure(panels: [initial, final], columns: 2, caption: "The ensemble's spectrum: (a) at initialisation, W ~ N(0, \(c.initialScale)²), against the Marchenko–Pastur law with r = \(c.hidden)/\(c.visible); (b) at the end of training, each eigenvalue distributed around its target μ² − κ (dashed)."), as: "spectra.svg")
+    try output.writeIndex(title: "Gaussian RBM: learning the spectrum", summary: "\(r.final.count) of \(r.config.runs) runs succeeded in \(String(format: "%.1f", r.seconds)) s; seed \(r.config.seed).")
+  }
+}
+
+public enum ExperimentError: Error, CustomStringConvertible {
+  case invalid(String)
+  public var description: String {
+    switch self { case .invalid(let s): s }
+  }
+}

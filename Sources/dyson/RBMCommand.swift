@@ -1,0 +1,92 @@
+import DysonExperiments
+import DysonIO
+import DysonModels
+import Foundation
+
+/// `dyson rbm <study>`: the Gaussian RBM studies. Today: `learn`.
+enum RBMCommand {
+  static var help: String {
+    let settings = RBMLearnExperiment.Config.settings
+    let defaults = RBMLearnExperiment.Config()
+    let lines = settings.map { s in
+      "    --\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
+    }.joined(separator: "\n")
+    return """
+    usage: dyson rbm learn [--option value …] [--config FILE.json] [--quick] [--out DIR]
+
+    learn: trains an ensemble of Gaussian RBMs by persistent contrastive divergence on the periodic
+    1-D free field and records the eigenvalues of σ_h²WᵀW: Marchenko–Pastur at initialisation,
+    distributions around μ² − κ at the end (2411.13512 Fig. 2). Writes DIR/config.json (rerun with
+    --config), summary.json, trajectory.csv, final.csv, trajectory.svg, spectra.svg, index.html.
+
+    \(lines)
+        --config FILE   settings from a JSON object with the option names as keys (options override it)
+        --quick         8 runs of 2000 updates: seconds instead of minutes
+        --out DIR       output folder (default runs/rbm-learn)
+
+    Studies still to come (issue 4): universality, scaling, mnist.
+    """
+  }
+
+  static func run(_ arguments: [String]) async throws {
+    guard let study = arguments.first, !study.hasPrefix("--") else {
+      throw UsageError(description: "dyson rbm needs a study: learn (see dyson help rbm)")
+    }
+    guard study == "learn" else {
+      let known = ["learn", "universality", "scaling", "mnist"]
+      if known.contains(study) { throw RuntimeError(description: "dyson rbm \(study) is not implemented yet (issue 4); available: learn") }
+      throw UsageError(description: "unknown study '\(study)' for dyson rbm; studies: learn")
+    }
+    let settings = RBMLearnExperiment.Config.settings
+    let o = try Options(Array(arguments.dropFirst()), valued: settings.map(\.name) + ["config", "out"], switches: ["quick"])
+    var config = o.has("quick") ? RBMLearnExperiment.Config.quick : RBMLearnExperiment.Config()
+    if let file = o.string("config") {
+      let object: [String: Any]
+      do {
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+          throw RuntimeError(description: "\(file): not a JSON object")
+        }
+        object = parsed
+      } catch let e as RuntimeError { throw e } catch {
+        throw RuntimeError(description: "\(file): cannot read a JSON object: \(error.localizedDescription)")
+      }
+      for (key, value) in object {
+        guard let setting = settings.first(where: { $0.name == key }) else {
+          throw RuntimeError(description: "\(file): unknown setting '\(key)'")
+        }
+        do { try setting.write(&config, "\(value)") } catch { throw RuntimeError(description: "\(file): \(error)") }
+      }
+    }
+    for setting in settings {
+      if let text = o.string(setting.name) {
+        do { try setting.write(&config, text) } catch { throw UsageError(description: "\(error)") }
+      }
+    }
+    guard config.training.hidden <= config.training.visible else {
+      throw UsageError(description: "--hidden (\(config.training.hidden)) must not exceed --visible (\(config.training.visible))")
+    }
+    let directory = o.string("out") ?? "runs/rbm-learn"
+    let progress = Progress(total: config.runs, label: "rbm learn: runs")
+    let result: RBMLearnExperiment.Result
+    do {
+      result = try await RBMLearnExperiment.run(config, progress: progress)
+    } catch let e as ExperimentError {
+      throw UsageError(description: e.description)
+    }
+    var output = try ExperimentOutput(directory: directory)
+    try RBMLearnExperiment.write(result, to: &output)
+    for failure in result.failures { printError(failure) }
+    let c = config.training
+    print(String(format: "rbm learn: %d of %d runs succeeded in %.1f s (N = %d, α = %g, |B| = %d, %d updates)",
+                 result.final.count, config.runs, result.seconds, c.visible, c.alpha, c.batch, c.updates))
+    let sorted = result.final.map { $0.sorted(by: >) }
+    for (i, target) in result.targets.enumerated() where !sorted.isEmpty {
+      let values = sorted.map { $0[i] }
+      let mean = values.reduce(0, +) / Double(values.count)
+      print(String(format: "  mode %2d: x = %.4f  target μ² − κ = %.4f", i, mean, target))
+    }
+    print("wrote \(directory)/index.html")
+    if result.final.isEmpty { throw ExitQuietly(code: 1) }
+  }
+}

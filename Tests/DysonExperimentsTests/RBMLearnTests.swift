@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import DysonIO
+@testable import DysonExperiments
+
+@Suite("rbm learn: ensembles, records and figures")
+struct RBMLearnTests {
+  func tinyConfig() -> RBMLearnExperiment.Config {
+    var c = RBMLearnExperiment.Config.quick
+    c.runs = 5
+    c.training.updates = 300
+    c.training.visible = 6
+    c.training.hidden = 6
+    c.recordEvery = 100
+    return c
+  }
+
+  @Test("Results are bit-identical whatever the number of workers")
+  func workerInvariance() async throws {
+    let one = try await RBMLearnExperiment.run(tinyConfig(), workers: 1)
+    let three = try await RBMLearnExperiment.run(tinyConfig(), workers: 3)
+    #expect(one.final == three.final && one.initial == three.initial)
+    #expect(one.trajectory.map(\.x) == three.trajectory.map(\.x))
+    #expect(one.trajectory.map(\.update) == [0, 100, 200, 300])
+  }
+
+  @Test("The output folder holds every record; config.json reproduces the config")
+  func outputs() async throws {
+    let config = tinyConfig()
+    let result = try await RBMLearnExperiment.run(config)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dyson-rbm-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var output = try ExperimentOutput(directory: dir)
+    try RBMLearnExperiment.write(result, to: &output)
+    for file in ["config.json", "summary.json", "trajectory.csv", "final.csv", "trajectory.svg", "spectra.svg", "index.html"] {
+      #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")
+    }
+    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+    #expect(summary["succeeded"] as? Int == 5)
+    #expect((summary["modes"] as? [[String: Any]])?.count == 6)
+    // Reading config.json back through the settings gives the same config.
+    let flat = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))) as! [String: String]
+    var back = RBMLearnExperiment.Config()
+    for s in RBMLearnExperiment.Config.settings { try s.write(&back, flat[s.name]!) }
+    #expect(back == config)
+    #expect(try String(contentsOfFile: dir + "/final.csv", encoding: .utf8).split(separator: "\n").count == 6)
+  }
+
+  @Test("Settings reject bad values with the option's name")
+  func settings() {
+    var c = RBMLearnExperiment.Config()
+    let alpha = RBMLearnExperiment.Config.settings.first { $0.name == "alpha" }!
+    #expect(throws: SettingError.self) { try alpha.write(&c, "-0.1") }
+    #expect(throws: SettingError.self) { try alpha.write(&c, "nan") }
+    #expect((try? alpha.write(&c, "1/40")) != nil && c.training.alpha == 0.025)
+  }
+}
