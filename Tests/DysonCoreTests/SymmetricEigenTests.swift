@@ -100,3 +100,16 @@ struct SymmetricEigenTests {
     #expect(throws: LinalgError.notSymmetric(row: 1, column: 0, difference: 1)) { _ = try SymmetricEigen(Matrix<Double>([[1, 2], [3, 1]])) }
   }
 }
+
+@Suite("Functions of a symmetric matrix")
+struct SymmetricFunctionTests {
+  @Test("applying reconstructs A (f = λ) and inverts it (f = 1/λ)")
+  func applying() throws {
+    let a = randomSymmetric(9, seed: 4)
+    let shifted = Matrix<Double>(rows: 9, columns: 9) { i, j in a[i, j] + (i == j ? 20 : 0) }  // positive definite
+    let e = try SymmetricEigen(shifted, vectors: true)
+    #expect(maxDifference(e.applying { $0 }, shifted) < 1e-12 * 20)
+    let product = try Matrix.product(e.applying { 1 / $0 }, shifted)
+    for i in 0..<9 { for j in 0..<9 { #expect(abs(product[i, j] - (i == j ? 1 : 0)) < 1e-13) } }
+  }
+}

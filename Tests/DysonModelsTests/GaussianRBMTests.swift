@@ -51,9 +51,7 @@ struct GaussianRBMTests {
     pcd.setWeights(w.map { $0 * (0.7 * 9 / x.last!).squareRoot() })
     let rbm = pcd.rbm
     let k = rbm.kernel
-    let e = try SymmetricEigen(k, vectors: true)
-    let v = e.eigenvectors!
-    let kInverse = Matrix<Double>(rows: 6, columns: 6) { i, j in (0..<6).reduce(0) { $0 + v[i, $1] * v[j, $1] / e.eigenvalues[$1] } }
+    let kInverse = try SymmetricEigen(k, vectors: true).applying { 1 / $0 }
     for _ in 0..<50 { try pcd.update() }                   // burn in from the all-ones start
     var moment = [Double](repeating: 0, count: 36)
     let updates = 3000

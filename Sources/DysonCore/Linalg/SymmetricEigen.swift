@@ -88,3 +88,17 @@ extension SymmetricEigen {
     eigenvectors = vectors ? Matrix(rows: n, columns: n) { i, j in z[order[j] * n + i] } : nil
   }
 }
+
+extension SymmetricEigen {
+  /// f(A) = V f(Λ) Vᵀ from a decomposition with eigenvectors, e.g. A⁻¹ with f = 1/λ.
+  public func applying(_ f: (Double) -> Double) -> Matrix<Double> {
+    guard let v = eigenvectors else { preconditionFailure("SymmetricEigen.applying needs eigenvectors (vectors: true)") }
+    let n = eigenvalues.count
+    let fl = eigenvalues.map(f)
+    return Matrix(rows: n, columns: n) { i, j in
+      var s = 0.0
+      for k in 0..<n { s += v[i, k] * fl[k] * v[j, k] }
+      return s
+    }
+  }
+}

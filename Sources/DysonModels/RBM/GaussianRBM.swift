@@ -57,9 +57,7 @@ public struct GaussianRBM: Sendable {
   public func exactGradient(dataCovariance sigma: Matrix<Double>) throws -> Matrix<Double> {
     let e = try SymmetricEigen(kernel, vectors: true)
     guard let lowest = e.eigenvalues.first, lowest > 0 else { throw RBMError.notPositiveDefinite(largestX: mu2 - (e.eigenvalues.first ?? 0), mu2: mu2) }
-    let v = e.eigenvectors!
-    let n = visible
-    let kInverse = Matrix<Double>(rows: n, columns: n) { i, j in (0..<n).reduce(0) { $0 + v[i, $1] * v[j, $1] / e.eigenvalues[$1] } }
+    let kInverse = e.applying { 1 / $0 }
     var difference = sigma
     try difference.add(kInverse, scaledBy: -1)
     return try Matrix.product(difference, weights).map { $0 * sigmaH * sigmaH }

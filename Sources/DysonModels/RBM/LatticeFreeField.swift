@@ -27,10 +27,7 @@ public struct LatticeFreeField: Sendable {
     kernel = k
     let e = try SymmetricEigen(k, vectors: true)
     eigenvalues = e.eigenvalues
-    let v = e.eigenvectors!
-    covariance = Matrix(rows: n, columns: n) { i, j in
-      (0..<n).reduce(0) { $0 + v[i, $1] * v[j, $1] / e.eigenvalues[$1] }
-    }
+    covariance = e.applying { 1 / $0 }
   }
 
   /// κ_k in closed form, ascending — the truth the eigensolver is tested against.
