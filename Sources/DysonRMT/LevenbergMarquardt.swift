@@ -17,11 +17,13 @@ public struct FitResult: Sendable, Equatable {
 public enum FitError: Error, CustomStringConvertible, Equatable {
   case tooFewPoints(points: Int, parameters: Int)
   case nonFinite(String)
+  case invalid(String)
 
   public var description: String {
     switch self {
     case let .tooFewPoints(p, k): "fit: \(p) data points cannot determine \(k) parameters"
     case let .nonFinite(what): "fit: \(what) is not finite"
+    case let .invalid(why): "fit: \(why)"
     }
   }
 }

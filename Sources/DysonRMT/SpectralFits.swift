@@ -16,7 +16,8 @@ public enum SpectralFit {
   public static func marchenkoPastur(
     _ eigenvalues: [Double], rows m: Int, columns n: Int, method: Method = .histogram(.freedmanDiaconis)
   ) throws -> MarchenkoPasturFit {
-    guard m >= n, n >= 1 else { throw FitError.tooFewPoints(points: 0, parameters: 2) }
+    guard m >= n, n >= 1 else { throw FitError.invalid("an MP fit needs rows ≥ columns ≥ 1, got \(m)×\(n)") }
+    try requireSample(eigenvalues, parameters: 2)
     let positive = eigenvalues.filter { $0 > 0 }
     guard !positive.isEmpty else { throw FitError.nonFinite("an all-zero spectrum's MP scale") }
     // Start from the median: for the MP bulk it sits near Mσ²(1 − r/3…), robust to a tail.
@@ -37,6 +38,7 @@ public enum SpectralFit {
   public static func twoLevel(
     _ values: [Double], method: Method = .histogram(.freedmanDiaconis)
   ) throws -> FitResult {
+    try requireSample(values, parameters: 2)
     let m = Moments(values)
     // ⟨u²⟩ = 3σ²/2 gives the moment estimator of σ as the starting point.
     let start = [m.mean, (2 * m.m2 / 3).squareRoot()]
@@ -49,6 +51,7 @@ public enum SpectralFit {
   public static func twoSpecies(
     _ values: [Double], method: Method = .histogram(.freedmanDiaconis)
   ) throws -> FitResult {
+    try requireSample(values, parameters: 3)
     let m = Moments(values)
     let s = (2 * m.m2 / 3).squareRoot()
     return try fitDensity(values, method: method, initial: [m.mean, 0.8 * s, 1.25 * s],
@@ -59,6 +62,7 @@ public enum SpectralFit {
 
   /// A Gaussian (x₀, σ): the non-degenerate modes.
   public static func gaussian(_ values: [Double], method: Method = .histogram(.freedmanDiaconis)) throws -> FitResult {
+    try requireSample(values, parameters: 2)
     let m = Moments(values)
     return try fitDensity(values, method: method, initial: [m.mean, m.m2.squareRoot()],
                           lower: [-.infinity, 1e-12 * max(m.m2.squareRoot(), 1e-300)]) { x, p in
@@ -68,6 +72,7 @@ public enum SpectralFit {
 
   /// Wigner's semicircle (centre, radius).
   public static func semicircle(_ values: [Double], method: Method = .histogram(.freedmanDiaconis)) throws -> FitResult {
+    try requireSample(values, parameters: 2)
     let m = Moments(values)
     let lo = values.min()!, hi = values.max()!
     // The likelihood needs every point inside the support: start from a radius that covers them.
@@ -76,6 +81,12 @@ public enum SpectralFit {
                           lower: [-.infinity, 1e-12 * max(radius, 1e-300)]) { x, p in
       WignerSemicircle(center: p[0], radius: p[1]).density(x)
     }
+  }
+
+  /// Enough finite values to determine the parameters.
+  static func requireSample(_ values: [Double], parameters k: Int) throws {
+    guard values.count > k else { throw FitError.tooFewPoints(points: values.count, parameters: k) }
+    guard values.allSatisfy(\.isFinite) else { throw FitError.nonFinite("a sample value") }
   }
 
   /// How a density is fitted.

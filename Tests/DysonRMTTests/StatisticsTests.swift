@@ -88,3 +88,16 @@ struct StatisticsTests {
     #expect(abs(numeric.distance - same.distance) < 1e-6)
   }
 }
+
+@Suite("Fits refuse bad samples with an error, never a crash")
+struct FitInputTests {
+  @Test("Empty, tiny and non-finite samples throw FitError")
+  func badSamples() {
+    #expect(throws: FitError.self) { try SpectralFit.twoLevel([]) }
+    #expect(throws: FitError.self) { try SpectralFit.semicircle([1]) }
+    #expect(throws: FitError.self) { try SpectralFit.gaussian([1, .nan, 2, 3]) }
+    #expect(throws: FitError.self) { try SpectralFit.twoSpecies([1, 2, 3]) }
+    #expect(throws: FitError.self) { try SpectralFit.marchenkoPastur([0.1, 0.2, 0.3], rows: 4, columns: 8) }
+    #expect(throws: FitError.self) { try SpectralFit.marchenkoPastur([0, 0, 0, 0], rows: 8, columns: 4) }
+  }
+}
