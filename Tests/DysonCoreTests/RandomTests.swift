@@ -113,24 +113,74 @@ struct RandomTests {
   }
 }
 
-@Suite("Normals in pairs")
-struct PairedNormalTests {
-  @Test("fillNormal equals the polar method taken one pair at a time, values and final state", arguments: [1, 7, 8, 9, 64, 1001])
-  func fillMatchesScalar(count: Int) {
+@Suite("fillNormal and the polar reference")
+struct FillNormalTests {
+  @Test("fillNormal gives exactly the numbers and final state of repeated normal() calls", arguments: [1, 7, 1001])
+  func fillMatchesCalls(count: Int) {
     var fast = Xoshiro256StarStar(seed: 5, stream: 2)
     var buffer = [Double](repeating: 0, count: count)
     buffer.withUnsafeMutableBufferPointer { fast.fillNormal($0, mean: 1, standardDeviation: 2) }
     var slow = Xoshiro256StarStar(seed: 5, stream: 2)
-    var reference: [Double] = []
-    while reference.count < count {
-      let u = 2 * slow.uniform() - 1, v = 2 * slow.uniform() - 1
-      let s = u * u + v * v
-      guard s < 1 && s > 0 else { continue }
-      let f = (-2 * log(s) / s).squareRoot()     // libm's log: the portable one must agree to ~1 ulp
-      reference.append(1 + 2 * u * f)
-      if reference.count < count { reference.append(1 + 2 * v * f) }
-    }
-    #expect(zip(buffer, reference).allSatisfy { abs($0 - $1) <= 1e-14 * max(1, abs($1)) })
+    let reference = (0..<count).map { _ in 1 + 2 * slow.normal() }
+    #expect(buffer.map(\.bitPattern) == reference.map(\.bitPattern))
     #expect(fast == slow)
+  }
+
+  @Test("normalPolar is the polar method: equal to the formula with libm's log to 1e-14")
+  func polar() {
+    var a = Xoshiro256StarStar(seed: 8), b = Xoshiro256StarStar(seed: 8)
+    for _ in 0..<1000 {
+      let x = a.normalPolar()
+      var y = Double.nan
+      while true {
+        let u = 2 * b.uniform() - 1, v = 2 * b.uniform() - 1
+        let s = u * u + v * v
+        if s < 1 && s > 0 { y = u * (-2 * log(s) / s).squareRoot(); break }
+      }
+      #expect(abs(x - y) <= 1e-14 * max(1, abs(y)))
+    }
+  }
+}
+
+@Suite("Ziggurat normals")
+struct ZigguratTests {
+  @Test("Every layer has area v; the recursion closes at the top")
+  func layers() {
+    let t = ZigguratTables.shared
+    let v = ZigguratTables.v
+    #expect(abs(t.x[0] * t.f[1] / v - 1) < 1e-12)                         // base strip: x₀·f(r) = v
+    for i in 1..<255 { #expect(abs(t.x[i] * (t.f[i + 1] - t.f[i]) / v - 1) < 1e-9, "layer \(i)") }
+    #expect(abs(t.x[255] * (1 - t.f[255]) / v - 1) < 1e-3)                 // r and v belong together
+    #expect(t.x[255] > 0 && t.x[255] < 0.3)
+  }
+
+  @Test("portableExp agrees with libm's exp to 2 ulp")
+  func exponential() {
+    var rng = Xoshiro256StarStar(seed: 3)
+    for _ in 0..<20_000 {
+      let x = 1400 * rng.uniform() - 700
+      let a = portableExp(x), b = Foundation.exp(x)
+      #expect(abs(a - b) <= 2 * b.ulp, "exp(\(x))")
+    }
+  }
+
+  @Test("10⁶ normals: KS against Φ, tail mass beyond r, kurtosis")
+  func distribution() {
+    var rng = Xoshiro256StarStar(seed: 2026)
+    let n = 1_000_000
+    var x = [Double](repeating: 0, count: n)
+    x.withUnsafeMutableBufferPointer { rng.fillNormal($0) }
+    x.sort()
+    var d = 0.0
+    for (i, v) in x.enumerated() {
+      let phi = 0.5 * erfc(-v / 2.0.squareRoot())
+      d = max(d, Double(i + 1) / Double(n) - phi, phi - Double(i) / Double(n))
+    }
+    #expect(d < 1.63 / Double(n).squareRoot(), "KS distance \(d)")      // 1 % critical value
+    let tail = x.filter { abs($0) > ZigguratTables.r }.count
+    let expected = Double(n) * erfc(ZigguratTables.r / 2.0.squareRoot())
+    #expect(abs(Double(tail) - expected) < 5 * expected.squareRoot(), "tail \(tail), expected \(expected)")
+    let m2 = x.reduce(0) { $0 + $1 * $1 } / Double(n), m4 = x.reduce(0) { $0 + $1 * $1 * $1 * $1 } / Double(n)
+    #expect(abs(m4 / (m2 * m2) - 3) < 5 * (24.0 / Double(n)).squareRoot())
   }
 }

