@@ -149,3 +149,20 @@ struct GaussianRBMTests {
     #expect(a.rbm.weights.elements != other.rbm.weights.elements)
   }
 }
+
+@Suite("PCD: the gemm path")
+struct PCDGemmPathTests {
+  @Test("gemm and loop paths give the same update to rounding", arguments: [PCDConfiguration.PositivePhase.analytic, .sampled])
+  func pathsAgree(phase: PCDConfiguration.PositivePhase) throws {
+    var c = PCDConfiguration()
+    c.visible = 12; c.hidden = 7; c.batch = 9; c.momentum = 0.5; c.weightDecay = 0.01; c.positivePhase = phase
+    var loops = try PersistentContrastiveDivergence(configuration: c, seed: 4)
+    var gemm = try PersistentContrastiveDivergence(configuration: c, seed: 4)
+    loops.usesGemm = false
+    gemm.usesGemm = true
+    for _ in 0..<5 { try loops.update(); try gemm.update() }
+    let a = loops.rbm.weights.elements, b = gemm.rbm.weights.elements
+    let worst = zip(a, b).map { abs($0 - $1) }.max()!
+    #expect(worst < 1e-12 * max(1, a.map(abs).max()!), "largest difference \(worst)")
+  }
+}

@@ -56,6 +56,10 @@ public struct PersistentContrastiveDivergence: Sendable {
   var noise: [Double]
   var moment: [Double]
   let targetMoment: [Double]
+  /// Whether the products go through gemm: from N_v·N_h = 1024 (32×32) on the packed kernel wins;
+  /// below, its call and packing overhead exceed the work (10×10: plain loops). The two paths
+  /// differ in the order of additions only. Internal and settable for the test that compares them.
+  var usesGemm: Bool
   /// Lower Cholesky factor of K_φ⁻¹, for sampled positive phases.
   let targetFactor: [Double]
 
@@ -76,6 +80,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     moment = [Double](repeating: 0, count: c.visible * c.visible)
     targetMoment = target.covariance.elements
     targetFactor = choleskyLower(target.covariance.elements, n: c.visible)
+    usesGemm = c.visible * c.hidden >= 1024
   }
 
   /// One weight update. Throws `RBMError.diverged` naming the update and hyperparameters when
@@ -87,6 +92,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     var w = rbm.weights.elements
     let eta = rbm.hiddenBias
     var generator = rng          // a local copy: no exclusivity checks in the loops
+    let usesGemm = self.usesGemm
     var finite = true
     noise.withUnsafeMutableBufferPointer { z in
       chains.withUnsafeMutableBufferPointer { v in
@@ -98,16 +104,27 @@ public struct PersistentContrastiveDivergence: Sendable {
               for b in 0..<nb {
                 let row = b * nh
                 for a in 0..<nh { h[row + a] = eta[a] + c.sigmaH * z[row + a] }
+                if usesGemm { continue }
                 for i in 0..<nv {
                   let vi = s2 * v[b * nv + i]
                   let wi = i * nh
                   for a in 0..<nh { h[row + a] += vi * w[wi + a] }
                 }
               }
+              if usesGemm {
+                Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: s2, a: UnsafeBufferPointer(v), lda: nv,
+                            b: UnsafeBufferPointer(w), ldb: nh, beta: 1, c: h, ldc: nh)
+              }
             }
             // φ|h: V = HWᵀ/μ² + ξ/μ; each element a dot product of two contiguous rows.
             func sampleVisible() {
               generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
+              if usesGemm {
+                for k in 0..<(nb * nv) { v[k] = noiseV * z[k] }
+                Double.gemm(.normal, .transposed, m: nb, n: nv, k: nh, alpha: invMu2, a: UnsafeBufferPointer(h), lda: nh,
+                            b: UnsafeBufferPointer(w), ldb: nh, beta: 1, c: v, ldc: nv)
+                return
+              }
               for b in 0..<nb {
                 for i in 0..<nv {
                   var s = 0.0
@@ -132,19 +149,29 @@ public struct PersistentContrastiveDivergence: Sendable {
                 }
               }
               let scale = 1 / Double(nb)
-              for b in 0..<nb {
-                for i in 0..<nv {
-                  let vi = scale * v[b * nv + i]
-                  for j in 0..<nv { d[i * nv + j] -= vi * v[b * nv + j] }
+              if usesGemm {
+                Double.gemm(.transposed, .normal, m: nv, n: nv, k: nb, alpha: -scale, a: UnsafeBufferPointer(v), lda: nv,
+                            b: UnsafeBufferPointer(v), ldb: nv, beta: 1, c: d, ldc: nv)
+              } else {
+                for b in 0..<nb {
+                  for i in 0..<nv {
+                    let vi = scale * v[b * nv + i]
+                    for j in 0..<nv { d[i * nv + j] -= vi * v[b * nv + j] }
+                  }
                 }
               }
               // ΔW = σ_h² D W − λW; the velocity form is plain SGD at β = 0.
               velocity.withUnsafeMutableBufferPointer { u in
                 for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] - c.weightDecay * w[k] }
-                for i in 0..<nv {
-                  for j in 0..<nv {
-                    let dij = s2 * d[i * nv + j]
-                    for a in 0..<nh { u[i * nh + a] += dij * w[j * nh + a] }
+                if usesGemm {
+                  Double.gemm(.normal, .normal, m: nv, n: nh, k: nv, alpha: s2, a: UnsafeBufferPointer(d), lda: nv,
+                              b: UnsafeBufferPointer(w), ldb: nh, beta: 1, c: u, ldc: nh)
+                } else {
+                  for i in 0..<nv {
+                    for j in 0..<nv {
+                      let dij = s2 * d[i * nv + j]
+                      for a in 0..<nh { u[i * nh + a] += dij * w[j * nh + a] }
+                    }
                   }
                 }
                 for k in 0..<(nv * nh) {
