@@ -79,43 +79,8 @@ public struct RBMLearnExperiment {
       throw ExperimentError.invalid("μ² = \(c.mu2) must exceed the largest target eigenvalue κ_max = \(field.eigenvalues.last!) (m² + 4)")
     }
     let targets = field.eigenvalues.prefix(c.hidden).map { c.mu2 - $0 }
-    let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
-
-    struct RunOutcome: Sendable {
-      var initial: [Double]
-      var final: [Double]?
-      var trajectory: [(Int, [Double])]
-      var failure: String?
-    }
-    let outcomes: [RunOutcome] = try await withThrowingTaskGroup(of: (Int, RunOutcome).self) { group in
-      var results = [RunOutcome?](repeating: nil, count: config.runs)
-      var next = 0
-      func launch(_ k: Int) {
-        group.addTask {
-          var pcd = try PersistentContrastiveDivergence(configuration: c, seed: config.seed, stream: UInt64(k))
-          let initial = try pcd.rbm.spectrum()
-          var trajectory: [(Int, [Double])] = k == 0 ? [(0, initial)] : []
-          do {
-            for step in 1...c.updates {
-              try pcd.update()
-              if k == 0 && step % config.recordEvery == 0 { trajectory.append((step, try pcd.rbm.spectrum())) }
-            }
-            try pcd.rbm.checkPositiveDefinite()
-            return (k, RunOutcome(initial: initial, final: try pcd.rbm.spectrum(), trajectory: trajectory, failure: nil))
-          } catch let e as RBMError {
-            return (k, RunOutcome(initial: initial, final: nil, trajectory: trajectory, failure: "run \(k): \(e)"))
-          }
-        }
-      }
-      while next < min(width, config.runs) { launch(next); next += 1 }
-      for try await (k, outcome) in group {
-        results[k] = outcome
-        progress?.advance()
-        if next < config.runs { launch(next); next += 1 }
-      }
-      return results.map { $0! }
-    }
-    progress?.finish()
+    let outcomes = try await RBMEnsemble.run(c, runs: config.runs, seed: config.seed, recordEvery: config.recordEvery,
+                                             workers: workers, progress: progress)
     return Result(config: config, trajectory: outcomes.first?.trajectory.map { (update: $0.0, x: $0.1) } ?? [],
                   initial: outcomes.map(\.initial), final: outcomes.compactMap(\.final),
                   failures: outcomes.compactMap(\.failure), targets: targets.sorted(by: >),

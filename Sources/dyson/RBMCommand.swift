@@ -3,7 +3,7 @@ import DysonIO
 import DysonModels
 import Foundation
 
-/// `dyson rbm <study>`: the Gaussian RBM studies. Today: `learn`.
+/// `dyson rbm <study>`: the Gaussian RBM studies. Today: `learn`, `universality`.
 enum RBMCommand {
   static var help: String {
     let settings = RBMLearnExperiment.Config.settings
@@ -12,7 +12,7 @@ enum RBMCommand {
       "    --\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
     }.joined(separator: "\n")
     return """
-    usage: dyson rbm learn [--option value …] [--config FILE.json] [--quick] [--out DIR]
+    usage: dyson rbm learn|universality [--option value …] [--config FILE.json] [--quick] [--out DIR]
 
     learn: trains an ensemble of Gaussian RBMs by persistent contrastive divergence on the periodic
     1-D free field and records the eigenvalues of σ_h²WᵀW: Marchenko–Pastur at initialisation,
@@ -24,22 +24,32 @@ enum RBMCommand {
         --quick         8 runs of 2000 updates: seconds instead of minutes
         --out DIR       output folder (default runs/rbm-learn)
 
-    Studies still to come (issue 4): universality, scaling, mnist.
+    universality: the same training over many runs (default 1000; --resamples N bootstrap resamples,
+    default 200) and, per mode κ, the pair spacing ⟨S⟩ against the Wigner surmise, the two-level fit
+    σ, the Binder cumulant U₄ (−4/27 for pairs, 0 for single modes) and λ/κ; writes summary.json,
+    spectra.csv, pairs.svg, universality.svg, index.html (default out runs/rbm-universality).
+
+    Studies still to come (issue 4): scaling, mnist.
     """
   }
 
   static func run(_ arguments: [String]) async throws {
     guard let study = arguments.first, !study.hasPrefix("--") else {
-      throw UsageError(description: "dyson rbm needs a study: learn (see dyson help rbm)")
+      throw UsageError(description: "dyson rbm needs a study: learn, universality (see dyson help rbm)")
     }
-    guard study == "learn" else {
-      let known = ["learn", "universality", "scaling", "mnist"]
-      if known.contains(study) { throw RuntimeError(description: "dyson rbm \(study) is not implemented yet (issue 4); available: learn") }
-      throw UsageError(description: "unknown study '\(study)' for dyson rbm; studies: learn")
+    let rest = Array(arguments.dropFirst())
+    switch study {
+    case "learn": try await learn(rest)
+    case "universality": try await universality(rest)
+    case "scaling", "mnist": throw RuntimeError(description: "dyson rbm \(study) is not implemented yet (issue 4); available: learn, universality")
+    default: throw UsageError(description: "unknown study '\(study)' for dyson rbm; studies: learn, universality")
     }
-    let settings = RBMLearnExperiment.Config.settings
-    let o = try Options(Array(arguments.dropFirst()), valued: settings.map(\.name) + ["config", "out"], switches: ["quick"])
-    var config = o.has("quick") ? RBMLearnExperiment.Config.quick : RBMLearnExperiment.Config()
+  }
+
+  /// Options, then `--config FILE` values, then command-line values override the defaults.
+  static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config) throws -> (Config, Options) {
+    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"], switches: ["quick"])
+    var config = o.has("quick") ? quick : defaults
     if let file = o.string("config") {
       let object: [String: Any]
       do {
@@ -63,6 +73,38 @@ enum RBMCommand {
         do { try setting.write(&config, text) } catch { throw UsageError(description: "\(error)") }
       }
     }
+    return (config, o)
+  }
+
+  static func universality(_ arguments: [String]) async throws {
+    let (config, o) = try configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
+                                     defaults: RBMUniversalityExperiment.Config(), quick: .quick)
+    let directory = o.string("out") ?? "runs/rbm-universality"
+    let result: RBMUniversalityExperiment.Result
+    do {
+      result = try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs"))
+    } catch let e as ExperimentError {
+      throw UsageError(description: e.description)
+    }
+    var output = try ExperimentOutput(directory: directory)
+    try RBMUniversalityExperiment.write(result, to: &output)
+    for failure in result.failures { printError(failure) }
+    let c = config.training
+    print(String(format: "rbm universality: %d of %d runs in %.1f s (N = %d, α = %g, |B| = %d, %d updates)",
+                 result.spectra.count, config.runs, result.seconds, c.visible, c.alpha, c.batch, c.updates))
+    print("  κ         ⟨S⟩              σ_fit            U₄                λ/κ")
+    for m in result.modes {
+      let spacing = m.meanSpacing.map { String(format: "%.4f ± %.4f", $0, m.meanSpacingError ?? .nan) } ?? "—               "
+      print(String(format: "  %-8.4f  %@  %.4f ± %.4f  %+.4f ± %.4f  %.4f ± %.4f", m.kappa, spacing, m.sigma, m.sigmaError,
+                   m.binder, m.binderError, m.lambdaOverKappa, m.lambdaOverKappaError))
+    }
+    if let ks = result.spacingKS { print(String(format: "  spacings vs surmise: KS D = %.4f, p = %.3g (two-level U₄ = −4/27 = −0.1481)", ks.distance, ks.pValue)) }
+    print("wrote \(directory)/index.html")
+  }
+
+  static func learn(_ arguments: [String]) async throws {
+    let (config, o) = try configure(arguments, settings: RBMLearnExperiment.Config.settings,
+                                     defaults: RBMLearnExperiment.Config(), quick: .quick)
     guard config.training.hidden <= config.training.visible else {
       throw UsageError(description: "--hidden (\(config.training.hidden)) must not exceed --visible (\(config.training.visible))")
     }
