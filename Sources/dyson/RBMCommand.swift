@@ -3,7 +3,7 @@ import DysonIO
 import DysonModels
 import Foundation
 
-/// `dyson rbm <study>`: the Gaussian RBM studies. Today: `learn`, `universality`.
+/// `dyson rbm <study>`: the Gaussian RBM studies. Today: `learn`, `universality`, `scaling`.
 enum RBMCommand {
   static var help: String {
     let settings = RBMLearnExperiment.Config.settings
@@ -12,7 +12,7 @@ enum RBMCommand {
       "    --\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
     }.joined(separator: "\n")
     return """
-    usage: dyson rbm learn|universality [--option value …] [--config FILE.json] [--quick] [--out DIR]
+    usage: dyson rbm learn|universality|scaling [--option value …] [--config FILE.json] [--quick] [--out DIR]
 
     learn: trains an ensemble of Gaussian RBMs by persistent contrastive divergence on the periodic
     1-D free field and records the eigenvalues of σ_h²WᵀW: Marchenko–Pastur at initialisation,
@@ -29,20 +29,26 @@ enum RBMCommand {
     σ, the Binder cumulant U₄ (−4/27 for pairs, 0 for single modes) and λ/κ; writes summary.json,
     spectra.csv, pairs.svg, universality.svg, index.html (default out runs/rbm-universality).
 
-    Studies still to come (issue 4): scaling, mnist.
+    scaling: universality over the authors' grid — α ∈ {0.01, 0.02, 0.04, 0.06, 0.08, 0.1} at |B| = 16,
+    |B| ∈ {4, 8, 16, 32, 64} at α = 0.1, and the equal-ratio set (0.025, 4), (0.05, 8), (0.1, 16),
+    (0.2, 32) — with the collapse fit ⟨S⟩ = a_fit·√(α/|B|·(μ² − κ)) (weighted, through the origin,
+    jackknife error, R²). --runs is per configuration; --alpha and --batch are set by the grid.
+
+    Still to come (issue 4): mnist.
     """
   }
 
   static func run(_ arguments: [String]) async throws {
     guard let study = arguments.first, !study.hasPrefix("--") else {
-      throw UsageError(description: "dyson rbm needs a study: learn, universality (see dyson help rbm)")
+      throw UsageError(description: "dyson rbm needs a study: learn, universality, scaling (see dyson help rbm)")
     }
     let rest = Array(arguments.dropFirst())
     switch study {
     case "learn": try await learn(rest)
     case "universality": try await universality(rest)
-    case "scaling", "mnist": throw RuntimeError(description: "dyson rbm \(study) is not implemented yet (issue 4); available: learn, universality")
-    default: throw UsageError(description: "unknown study '\(study)' for dyson rbm; studies: learn, universality")
+    case "scaling": try await scaling(rest)
+    case "mnist": throw RuntimeError(description: "dyson rbm mnist is not implemented yet (issue 4); available: learn, universality, scaling")
+    default: throw UsageError(description: "unknown study '\(study)' for dyson rbm; studies: learn, universality, scaling")
     }
   }
 
@@ -99,6 +105,28 @@ enum RBMCommand {
                    m.binder, m.binderError, m.lambdaOverKappa, m.lambdaOverKappaError))
     }
     if let ks = result.spacingKS { print(String(format: "  spacings vs surmise: KS D = %.4f, p = %.3g (two-level U₄ = −4/27 = −0.1481)", ks.distance, ks.pValue)) }
+    print("wrote \(directory)/index.html")
+  }
+
+  static func scaling(_ arguments: [String]) async throws {
+    let (config, o) = try configure(arguments, settings: RBMScalingExperiment.Config.settings,
+                                     defaults: RBMScalingExperiment.Config(), quick: .quick)
+    let directory = o.string("out") ?? "runs/rbm-scaling"
+    let result: RBMScalingExperiment.Result
+    do {
+      result = try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations"))
+    } catch let e as ExperimentError {
+      throw UsageError(description: e.description)
+    }
+    var output = try ExperimentOutput(directory: directory)
+    try RBMScalingExperiment.write(result, to: &output)
+    print(String(format: "rbm scaling: %d configurations × %d runs in %.0f s", result.points.count, config.base.runs, result.seconds))
+    for p in result.points {
+      let spacings = p.modes.compactMap { $0.meanSpacing }.map { String(format: "%.4f", $0) }.joined(separator: " ")
+      print(String(format: "  α = %-6g |B| = %-3d α/|B| = %-9.5f ⟨S⟩ per pair: %@", p.alpha, p.batch, p.alpha / Double(p.batch), spacings))
+    }
+    print(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·(μ² − κ)): a_fit = %.4f ± %.4f, R² = %.4f over %d points",
+                 result.collapse.slope, result.collapse.jackknifeError, result.collapse.r2, result.collapse.x.count))
     print("wrote \(directory)/index.html")
   }
 

@@ -10,11 +10,11 @@ usage: dyson <command> [options]
 Commands:
   wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
   gallery     the example figures of Docs/figures, on ensembles with known answers
-  rbm learn   Gaussian RBM: PCD training, the spectrum from Marchenko–Pastur to μ² − κ
+  rbm STUDY   Gaussian RBM: learn (MP → μ² − κ), universality (surmise, U₄), scaling (α/|B| rule)
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
   help CMD    the options of a command, with their defaults
 
-Options: --help, --version. Studies still to come: rbm universality/scaling/mnist, linear, gpt, reproduce.
+Options: --help, --version. Studies still to come: rbm mnist, linear, gpt, reproduce.
 """
 
 func printError(_ message: String) {
