@@ -13,12 +13,26 @@ public enum RBMEnsemble {
     public var final: [Double]?
     /// Run 0 only, when recording: (update, spectrum) every `recordEvery` updates, from 0.
     public var trajectory: [(Int, [Double])]
+    /// Spectra sampled along the run (see `Sampling`); empty when only the final state is kept.
+    public var samples: [[Double]] = []
     public var failure: String?
+  }
+
+  /// Statistics along each run instead of from its final state only: after `burnIn` updates, the
+  /// spectrum every `every` updates up to the end. Far cheaper per sample than one run per
+  /// sample, and as good when `every` is several relaxation times (see Docs/RBM.md).
+  public struct Sampling: Sendable, Equatable {
+    public var burnIn: Int
+    public var every: Int
+    public init(burnIn: Int, every: Int) {
+      self.burnIn = burnIn
+      self.every = every
+    }
   }
 
   public static func run(
     _ training: PCDConfiguration, runs: Int, seed: UInt64, recordEvery: Int? = nil,
-    workers: Int? = nil, progress: Progress? = nil
+    sampling: Sampling? = nil, workers: Int? = nil, progress: Progress? = nil
   ) async throws -> [Run] {
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
     let outcomes: [Run] = try await withThrowingTaskGroup(of: (Int, Run).self) { group in
@@ -30,13 +44,18 @@ public enum RBMEnsemble {
           let initial = try pcd.rbm.spectrum()
           let records = k == 0 ? recordEvery : nil
           var trajectory: [(Int, [Double])] = records == nil ? [] : [(0, initial)]
+          var samples: [[Double]] = []
           do {
             for step in 1...max(training.updates, 1) {
               try pcd.update()
               if let every = records, step % every == 0 { trajectory.append((step, try pcd.rbm.spectrum())) }
+              if let s = sampling, step >= s.burnIn, (step - s.burnIn) % s.every == 0 {
+                try pcd.rbm.checkPositiveDefinite()
+                samples.append(try pcd.rbm.spectrum())
+              }
             }
             try pcd.rbm.checkPositiveDefinite()
-            return (k, Run(initial: initial, final: try pcd.rbm.spectrum(), trajectory: trajectory, failure: nil))
+            return (k, Run(initial: initial, final: try pcd.rbm.spectrum(), trajectory: trajectory, samples: samples, failure: nil))
           } catch let e as RBMError {
             return (k, Run(initial: initial, final: nil, trajectory: trajectory, failure: "run \(k): \(e)"))
           }

@@ -18,6 +18,10 @@ public struct RBMUniversalityExperiment {
     public var seed: UInt64 = 1
     /// Bootstrap resamples (over runs) for the errors of fits and cumulants.
     public var resamples = 200
+    /// 0: statistics from the final state of each run (the papers). Otherwise sample every this
+    /// many updates along each run, from update `burnIn` on (the option of Docs/RBM.md).
+    public var sampleEvery = 0
+    public var burnIn = 30_000
 
     public init() {}
 
@@ -49,7 +53,9 @@ public struct RBMUniversalityExperiment {
           c.training = learn.training
         }
       }
-    } + [.integer("resamples", "bootstrap resamples for the errors", \.resamples, 2...100_000)]
+    } + [.integer("resamples", "bootstrap resamples for the errors", \.resamples, 2...100_000),
+         .integer("sample-every", "0: final states only (the papers); N: also sample each run every N updates after --burn-in", \.sampleEvery, 0...1_000_000_000),
+         .integer("burn-in", "updates before sampling along a run starts", \.burnIn, 1...1_000_000_000)]
   }
 
   /// The measurements of one mode (a single κ or a degenerate pair).
@@ -71,8 +77,10 @@ public struct RBMUniversalityExperiment {
 
   public struct Result: Sendable {
     public let config: Config
-    /// λ = μ² − x per successful run, ascending.
+    /// λ = μ² − x, ascending: one per successful run, or every sample along them.
     public let spectra: [[Double]]
+    /// Runs that did not diverge.
+    public let succeededRuns: Int
     public let modes: [Mode]
     /// KS of all pairs' S/⟨S⟩ pooled against the β = 1 surmise.
     public let spacingKS: KolmogorovSmirnov?
@@ -88,10 +96,16 @@ public struct RBMUniversalityExperiment {
       throw ExperimentError.invalid("μ² = \(c.mu2) must exceed the largest target eigenvalue κ_max = \(field.eigenvalues.last!) (m² + 4)")
     }
     let start = Date()
-    let runs = try await RBMEnsemble.run(c, runs: config.runs, seed: config.seed, workers: workers, progress: progress)
-    let spectra = runs.compactMap(\.final).map { $0.map { c.mu2 - $0 }.sorted() }
+    if config.sampleEvery > 0 && config.burnIn > c.updates {
+      throw ExperimentError.invalid("--burn-in (\(config.burnIn)) must not exceed --steps (\(c.updates)) when sampling along runs")
+    }
+    let sampling = config.sampleEvery > 0 ? RBMEnsemble.Sampling(burnIn: config.burnIn, every: config.sampleEvery) : nil
+    let runs = try await RBMEnsemble.run(c, runs: config.runs, seed: config.seed, sampling: sampling, workers: workers, progress: progress)
+    // Final states (the papers), or every sample of every successful run.
+    let states = sampling == nil ? runs.compactMap(\.final) : runs.filter { $0.final != nil }.flatMap(\.samples)
+    let spectra = states.map { $0.map { c.mu2 - $0 }.sorted() }
     let (modes, ks) = try analyse(spectra, kappas: field.eigenvalues, resamples: config.resamples, seed: config.seed)
-    return Result(config: config, spectra: spectra, modes: modes, spacingKS: ks,
+    return Result(config: config, spectra: spectra, succeededRuns: runs.filter { $0.final != nil }.count, modes: modes, spacingKS: ks,
                   failures: runs.compactMap(\.failure), seconds: Date().timeIntervalSince(start))
   }
 
@@ -157,8 +171,9 @@ public struct RBMUniversalityExperiment {
                ("lambda_over_kappa", .number(m.lambdaOverKappa)), ("lambda_over_kappa_error", .number(m.lambdaOverKappaError))])
     }
     try output.write(json: .object([
-      ("experiment", .string("rbm universality")), ("runs", .integer(r.config.runs)), ("succeeded", .integer(r.spectra.count)),
-      ("success_ratio", .number(Double(r.spectra.count) / Double(max(r.config.runs, 1)))),
+      ("experiment", .string("rbm universality")), ("runs", .integer(r.config.runs)), ("succeeded", .integer(r.succeededRuns)),
+      ("success_ratio", .number(Double(r.succeededRuns) / Double(max(r.config.runs, 1)))),
+      ("samples", .integer(r.spectra.count)), ("statistics", .string(r.config.sampleEvery > 0 ? "sampled along runs" : "final state of each run")),
       ("spacing_ks_distance", n(r.spacingKS?.distance)), ("spacing_ks_p", n(r.spacingKS?.pValue)),
       ("binder_two_level", .number(TwoLevelCoulombGas.binderCumulant)),
       ("modes", .array(modes)), ("failures", .array(r.failures.map { .string($0) })), ("seconds", .number(r.seconds)),
@@ -204,6 +219,6 @@ public struct RBMUniversalityExperiment {
     let ksText = r.spacingKS.map { String(format: "KS distance to the surmise %.3f (p = %.2g)", $0.distance, $0.pValue) } ?? ""
     try output.add(Figure(panels: [spacing, binder], columns: 2, caption: "Spacings of the degenerate pairs against the Wigner surmise (\(ksText)); Binder cumulant of every mode with bootstrap errors, against −4/27 for a two-level Coulomb gas and 0 for a Gaussian."), as: "universality.svg")
     try output.writeIndex(title: "Gaussian RBM: RMT universality at the end of training",
-                          summary: "\(r.spectra.count) of \(r.config.runs) runs, \(String(format: "%.1f", r.seconds)) s; seed \(r.config.seed).")
+                          summary: "\(r.succeededRuns) of \(r.config.runs) runs, \(r.spectra.count) spectra, \(String(format: "%.1f", r.seconds)) s; seed \(r.config.seed).")
   }
 }

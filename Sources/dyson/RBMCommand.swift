@@ -96,8 +96,8 @@ enum RBMCommand {
     try RBMUniversalityExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
     let c = config.training
-    print(String(format: "rbm universality: %d of %d runs in %.1f s (N = %d, α = %g, |B| = %d, %d updates)",
-                 result.spectra.count, config.runs, result.seconds, c.visible, c.alpha, c.batch, c.updates))
+    print(String(format: "rbm universality: %d of %d runs, %d spectra, in %.1f s (N = %d, α = %g, |B| = %d, %d updates)",
+                 result.succeededRuns, config.runs, result.spectra.count, result.seconds, c.visible, c.alpha, c.batch, c.updates))
     print("  κ         ⟨S⟩              σ_fit            U₄                λ/κ")
     for m in result.modes {
       let spacing = m.meanSpacing.map { String(format: "%.4f ± %.4f", $0, m.meanSpacingError ?? .nan) } ?? "—               "

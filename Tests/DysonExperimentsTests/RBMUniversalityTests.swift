@@ -32,6 +32,17 @@ struct RBMUniversalityTests {
     #expect(try #require(ks).pValue > 0.001)
   }
 
+  @Test("Sampling along runs: (steps − burn-in)/every + 1 spectra per run")
+  func samplingAlongRuns() async throws {
+    var c = RBMUniversalityExperiment.Config()
+    c.runs = 3; c.training.updates = 300; c.training.visible = 6; c.training.hidden = 6; c.resamples = 5
+    c.burnIn = 100; c.sampleEvery = 50
+    let r = try await RBMUniversalityExperiment.run(c, workers: 2)
+    #expect(r.succeededRuns == 3 && r.spectra.count == 3 * 5)
+    c.burnIn = 400
+    await #expect(throws: ExperimentError.self) { try await RBMUniversalityExperiment.run(c) }
+  }
+
   @Test("End to end on a tiny ensemble: every record is written")
   func endToEnd() async throws {
     var c = RBMUniversalityExperiment.Config()
