@@ -52,6 +52,11 @@ enum RBMCommand {
     }
   }
 
+  /// A configuration the experiment rejects (e.g. μ² ≤ κ_max) is a usage error: exit 2.
+  static func asUsage<R>(_ body: () async throws -> R) async throws -> R {
+    do { return try await body() } catch let e as ExperimentError { throw UsageError(description: e.description) }
+  }
+
   /// Options, then `--config FILE` values, then command-line values override the defaults.
   static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config) throws -> (Config, Options) {
     let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"], switches: ["quick"])
@@ -86,12 +91,7 @@ enum RBMCommand {
     let (config, o) = try configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
                                      defaults: RBMUniversalityExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/rbm-universality"
-    let result: RBMUniversalityExperiment.Result
-    do {
-      result = try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs"))
-    } catch let e as ExperimentError {
-      throw UsageError(description: e.description)
-    }
+    let result = try await asUsage { try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs")) }
     var output = try ExperimentOutput(directory: directory)
     try RBMUniversalityExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
@@ -112,12 +112,7 @@ enum RBMCommand {
     let (config, o) = try configure(arguments, settings: RBMScalingExperiment.Config.settings,
                                      defaults: RBMScalingExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/rbm-scaling"
-    let result: RBMScalingExperiment.Result
-    do {
-      result = try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations"))
-    } catch let e as ExperimentError {
-      throw UsageError(description: e.description)
-    }
+    let result = try await asUsage { try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations")) }
     var output = try ExperimentOutput(directory: directory)
     try RBMScalingExperiment.write(result, to: &output)
     print(String(format: "rbm scaling: %d configurations × %d runs in %.0f s", result.points.count, config.base.runs, result.seconds))
@@ -137,13 +132,7 @@ enum RBMCommand {
       throw UsageError(description: "--hidden (\(config.training.hidden)) must not exceed --visible (\(config.training.visible))")
     }
     let directory = o.string("out") ?? "runs/rbm-learn"
-    let progress = Progress(total: config.runs, label: "rbm learn: runs")
-    let result: RBMLearnExperiment.Result
-    do {
-      result = try await RBMLearnExperiment.run(config, progress: progress)
-    } catch let e as ExperimentError {
-      throw UsageError(description: e.description)
-    }
+    let result = try await asUsage { try await RBMLearnExperiment.run(config, progress: Progress(total: config.runs, label: "rbm learn: runs")) }
     var output = try ExperimentOutput(directory: directory)
     try RBMLearnExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
