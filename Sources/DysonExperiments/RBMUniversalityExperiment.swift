@@ -134,8 +134,9 @@ public struct RBMUniversalityExperiment {
       }
       let full = try fit(pooled(perRun))
       let stream = UInt64(g + 1) << 32
-      let sigma = bootstrap(perRun, resamples: resamples, seed: seed, stream: stream) { (try? fit(pooled($0)))?.parameters[1] ?? .nan }
-      let center = bootstrap(perRun, resamples: resamples, seed: seed, stream: stream + 1) { (try? fit(pooled($0)))?.parameters[0] ?? .nan }
+      // One fit per resample gives both parameters' errors.
+      let parameters = bootstrap(perRun, resamples: resamples, seed: seed, stream: stream) { (try? fit(pooled($0)))?.parameters ?? [.nan, .nan] }
+      let (center, sigma) = (parameters[0], parameters[1])
       let binder = bootstrap(perRun, resamples: resamples, seed: seed, stream: stream + 2) { binderCumulant(pooled($0)) }
       var mode = Mode(kappa: kappa, members: members, meanSpacing: nil, meanSpacingError: nil,
                       sigma: full.parameters[1], sigmaError: sigma.standardError, center: full.parameters[0],

@@ -49,12 +49,8 @@ public struct Histogram: Sendable, Equatable {
     let lo = edges[0], hi = edges[edges.count - 1]
     for v in finite {
       guard v >= lo, v <= hi else { outside += 1; continue }
-      // Binary search: the last edge ≤ v; the right edge belongs to the last bin.
-      var a = 0, b = edges.count - 1
-      while b - a > 1 {
-        let m = (a + b) / 2
-        if edges[m] <= v { a = m } else { b = m }
-      }
+      // The last edge ≤ v; the right edge belongs to the last bin.
+      let a = min(upperBound(edges, v) - 1, counts.count - 1)
       counts[a] += 1
     }
     self.edges = edges

@@ -50,12 +50,6 @@ public func goeNumberVariance(_ length: Double) -> Double {
   2 / (Double.pi * Double.pi) * (log(2 * Double.pi * length) + 0.5772156649015329 + 1 - Double.pi * Double.pi / 8)
 }
 
-func lowerBound(_ x: [Double], _ v: Double) -> Int {
-  var lo = 0, hi = x.count
-  while lo < hi { let m = (lo + hi) / 2; if x[m] < v { lo = m + 1 } else { hi = m } }
-  return lo
-}
-
 /// Statistics of degenerate pairs over an ensemble, the way the papers need them: in each
 /// spectrum the levels are sorted only to *identify* the modes (index i ↔ κᵢ); the two members of
 /// a pair are then pooled, never split into a "lower" and an "upper" histogram, because ordering

@@ -17,19 +17,32 @@ public func bootstrap<Item>(
   _ items: [Item], resamples: Int = 1000, seed: UInt64, stream: UInt64 = 0,
   statistic: ([Item]) -> Double
 ) -> ResampledEstimate {
+  bootstrap(items, resamples: resamples, seed: seed, stream: stream) { [statistic($0)] }[0]
+}
+
+/// Bootstrap of several statistics that come from one computation (e.g. the parameters of one
+/// fit): each resample is drawn and evaluated once. Same draws as the single-statistic form.
+public func bootstrap<Item>(
+  _ items: [Item], resamples: Int = 1000, seed: UInt64, stream: UInt64 = 0,
+  statistics: ([Item]) -> [Double]
+) -> [ResampledEstimate] {
   precondition(!items.isEmpty && resamples >= 2, "bootstrap: need items and ≥ 2 resamples")
   var rng = Xoshiro256StarStar(seed: seed, stream: stream)
   let n = items.count
   var draw = items
-  var replicates: [Double] = []
+  var replicates: [[Double]] = []
   replicates.reserveCapacity(resamples)
   for _ in 0..<resamples {
     for i in 0..<n { draw[i] = items[Int(rng.next() % UInt64(n))] }
-    replicates.append(statistic(draw))
+    replicates.append(statistics(draw))
   }
-  let m = mean(replicates)
-  let variance = replicates.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(resamples - 1)
-  return ResampledEstimate(value: statistic(items), standardError: variance.squareRoot(), replicateMean: m, replicates: replicates)
+  let full = statistics(items)
+  return full.indices.map { k in
+    let values = replicates.map { $0[k] }
+    let m = mean(values)
+    let variance = values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(resamples - 1)
+    return ResampledEstimate(value: full[k], standardError: variance.squareRoot(), replicateMean: m, replicates: values)
+  }
 }
 
 /// Leave-one-out jackknife: θᵢ on the sample without item i; error √((n − 1)/n · Σ(θᵢ − θ̄)²)

@@ -75,11 +75,8 @@ func trapezoid(_ y: [Double], step h: Double) -> Double {
 /// Linear interpolation on an increasing grid; 0 outside it.
 func interpolate(_ x: [Double], _ y: [Double], at t: Double) -> Double {
   guard let first = x.first, let last = x.last, t >= first, t <= last else { return 0 }
-  var lo = 0, hi = x.count - 1
-  while hi - lo > 1 {
-    let mid = (lo + hi) / 2
-    if x[mid] <= t { lo = mid } else { hi = mid }
-  }
+  if x.count == 1 { return y[0] }
+  let lo = min(max(upperBound(x, t) - 1, 0), x.count - 2), hi = lo + 1
   let w = x[hi] == x[lo] ? 0 : (t - x[lo]) / (x[hi] - x[lo])
   return y[lo] + w * (y[hi] - y[lo])
 }

@@ -40,8 +40,7 @@ public enum Unfolding: Sendable, Equatable {
     let n = Double(pooled.count), levels = Double(spectra.map(\.count).max() ?? 0)
     // Mid-rank of x in the pooled sample, so ties share one value.
     func cdf(_ v: Double) -> Double {
-      var lo = 0, hi = pooled.count
-      while lo < hi { let m = (lo + hi) / 2; if pooled[m] < v { lo = m + 1 } else { hi = m } }
+      let lo = lowerBound(pooled, v)
       var up = lo
       while up < pooled.count && pooled[up] == v { up += 1 }
       return (Double(lo) + Double(up)) / (2 * n)

@@ -85,21 +85,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
   return row[b.count]
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder, then a rename,
-/// so a reader never sees half a file.
-func writeAtomically(_ text: String, to path: String) throws {
-  let url = URL(fileURLWithPath: path)
-  do {
-    try Data(text.utf8).write(to: url, options: .atomic)
-  } catch {
-    throw RuntimeError(description: "cannot write \(path): \(error.localizedDescription)")
-  }
-}
-
 /// A runtime failure: printed as one line, exit code 1.
 struct RuntimeError: Error, CustomStringConvertible {
   let description: String
 }
-
-/// Progress on a terminal only: quiet in pipes and CI.
-let stderrIsTerminal = isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil

@@ -1,4 +1,5 @@
 import DysonCore
+import DysonIO
 import DysonRMT
 import Foundation
 
@@ -40,23 +41,18 @@ enum WishartCommand {
 
     let lo = law.lowerEdge - 0.1 * (law.upperEdge - law.lowerEdge)
     let hi = law.upperEdge + 0.1 * (law.upperEdge - law.lowerEdge)
-    let width = (hi - lo) / Double(bins)
-    var counts = [Int](repeating: 0, count: bins)
-    var outside = 0
-    for x in eigenvalues {
-      let b = Int(((x - lo) / width).rounded(.down))
-      if b >= 0 && b < bins { counts[b] += 1 } else { outside += 1 }
-    }
+    let histogram = Histogram(eigenvalues, binning: .count(bins), range: lo...hi)
+    let outside = histogram.outside
     let total = Double(eigenvalues.count)
-    let centres = (0..<bins).map { lo + (Double($0) + 0.5) * width }
-    let densities = counts.map { Double($0) / (total * width) }
+    let centres = histogram.centers
+    let densities = histogram.density
     let mean = eigenvalues.reduce(0, +) / total
     let spread = eigenvalues.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / total
 
     if let path = o.string("csv") {
-      var csv = "x,density,marchenko_pastur\n"
-      for b in 0..<bins { csv += "\(centres[b]),\(densities[b]),\(law.density(centres[b]))\n" }
-      try writeAtomically(csv, to: path)
+      var csv = CSVWriter(header: ["x", "density", "marchenko_pastur"])
+      for b in 0..<bins { csv.appendRow([centres[b], densities[b], law.density(centres[b])]) }
+      do { try csv.write(to: path) } catch { throw RuntimeError(description: "cannot write \(path): \(error.localizedDescription)") }
     }
     if o.has("json") {
       print(#"{"rows":\#(m),"columns":\#(n),"variance":\#(variance),"samples":\#(samples),"seed":\#(seed),"# +

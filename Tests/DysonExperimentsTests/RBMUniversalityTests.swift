@@ -20,6 +20,8 @@ struct RBMUniversalityTests {
     #expect(modes.map(\.members) == [[0], [1, 2], [3]])
     let p = modes[1]
     print("pair: σ = \(p.sigma) ± \(p.sigmaError), ⟨S⟩ = \(p.meanSpacing!) ± \(p.meanSpacingError!), U₄ = \(p.binder) ± \(p.binderError)")
+    // Errors of the right size (σ/√(2n) ≈ 0.0005 for 6000 pooled values), so the 4σ checks bite.
+    #expect(p.sigmaError > 0.0002 && p.sigmaError < 0.0015 && p.binderError < 0.03 && p.lambdaOverKappaError < 0.0005)
     #expect(abs(p.sigma - sigmaPair) < 4 * p.sigmaError)
     #expect(abs(p.meanSpacing! - Double.pi.squareRoot() * sigmaPair) < 4 * p.meanSpacingError! + 0.02 * sigmaPair)  // FD-binned mean: ~1 % bias
     #expect(abs(p.binder - TwoLevelCoulombGas.binderCumulant) < 4 * p.binderError)
