@@ -32,5 +32,21 @@ func rbmSuite(filter: String?) -> [BenchResult] {
     report(r)
     results += r
   }
+  // The ensemble kernel: four runs per vector; µs per run-update (one update of one run).
+  for (n, batch) in [(10, 16), (10, 64)] {
+    let name = "pcd-lanes-\(n)x\(n)-b\(batch)"
+    if let f = filter, !name.contains(f) { continue }
+    var c = PCDConfiguration()
+    c.visible = n; c.hidden = n; c.batch = batch
+    var pcd = try! VectorizedPCD(configuration: c, seed: 1, streams: [0, 1, 2, 3])
+    let updates = 200
+    let t = measure(budget: 0.6, minRepeats: 5) { for _ in 0..<updates { pcd.update() } }
+    precondition(pcd.failures.allSatisfy { $0 == nil }, "lanes diverged")
+    let perRun = Double(updates * VectorizedPCD.width)
+    let r = [BenchResult(suite: "rbm", name: name, metric: "best", value: t[0] / perRun * 1e6, unit: "us"),
+             BenchResult(suite: "rbm", name: name, metric: "median", value: t[t.count / 2] / perRun * 1e6, unit: "us")]
+    report(r)
+    results += r
+  }
   return results
 }

@@ -34,42 +34,96 @@ public enum RBMEnsemble {
     _ training: PCDConfiguration, runs: Int, seed: UInt64, recordEvery: Int? = nil,
     sampling: Sampling? = nil, workers: Int? = nil, progress: Progress? = nil
   ) async throws -> [Run] {
+    // Small RBMs go four runs to a vector (`VectorizedPCD`, bit-identical to one run per task).
+    let groupSize = VectorizedPCD.suits(training) ? VectorizedPCD.width : 1
+    let groups = (runs + groupSize - 1) / groupSize
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
-    let outcomes: [Run] = try await withThrowingTaskGroup(of: (Int, Run).self) { group in
+    let outcomes: [Run] = try await withThrowingTaskGroup(of: (Int, [Run]).self) { group in
       var results = [Run?](repeating: nil, count: runs)
       var next = 0
-      func launch(_ k: Int) {
+      func launch(_ g: Int) {
+        let first = g * groupSize
+        let streams = (first..<min(first + groupSize, runs)).map(UInt64.init)
         group.addTask {
-          var pcd = try PersistentContrastiveDivergence(configuration: training, seed: seed, stream: UInt64(k))
-          let initial = try pcd.rbm.spectrum()
-          let records = k == 0 ? recordEvery : nil
-          var trajectory: [(Int, [Double])] = records == nil ? [] : [(0, initial)]
-          var samples: [[Double]] = []
-          do {
-            for step in 1...max(training.updates, 1) {
-              try pcd.update()
-              if let every = records, step % every == 0 { trajectory.append((step, try pcd.rbm.spectrum())) }
-              if let s = sampling, step >= s.burnIn, (step - s.burnIn) % s.every == 0 {
-                try pcd.rbm.checkPositiveDefinite()
-                samples.append(try pcd.rbm.spectrum())
-              }
-            }
-            try pcd.rbm.checkPositiveDefinite()
-            return (k, Run(initial: initial, final: try pcd.rbm.spectrum(), trajectory: trajectory, samples: samples, failure: nil))
-          } catch let e as RBMError {
-            return (k, Run(initial: initial, final: nil, trajectory: trajectory, failure: "run \(k): \(e)"))
-          }
+          let outcome = groupSize == 1
+            ? [try runAlone(training, seed: seed, stream: streams[0], recordEvery: recordEvery, sampling: sampling)]
+            : try runInLanes(training, seed: seed, streams: streams, recordEvery: recordEvery, sampling: sampling)
+          return (g, outcome)
         }
       }
-      while next < min(width, runs) { launch(next); next += 1 }
-      for try await (k, outcome) in group {
-        results[k] = outcome
-        progress?.advance()
-        if next < runs { launch(next); next += 1 }
+      while next < min(width, groups) { launch(next); next += 1 }
+      for try await (g, outcome) in group {
+        for (offset, run) in outcome.enumerated() {
+          results[g * groupSize + offset] = run
+          progress?.advance()
+        }
+        if next < groups { launch(next); next += 1 }
       }
       return results.map { $0! }
     }
     progress?.finish()
     return outcomes
+  }
+
+  /// Run `stream` on its own (large RBMs: the scalar PCD with gemm inside).
+  static func runAlone(
+    _ training: PCDConfiguration, seed: UInt64, stream: UInt64, recordEvery: Int?, sampling: Sampling?
+  ) throws -> Run {
+    var pcd = try PersistentContrastiveDivergence(configuration: training, seed: seed, stream: stream)
+    let initial = try pcd.rbm.spectrum()
+    let records = stream == 0 ? recordEvery : nil
+    var trajectory: [(Int, [Double])] = records == nil ? [] : [(0, initial)]
+    var samples: [[Double]] = []
+    do {
+      for step in stride(from: 1, through: training.updates, by: 1) {
+        try pcd.update()
+        if let every = records, step % every == 0 { trajectory.append((step, try pcd.rbm.spectrum())) }
+        if let s = sampling, step >= s.burnIn, (step - s.burnIn) % s.every == 0 {
+          try pcd.rbm.checkPositiveDefinite()
+          samples.append(try pcd.rbm.spectrum())
+        }
+      }
+      try pcd.rbm.checkPositiveDefinite()
+      return Run(initial: initial, final: try pcd.rbm.spectrum(), trajectory: trajectory, samples: samples, failure: nil)
+    } catch let e as RBMError {
+      return Run(initial: initial, final: nil, trajectory: trajectory, failure: "run \(stream): \(e)")
+    }
+  }
+
+  /// Runs `streams` (up to four) in the lanes of one `VectorizedPCD`; the records of each lane are
+  /// those `runAlone` gives for its stream.
+  static func runInLanes(
+    _ training: PCDConfiguration, seed: UInt64, streams: [UInt64], recordEvery: Int?, sampling: Sampling?
+  ) throws -> [Run] {
+    var pcd = try VectorizedPCD(configuration: training, seed: seed, streams: streams)
+    let lanes = streams.indices
+    var runs = try lanes.map { Run(initial: try pcd.rbm(lane: $0).spectrum(), final: nil, trajectory: [], failure: nil) }
+    let recorded = streams.firstIndex(of: 0).flatMap { lane in recordEvery.map { (lane, $0) } }
+    if let (lane, _) = recorded { runs[lane].trajectory = [(0, runs[lane].initial)] }
+    /// The spectrum of a lane still running, or nil (and the lane failed) when K lost positive definiteness.
+    func checkedSpectrum(_ lane: Int) throws -> [Double]? {
+      let rbm = pcd.rbm(lane: lane)
+      do { try rbm.checkPositiveDefinite() } catch let e as RBMError { pcd.fail(lane: lane, e); return nil }
+      return try rbm.spectrum()
+    }
+    for step in stride(from: 1, through: training.updates, by: 1) {
+      pcd.update()
+      if let (lane, every) = recorded, step % every == 0, pcd.failures[lane] == nil {
+        runs[lane].trajectory.append((step, try pcd.rbm(lane: lane).spectrum()))
+      }
+      if let s = sampling, step >= s.burnIn, (step - s.burnIn) % s.every == 0 {
+        for lane in lanes where pcd.failures[lane] == nil {
+          if let x = try checkedSpectrum(lane) { runs[lane].samples.append(x) }
+        }
+      }
+    }
+    for lane in lanes {
+      if pcd.failures[lane] == nil, let x = try checkedSpectrum(lane) { runs[lane].final = x }
+      if let e = pcd.failures[lane] {
+        runs[lane].samples = []
+        runs[lane].failure = "run \(streams[lane]): \(e)"
+      }
+    }
+    return runs
   }
 }

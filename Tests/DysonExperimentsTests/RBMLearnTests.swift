@@ -24,6 +24,22 @@ struct RBMLearnTests {
     #expect(one.trajectory.map(\.update) == [0, 100, 200, 300])
   }
 
+  @Test("Runs in vector lanes give the records of runs alone: spectra, trajectory, samples, failures")
+  func lanesMatchRunsAlone() async throws {
+    var c = tinyConfig().training
+    c.updates = 120
+    c.alpha = 1.4; c.batch = 4   // some of the 7 runs diverge, some do not
+    let sampling = RBMEnsemble.Sampling(burnIn: 40, every: 20)
+    let ensemble = try await RBMEnsemble.run(c, runs: 7, seed: 3, recordEvery: 30, sampling: sampling, workers: 2)
+    #expect(ensemble.contains { $0.failure != nil } && ensemble.contains { $0.failure == nil })
+    for (k, run) in ensemble.enumerated() {
+      let alone = try RBMEnsemble.runAlone(c, seed: 3, stream: UInt64(k), recordEvery: 30, sampling: sampling)
+      #expect(run.initial == alone.initial && run.final == alone.final && run.failure == alone.failure, "run \(k)")
+      #expect(run.samples == alone.samples && run.trajectory.map(\.1) == alone.trajectory.map(\.1), "run \(k)")
+    }
+    #expect(ensemble[0].trajectory.map(\.0).starts(with: [0, 30, 60]))   // run 0 records until it stops
+  }
+
   @Test("The output folder holds every record; config.json reproduces the config")
   func outputs() async throws {
     let config = tinyConfig()

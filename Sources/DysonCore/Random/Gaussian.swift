@@ -34,6 +34,22 @@ extension Xoshiro256StarStar {
     self = local
   }
 
+  /// Fills `out` with N(0, 1) vectors whose lane k is the next normal of `lanes.k`: four
+  /// independent streams for kernels that run four simulations in the lanes of one vector. Each
+  /// lane's numbers are exactly what `fillNormal` on that generator alone would give.
+  @inlinable public static func fillNormal(
+    _ out: UnsafeMutableBufferPointer<SIMD4<Double>>,
+    lanes: inout (Xoshiro256StarStar, Xoshiro256StarStar, Xoshiro256StarStar, Xoshiro256StarStar)
+  ) {
+    let tables = ZigguratTables.shared
+    var (g0, g1, g2, g3) = lanes   // local copies keep the states in registers
+    for k in 0..<out.count {
+      out[k] = SIMD4(0 + 1 * g0.normal(tables: tables), 0 + 1 * g1.normal(tables: tables),
+                     0 + 1 * g2.normal(tables: tables), 0 + 1 * g3.normal(tables: tables))  // as fillNormal: −0 → +0
+    }
+    lanes = (g0, g1, g2, g3)
+  }
+
   /// A uniform value in [lower, upper).
   @inlinable public mutating func uniform(in lower: Double, _ upper: Double) -> Double {
     lower + (upper - lower) * uniform()

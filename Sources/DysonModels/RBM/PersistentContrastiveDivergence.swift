@@ -133,8 +133,13 @@ public struct PersistentContrastiveDivergence: Sendable {
                 }
               }
             }
+            // The authors' loop ends each sweep with a hidden sample that the next update overwrites
+            // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.
             sampleHidden()
-            for _ in 0..<c.gibbsSteps { sampleVisible(); sampleHidden() }
+            for sweep in 0..<c.gibbsSteps {
+              sampleVisible()
+              if sweep + 1 < c.gibbsSteps { sampleHidden() }
+            }
             moment.withUnsafeMutableBufferPointer { d in
               // D = T − VᵀV/|B|: positive minus negative second moment.
               if c.positivePhase == .analytic {

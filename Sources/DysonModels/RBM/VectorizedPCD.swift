@@ -1,0 +1,174 @@
+import DysonCore
+import Foundation
+
+/// Four independent PCD runs in lock step, one per lane of `SIMD4<Double>`: the ensemble kernel
+/// for small RBMs (the default 10×10), where one run's matrices are too small to fill a vector.
+///
+/// Each lane is exactly the run `PersistentContrastiveDivergence(configuration:seed:stream:)`
+/// makes: the same initial W, the same normals (lane k draws from stream k by the same ziggurat),
+/// and the same operations in the same order, so a lane's weights equal the scalar run's bit for
+/// bit whichever runs share its vector (a test holds it to that). Lanes never mix: a lane that
+/// diverges carries NaN along while the others go on, and its failure is kept.
+public struct VectorizedPCD: Sendable {
+  public static let width = 4
+  public let configuration: PCDConfiguration
+  public let seed: UInt64
+  /// The stream (run index) of each lane.
+  public let streams: [UInt64]
+  public private(set) var updatesDone = 0
+  /// Per lane: the error that ended it (divergence), nil while it is healthy.
+  public private(set) var failures: [RBMError?]
+  var generators: (Xoshiro256StarStar, Xoshiro256StarStar, Xoshiro256StarStar, Xoshiro256StarStar)
+  /// Interleaved by lane, in the scalar run's layouts: W (N_v × N_h), chains V (|B| × N_v),
+  /// hidden states H (|B| × N_h), velocity, normals for one half-sweep, D = T − C (N_v × N_v).
+  var weights: [SIMD4<Double>]
+  var chains: [SIMD4<Double>]
+  var hiddenStates: [SIMD4<Double>]
+  var velocity: [SIMD4<Double>]
+  var noise: [SIMD4<Double>]
+  var moment: [SIMD4<Double>]
+  let targetMoment: [Double]
+  let targetFactor: [Double]
+  let hiddenBias: [Double]
+
+  /// Runs `streams` (one to four) of `seed`; with fewer than four, the last stream fills the
+  /// spare lanes, whose results are ignored.
+  public init(configuration c: PCDConfiguration, seed: UInt64, streams: [UInt64]) throws {
+    precondition((1...Self.width).contains(streams.count), "VectorizedPCD: 1…4 streams, got \(streams.count)")
+    let lanes = streams + [UInt64](repeating: streams.last!, count: Self.width - streams.count)
+    let runs = try lanes.map { try PersistentContrastiveDivergence(configuration: c, seed: seed, stream: $0) }
+    configuration = c
+    self.seed = seed
+    self.streams = streams
+    failures = [RBMError?](repeating: nil, count: Self.width)
+    generators = (runs[0].rng, runs[1].rng, runs[2].rng, runs[3].rng)
+    let w = runs.map(\.rbm.weights.elements)
+    weights = (0..<(c.visible * c.hidden)).map { k in SIMD4(w[0][k], w[1][k], w[2][k], w[3][k]) }
+    chains = [SIMD4<Double>](repeating: SIMD4(repeating: 1), count: c.batch * c.visible)
+    hiddenStates = [SIMD4<Double>](repeating: .zero, count: c.batch * c.hidden)
+    velocity = [SIMD4<Double>](repeating: .zero, count: c.visible * c.hidden)
+    noise = [SIMD4<Double>](repeating: .zero, count: c.batch * max(c.visible, c.hidden))
+    moment = [SIMD4<Double>](repeating: .zero, count: c.visible * c.visible)
+    targetMoment = runs[0].targetMoment
+    targetFactor = runs[0].targetFactor
+    hiddenBias = runs[0].rbm.hiddenBias
+  }
+
+  /// Lane `lane`'s machine (its W in a `GaussianRBM`), for spectra and checks.
+  public func rbm(lane: Int) -> GaussianRBM {
+    let c = configuration
+    let w = try! Matrix(rows: c.visible, columns: c.hidden, elements: weights.map { $0[lane] })  // shape holds by construction
+    return GaussianRBM(weights: w, mu2: c.mu2, sigmaH: c.sigmaH, hiddenBias: hiddenBias)
+  }
+
+  /// Marks a lane as failed (e.g. K stopped being positive definite at a check).
+  public mutating func fail(lane: Int, _ error: RBMError) {
+    if failures[lane] == nil { failures[lane] = error }
+  }
+
+  /// One weight update of every lane: the scalar `update()` with `Double` replaced by a vector.
+  public mutating func update() {
+    let c = configuration
+    let nv = c.visible, nh = c.hidden, nb = c.batch
+    let s2 = c.sigmaH * c.sigmaH, invMu2 = 1 / c.mu2, noiseV = 1 / c.mu2.squareRoot()
+    var lanes = generators
+    var nonFinite = SIMD4<Double>.zero
+    noise.withUnsafeMutableBufferPointer { z in
+      chains.withUnsafeMutableBufferPointer { v in
+        hiddenStates.withUnsafeMutableBufferPointer { h in
+          weights.withUnsafeMutableBufferPointer { w in
+            // Lane k's normals come from generator k in the scalar run's order.
+            func fillNoise(_ count: Int) {
+              Xoshiro256StarStar.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<count]), lanes: &lanes)
+            }
+            let zp = z.baseAddress!, vp = v.baseAddress!, hp = h.baseAddress!, wp = w.baseAddress!
+            // h|φ: H = η + σ_h²VW + σ_h ξ, row b of H accumulated over i (independent lanes a).
+            func sampleHidden() {
+              fillNoise(nb * nh)
+              for b in 0..<nb {
+                let hRow = hp + b * nh, zRow = zp + b * nh, vRow = vp + b * nv
+                for a in 0..<nh { hRow[a] = hiddenBias[a] + c.sigmaH * zRow[a] }
+                for i in 0..<nv {
+                  let vi = s2 * vRow[i]
+                  let wRow = wp + i * nh
+                  for a in 0..<nh { hRow[a] += vi * wRow[a] }
+                }
+              }
+            }
+            // φ|h: V = HWᵀ/μ² + ξ/μ. Row b of HWᵀ accumulates in V's row over a, in the scalar run's
+            // order of additions per element, without its chain of dependent adds.
+            func sampleVisible() {
+              fillNoise(nb * nv)
+              for b in 0..<nb {
+                let vRow = vp + b * nv, hRow = hp + b * nh, zRow = zp + b * nv
+                for i in 0..<nv { vRow[i] = .zero }
+                for a in 0..<nh {
+                  let ha = hRow[a]
+                  for i in 0..<nv { vRow[i] += ha * wp[i * nh + a] }
+                }
+                for i in 0..<nv { vRow[i] = vRow[i] * invMu2 + noiseV * zRow[i] }
+              }
+            }
+            // The authors' loop ends each sweep with a hidden sample that the next update overwrites
+            // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.
+            sampleHidden()
+            for sweep in 0..<c.gibbsSteps {
+              sampleVisible()
+              if sweep + 1 < c.gibbsSteps { sampleHidden() }
+            }
+            moment.withUnsafeMutableBufferPointer { d in
+              // D = T − VᵀV/|B|.
+              if c.positivePhase == .analytic {
+                for k in 0..<(nv * nv) { d[k] = SIMD4(repeating: targetMoment[k]) }
+              } else {
+                for k in 0..<(nv * nv) { d[k] = .zero }
+                var phi = [SIMD4<Double>](repeating: .zero, count: nv), y = phi
+                for _ in 0..<nb {
+                  y.withUnsafeMutableBufferPointer { Xoshiro256StarStar.fillNormal($0, lanes: &lanes) }
+                  for i in 0..<nv { var s = SIMD4<Double>.zero; for j in 0...i { s += targetFactor[i * nv + j] * y[j] }; phi[i] = s }
+                  for i in 0..<nv { for j in 0..<nv { d[i * nv + j] += phi[i] * phi[j] / Double(nb) } }
+                }
+              }
+              let scale = 1 / Double(nb)
+              let dp = d.baseAddress!
+              for b in 0..<nb {
+                let vRow = vp + b * nv
+                for i in 0..<nv {
+                  let vi = scale * vRow[i]
+                  let dRow = dp + i * nv
+                  for j in 0..<nv { dRow[j] -= vi * vRow[j] }
+                }
+              }
+              // ΔW = σ_h² D W − λW (velocity form, plain SGD at β = 0).
+              velocity.withUnsafeMutableBufferPointer { u in
+                for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] - c.weightDecay * w[k] }
+                let up = u.baseAddress!
+                for i in 0..<nv {
+                  let uRow = up + i * nh
+                  for j in 0..<nv {
+                    let dij = s2 * dp[i * nv + j]
+                    let wRow = wp + j * nh
+                    for a in 0..<nh { uRow[a] += dij * wRow[a] }
+                  }
+                }
+                for k in 0..<(nv * nh) {
+                  w[k] += c.alpha * u[k]
+                  nonFinite += w[k] * 0   // NaN in a lane as soon as one of its entries is ±∞ or NaN
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    generators = lanes
+    updatesDone += 1
+    for lane in 0..<Self.width where nonFinite[lane].isNaN && failures[lane] == nil {
+      failures[lane] = .diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed)
+    }
+  }
+
+  /// Whether the lanes beat one scalar run per task: below N_v·N_h = 1024, where the scalar run
+  /// stops using gemm.
+  public static func suits(_ c: PCDConfiguration) -> Bool { c.visible * c.hidden < 1024 }
+}
