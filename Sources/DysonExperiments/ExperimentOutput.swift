@@ -27,6 +27,12 @@ public struct ExperimentOutput: Sendable {
     figures.append((name, figure.caption))
   }
 
+  /// A PNG (or other image) shown in `index.html` like a figure.
+  public mutating func addImage(_ data: Data, as name: String, caption: String) throws {
+    try AtomicFile.write(data, to: path(name))
+    figures.append((name, caption))
+  }
+
   /// `index.html`: the title, a line of context, and each figure with its caption.
   public func writeIndex(title: String, summary: String) throws {
     var html = """
@@ -39,7 +45,8 @@ public struct ExperimentOutput: Sendable {
 
     """
     for f in figures {
-      html += "<figure><img src=\"\(escapeHTML(f.file))\" alt=\"\(escapeHTML(f.file))\"><figcaption>\(escapeHTML(f.caption))</figcaption></figure>\n"
+      let pixelated = f.file.hasSuffix(".png") ? " style=\"image-rendering:pixelated;width:460px\"" : ""
+      html += "<figure><img src=\"\(escapeHTML(f.file))\"\(pixelated) alt=\"\(escapeHTML(f.file))\"><figcaption>\(escapeHTML(f.caption))</figcaption></figure>\n"
     }
     html += "<p><a href=\"summary.json\">summary.json</a> · <a href=\"config.json\">config.json</a></p>\n</body></html>\n"
     try AtomicFile.write(html, to: path("index.html"))

@@ -36,6 +36,50 @@ public struct Setting<Config>: Sendable {
   }
 }
 
+extension Setting {
+  /// true/false (also yes/no, 1/0).
+  public static func boolean(_ name: String, _ help: String, _ path: WritableKeyPath<Config, Bool> & Sendable) -> Setting {
+    Setting(name, help, read: { $0[keyPath: path] ? "true" : "false" }) { (c: inout Config, text: String) throws(SettingError) in
+      switch text.lowercased() {
+      case "true", "yes", "1": c[keyPath: path] = true
+      case "false", "no", "0": c[keyPath: path] = false
+      default: throw SettingError(name: name, message: "must be true or false, got '\(text)'")
+      }
+    }
+  }
+
+  /// One of the cases of a string enumeration.
+  public static func choice<Value: RawRepresentable & CaseIterable & Sendable>(
+    _ name: String, _ help: String, _ path: WritableKeyPath<Config, Value> & Sendable
+  ) -> Setting where Value.RawValue == String {
+    Setting(name, help, read: { $0[keyPath: path].rawValue }) { (c: inout Config, text: String) throws(SettingError) in
+      guard let v = Value(rawValue: text) else {
+        throw SettingError(name: name, message: "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+      }
+      c[keyPath: path] = v
+    }
+  }
+
+  /// Free text (a path, a name).
+  public static func text(_ name: String, _ help: String, _ path: WritableKeyPath<Config, String> & Sendable) -> Setting {
+    Setting(name, help, read: { $0[keyPath: path] }) { (c: inout Config, text: String) throws(SettingError) in
+      guard !text.isEmpty else { throw SettingError(name: name, message: "must not be empty") }
+      c[keyPath: path] = text
+    }
+  }
+
+  /// A comma-separated list of whole numbers, each within `range`.
+  public static func integerList(_ name: String, _ help: String, _ path: WritableKeyPath<Config, [Int]> & Sendable, _ range: ClosedRange<Int>) -> Setting {
+    Setting(name, help, read: { $0[keyPath: path].map(String.init).joined(separator: ",") }) { (c: inout Config, text: String) throws(SettingError) in
+      let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard !values.isEmpty, values.allSatisfy({ $0.map(range.contains) ?? false }) else {
+        throw SettingError(name: name, message: "must be whole numbers in \(range.lowerBound)…\(range.upperBound) separated by commas, got '\(text)'")
+      }
+      c[keyPath: path] = values.map { $0! }
+    }
+  }
+}
+
 public struct SettingError: Error, CustomStringConvertible, Equatable {
   public let name: String
   public let message: String

@@ -1,9 +1,10 @@
 import DysonExperiments
 import DysonIO
+import DysonCore
 import DysonModels
 import Foundation
 
-/// `dyson rbm <study>`: the Gaussian RBM studies. Today: `learn`, `universality`, `scaling`.
+/// `dyson rbm <study>`: the Gaussian RBM studies `learn`, `universality`, `scaling` and `mnist`.
 enum RBMCommand {
   static var help: String {
     let settings = RBMLearnExperiment.Config.settings
@@ -11,8 +12,12 @@ enum RBMCommand {
     let lines = settings.map { s in
       "    --\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
     }.joined(separator: "\n")
+    let mnistDefaults = RBMMNISTExperiment.Config()
+    let mnistLines = RBMMNISTExperiment.Config.settings.map { s in
+      "    --\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(mnistDefaults)))"
+    }.joined(separator: "\n")
     return """
-    usage: dyson rbm learn|universality|scaling [--option value …] [--config FILE.json] [--quick] [--out DIR]
+    usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR]
 
     learn: trains an ensemble of Gaussian RBMs by persistent contrastive divergence on the periodic
     1-D free field and records the eigenvalues of σ_h²WᵀW: Marchenko–Pastur at initialisation,
@@ -34,21 +39,25 @@ enum RBMCommand {
     (0.2, 32) — with the collapse fit ⟨S⟩ = a_fit·√(α/|B|·(μ² − κ)) (weighted, through the origin,
     jackknife error, R²). --runs is per configuration; --alpha and --batch are set by the grid.
 
-    Still to come (issue 4): mnist.
+    mnist: MNIST as UV regulator (2309.15002): one RBM with N_v = 784 and fixed μ² per N_h of the
+    scan, trained by PCD on data mini-batches; the learned against the data covariance spectrum and
+    exact samples per model. Needs the training images (Datasets/fetch.sh). Options:
+    \(mnistLines)
+    Writes summary.json, spectra.csv, spectra.svg, samples-nhN.png, index.html (default out runs/rbm-mnist).
     """
   }
 
   static func run(_ arguments: [String]) async throws {
     guard let study = arguments.first, !study.hasPrefix("--") else {
-      throw UsageError(description: "dyson rbm needs a study: learn, universality, scaling (see dyson help rbm)")
+      throw UsageError(description: "dyson rbm needs a study: learn, universality, scaling, mnist (see dyson help rbm)")
     }
     let rest = Array(arguments.dropFirst())
     switch study {
     case "learn": try await learn(rest)
     case "universality": try await universality(rest)
     case "scaling": try await scaling(rest)
-    case "mnist": throw RuntimeError(description: "dyson rbm mnist is not implemented yet (issue 4); available: learn, universality, scaling")
-    default: throw UsageError(description: "unknown study '\(study)' for dyson rbm; studies: learn, universality, scaling")
+    case "mnist": try await mnist(rest)
+    default: throw UsageError(description: "unknown study '\(study)' for dyson rbm; studies: learn, universality, scaling, mnist")
     }
   }
 
@@ -123,6 +132,34 @@ enum RBMCommand {
     print(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·(μ² − κ)): a_fit = %.4f ± %.4f, R² = %.4f over %d points",
                  result.collapse.slope, result.collapse.jackknifeError, result.collapse.r2, result.collapse.x.count))
     print("wrote \(directory)/index.html")
+  }
+
+  static func mnist(_ arguments: [String]) async throws {
+    let (config, o) = try configure(arguments, settings: RBMMNISTExperiment.Config.settings,
+                                     defaults: RBMMNISTExperiment.Config(), quick: .quick)
+    let directory = o.string("out") ?? "runs/rbm-mnist"
+    let data: Matrix<Double>
+    do { data = try RBMMNISTExperiment.loadImages(path: config.imagesPath, count: config.images) } catch let e as FileFormatError {
+      throw RuntimeError(description: "\(e)\n(the MNIST files come from Datasets/fetch.sh; or pass --images-path FILE)")
+    }
+    let result = try await asUsage {
+      try await RBMMNISTExperiment.run(config, data: data, progress: Progress(total: config.hiddenSizes.count, label: "rbm mnist: models"))
+    }
+    var output = try ExperimentOutput(directory: directory)
+    try RBMMNISTExperiment.write(result, to: &output)
+    let c = config.training
+    print(String(format: "rbm mnist: %d images, μ² = %g, α = %g, |B| = %d, k = %d, %d epoch(s), in %.0f s", data.rows, c.mu2, c.alpha, c.batch, c.gibbsSteps, config.epochs, result.seconds))
+    print("  data covariance, top 5: " + result.dataSpectrum.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " ")
+          + String(format: "; modes above 1/μ²: %d; zero modes: %d", result.dataSpectrum.filter { $0 > 1 / c.mu2 }.count, result.dataSpectrum.filter { $0 < 1e-12 }.count))
+    var failed = false
+    for m in result.models {
+      guard let cov = m.covariance else { printError(m.failure ?? "N_h = \(m.hidden) failed"); failed = true; continue }
+      print(String(format: "  N_h = %3d: %3d modes within 10 %% from the infrared end; top 5: %@  (%.0f s)", m.hidden,
+                   RBMMNISTExperiment.learnedModes(model: cov, data: result.dataSpectrum),
+                   cov.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " "), m.seconds))
+    }
+    print("wrote \(directory)/index.html")
+    if failed { throw ExitQuietly(code: 1) }
   }
 
   static func learn(_ arguments: [String]) async throws {

@@ -42,6 +42,25 @@ struct SymmetricEigenTests {
     }
   }
 
+  @Test("A singular correlator with blank pixels (zero rows): eigenvalues = squared singular values of the data")
+  func singularCorrelator() throws {
+    // Like MNIST's ⟨φφᵀ⟩: 300 samples of 160 pixels, a third of them always 0. The null space makes a long block of rounding-level diagonal entries in
+    // the tridiagonal form, which a purely relative deflation test never split.
+    var rng = Xoshiro256StarStar(seed: 31)
+    // Rank 24: every sample a mix of 24 fixed patterns, so the null space (136 dimensions) is far
+    // larger than the 53 blank columns alone.
+    let patterns = Matrix<Double>(rows: 24, columns: 160) { r, j in j % 3 == 0 ? 0 : rng.normal() / Double(r + 1) }
+    let x = try Matrix.product(Matrix<Double>.gaussian(rows: 300, columns: 24, mean: 0, standardDeviation: 1, using: &rng), patterns)
+    let c = try Matrix.product(x, .transposed, x, .normal).map { $0 / 300 }
+    let e = try SymmetricEigen(c, vectors: true)
+    try checkDecomposition(c, e, "singular correlator")
+    // Independent truth: one-sided Jacobi SVD of the data, no tridiagonal form involved.
+    let sv = try SingularValueDecomposition(x).singularValues.map { $0 * $0 / 300 }.sorted()
+    let top = sv.last!
+    for (a, b) in zip(e.eigenvalues, sv) { #expect(abs(a - b) <= 1e-13 * top, "\(a) vs \(b)") }
+    #expect(e.eigenvalues.filter { abs($0) < 1e-12 * top }.count == 136)
+  }
+
   @Test("Tridiagonal Toeplitz (2, −1): λ_k = 2 − 2cos(kπ/(n+1))", arguments: [2, 10, 50, 120])
   func toeplitz(n: Int) throws {
     let a = Matrix<Double>(rows: n, columns: n) { i, j in i == j ? 2 : (abs(i - j) == 1 ? -1 : 0) }

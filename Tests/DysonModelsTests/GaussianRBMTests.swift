@@ -166,3 +166,66 @@ struct PCDGemmPathTests {
     #expect(worst < 1e-12 * max(1, a.map(abs).max()!), "largest difference \(worst)")
   }
 }
+
+@Suite("Gaussian RBM on data: exact samples and data-driven PCD")
+struct RBMDataTests {
+  /// A 6×3 W with x up to 0.8 μ², so K⁻¹ is far from 1/μ².
+  func structuredRBM() throws -> GaussianRBM {
+    var rng = Xoshiro256StarStar(seed: 12)
+    let raw = Matrix<Double>.gaussian(rows: 6, columns: 3, mean: 0, standardDeviation: 1, using: &rng)
+    let top = try GaussianRBM(weights: raw, mu2: 4, sigmaH: 0.8).spectrum().last!
+    return GaussianRBM(weights: raw.map { $0 * (0.8 * 4 / top).squareRoot() }, mu2: 4, sigmaH: 0.8)
+  }
+
+  @Test("Exact samples have covariance K⁻¹ (4σ of the sampling error per entry)")
+  func exactSamples() throws {
+    let rbm = try structuredRBM()
+    let kInverse = try SymmetricEigen(rbm.kernel, vectors: true).applying { 1 / $0 }
+    var rng = Xoshiro256StarStar(seed: 4)
+    let n = 40_000
+    let phi = try rbm.samples(n, using: &rng)
+    let moment = try Matrix.product(phi, .transposed, phi, .normal)
+    for i in 0..<6 {
+      for j in 0..<6 {
+        let estimate = moment[i, j] / Double(n)
+        // Var(φᵢφⱼ) = ΣᵢᵢΣⱼⱼ + Σᵢⱼ² for a Gaussian.
+        let error = ((kInverse[i, i] * kInverse[j, j] + kInverse[i, j] * kInverse[i, j]) / Double(n)).squareRoot()
+        #expect(abs(estimate - kInverse[i, j]) < 4 * error, "⟨φ\(i)φ\(j)⟩ = \(estimate), K⁻¹ = \(kInverse[i, j]) ± \(error)")
+      }
+    }
+    let spectrum = try rbm.covarianceSpectrum()
+    let exact = try SymmetricEigen(kInverse).eigenvalues.sorted(by: >)
+    #expect(zip(spectrum, exact).allSatisfy { abs($0 - $1) < 1e-10 * $1 })
+  }
+
+  @Test("PCD on samples of a known Gaussian learns its top N_h covariance eigenvalues; the rest stay at 1/μ²")
+  func dataPCDLearnsCovariance() throws {
+    // Data: independent N(0, cᵢ) pixels. Three variances above 1/μ² = 1/6 to learn, the rest below.
+    let variances = [1.0, 0.6, 0.4, 0.1, 0.1, 0.08, 0.05, 0.02]
+    var rng = Xoshiro256StarStar(seed: 21)
+    let data = Matrix<Double>(rows: 20_000, columns: 8) { _, i in variances[i].squareRoot() * rng.normal() }
+    var c = PCDConfiguration()
+    c.hidden = 3; c.mu2 = 6; c.alpha = 0.015; c.batch = 64; c.gibbsSteps = 3
+    var pcd = try DataPCD(data: data, configuration: c, seed: 5)
+    for _ in 0..<1500 { try pcd.update() }
+    // The final W fluctuates around the fixed point: average the spectrum over 1000 more updates.
+    var learned = [Double](repeating: 0, count: 8)
+    for step in 1...1000 {
+      try pcd.update()
+      if step % 10 == 0 { for (i, v) in try pcd.rbm.covarianceSpectrum().enumerated() { learned[i] += v / 100 } }
+    }
+    print("data PCD: learned covariance \(learned.prefix(4)) vs data \(variances.prefix(4)); 1/μ² = \(1 / c.mu2); \(pcd.epochsDone) epochs")
+    for i in 0..<3 { #expect(abs(learned[i] / variances[i] - 1) < 0.05, "mode \(i): \(learned[i]) vs \(variances[i])") }
+    for i in 3..<8 { #expect(abs(learned[i] - 1 / c.mu2) < 1e-9) }
+  }
+
+  @Test("Bad data are refused with a clear error")
+  func badData() throws {
+    var c = PCDConfiguration()
+    c.batch = 8
+    #expect(throws: RBMError.self) { try DataPCD(data: Matrix(rows: 4, columns: 3, repeating: 0), configuration: c, seed: 1) }
+    var nan = Matrix<Double>(rows: 10, columns: 3, repeating: 0)
+    nan[2, 1] = .nan
+    #expect { try DataPCD(data: nan, configuration: c, seed: 1) } throws: { "\($0)".contains("NaN") }
+  }
+}

@@ -108,13 +108,20 @@ func tridiagonalEigen(_ m: Matrix<Double>, vectors: Bool) throws(LinalgError) ->
 func implicitQL(_ d: inout [Double], _ e: inout [Double], rowsOf z: inout [Double], n: Int, vectors: Bool) throws(LinalgError) {
   let eps = Double.ulpOfOne
   let maxIterations = 60
+  // tql2's running scale: the largest |d| + |e| met so far. An off-diagonal below eps times it
+  // is negligible even when its neighbours on the diagonal are themselves at rounding level (the
+  // null space of a singular matrix, e.g. the blank pixels of MNIST's correlator): the reduction
+  // to T already moved every eigenvalue by that much, and a purely relative test never splits
+  // such a block (QL then ran out of iterations).
+  var scale = 0.0
   for l in 0..<n {
     var iterations = 0
+    scale = Swift.max(scale, abs(d[l]) + abs(e[l]))
     while true {
       // Find the first negligible off-diagonal at or after l: the block l…m is unreduced.
       var m = l
       while m < n - 1 {
-        if abs(e[m]) <= eps * (abs(d[m]) + abs(d[m + 1])) { break }
+        if abs(e[m]) <= eps * (abs(d[m]) + abs(d[m + 1])) || abs(e[m]) <= eps * scale { break }
         m += 1
       }
       if m == l { break }

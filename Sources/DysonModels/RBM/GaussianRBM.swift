@@ -41,6 +41,35 @@ public struct GaussianRBM: Sendable {
     if let top = x.last, !(top < mu2) { throw RBMError.notPositiveDefinite(largestX: top, mu2: mu2) }
   }
 
+  /// Exact samples of the marginal N(0, K⁻¹) (η = 0), one per row. With X = σ_h²WᵀW = VΛVᵀ,
+  ///   K^{-1/2} = 1/μ + W V f(Λ) Vᵀ Wᵀ,  f(ν) = ((μ² − σ_h²ν')^{-1/2} − 1/μ)/ν',  ν' = ν/σ_h²,
+  /// (K's eigenvectors outside W's column space have eigenvalue μ²), so φ = K^{-1/2}y costs
+  /// O(N_v·N_h) per sample after one N_h × N_h eigendecomposition.
+  public func samples(_ count: Int, using rng: inout Xoshiro256StarStar) throws -> Matrix<Double> {
+    try checkPositiveDefinite()
+    let s2 = sigmaH * sigmaH, mu = mu2.squareRoot()
+    let wtw = try Matrix.product(weights, .transposed, weights, .normal)   // ν = singular values²
+    let f = try SymmetricEigen(wtw, vectors: true).applying { nu in
+      let t = s2 * max(nu, 0)
+      // For tiny ν the difference cancels; its series is σ_h²/(2μ³)(1 + 3t/(4μ²)).
+      if t < 1e-6 * mu2 { return s2 / (2 * mu2 * mu) * (1 + 0.75 * t / mu2) }
+      return (1 / (mu2 - t).squareRoot() - 1 / mu) / max(nu, .leastNormalMagnitude)
+    }
+    let y = Matrix<Double>.gaussian(rows: count, columns: visible, mean: 0, standardDeviation: 1, using: &rng)
+    // Rows: φᵀ = yᵀ/μ + yᵀ W f Wᵀ.
+    let projected = try Matrix.product(try Matrix.product(y, weights), f)
+    var phi = try Matrix.product(projected, .normal, weights, .transposed)
+    try phi.add(y, scaledBy: 1 / mu)
+    return phi
+  }
+
+  /// Eigenvalues of the model's covariance K⁻¹, descending: 1/(μ² − xᵢ) for the N_h learned
+  /// modes, then 1/μ² for the N_v − N_h modes outside W's column space.
+  public func covarianceSpectrum() throws -> [Double] {
+    let learned = try spectrum().map { 1 / (mu2 - $0) }
+    return (learned + [Double](repeating: 1 / mu2, count: visible - hidden)).sorted(by: >)
+  }
+
   /// The exact log-likelihood per sample of data with second moment ⟨φφᵀ⟩ = `dataCovariance`
   /// (η = 0): L = −½ tr(K Σ) + ½ log det K − (N_v/2) log 2π.
   public func logLikelihood(dataCovariance sigma: Matrix<Double>) throws -> Double {
@@ -67,6 +96,7 @@ public struct GaussianRBM: Sendable {
 public enum RBMError: Error, CustomStringConvertible, Equatable {
   case notPositiveDefinite(largestX: Double, mu2: Double)
   case diverged(step: Int, alpha: Double, batch: Int, seed: UInt64)
+  case invalidData(String)
 
   public var description: String {
     switch self {
@@ -74,6 +104,8 @@ public enum RBMError: Error, CustomStringConvertible, Equatable {
       "the RBM has no marginal: K = μ² − σ_h²WWᵀ is not positive definite (largest x = \(x) ≥ μ² = \(mu2)); lower the learning rate or raise μ²"
     case let .diverged(step, alpha, batch, seed):
       "training diverged (NaN/Inf) at update \(step) with alpha = \(alpha), batch = \(batch), seed = \(seed)"
+    case let .invalidData(reason):
+      "unusable training data: \(reason)"
     }
   }
 }

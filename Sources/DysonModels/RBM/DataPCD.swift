@@ -1,0 +1,151 @@
+import DysonCore
+import Foundation
+
+/// PCD on a data set (the MNIST runs of 2309.15002): the positive phase is a mini-batch Φ of the
+/// data instead of the analytic K_φ⁻¹. The gradient of the log-likelihood,
+///   ∂L/∂W = σ_h²(⟨φφᵀ⟩_data − ⟨φφᵀ⟩_model) W   (see `GaussianRBM.exactGradient`),
+/// is estimated as σ_h²/|B| · (Φᵀ(ΦW) − Vᵀ(VW)), products taken right to left so an update costs
+/// O(|B|·N_v·N_h) and never forms an N_v × N_v matrix. The |B| chains start at the first
+/// mini-batch, as the authors' `fit()` does; the data are visited in a fresh random order each
+/// epoch. From `PCDConfiguration` it uses hidden, mu2, sigmaH, initialScale, alpha, batch,
+/// gibbsSteps, momentum and weightDecay (N_v comes from the data; mass2 and positivePhase do not apply).
+public struct DataPCD: Sendable {
+  public private(set) var rbm: GaussianRBM
+  public let configuration: PCDConfiguration
+  public let negativePhase: NegativePhase
+  public private(set) var updatesDone = 0
+  public private(set) var epochsDone = 0
+  let data: [Double]
+  let samples: Int
+  let seed: UInt64
+  var rng: Xoshiro256StarStar
+  var order: [Int]
+  var cursor = 0
+  /// Φ (|B| × N_v), chains V (|B| × N_v), H and scratch P (|B| × N_h), gradient G and velocity (N_v × N_h).
+  var batch: [Double]
+  var chains: [Double]
+  var hiddenStates: [Double]
+  var product: [Double]
+  var gradient: [Double]
+  var velocity: [Double]
+
+  /// Where ⟨φφᵀ⟩_model W comes from.
+  public enum NegativePhase: String, Codable, Sendable, CaseIterable {
+    /// The |B| persistent chains, k block-Gibbs sweeps per update (PCD, the authors' method).
+    case chains
+    /// Exactly: K⁻¹W = W(μ² − σ_h²WᵀW)⁻¹ (push-through identity), an N_h × N_h inverse. No chain
+    /// lag: near x → μ² a Gibbs sweep moves a mode by a factor x/μ² → 1 (critical slowing down),
+    /// so the chains trail the weights and PCD overshoots out of the positive definite region.
+    case exact
+  }
+
+  /// `data`: one sample per row (N_v columns).
+  public init(data: Matrix<Double>, configuration c: PCDConfiguration, negativePhase: NegativePhase = .chains, seed: UInt64) throws {
+    guard data.rows >= c.batch else { throw RBMError.invalidData("\(data.rows) samples are fewer than the batch size \(c.batch)") }
+    guard data.elements.allSatisfy(\.isFinite) else { throw RBMError.invalidData("the data hold NaN or ±∞") }
+    let nv = data.columns, nh = c.hidden
+    var rng = Xoshiro256StarStar(seed: seed)
+    let w = Matrix<Double>.gaussian(rows: nv, columns: nh, mean: 0, standardDeviation: c.initialScale, using: &rng)
+    rbm = GaussianRBM(weights: w, mu2: c.mu2, sigmaH: c.sigmaH)
+    configuration = c
+    self.negativePhase = negativePhase
+    self.data = data.elements
+    samples = data.rows
+    self.seed = seed
+    order = Array(0..<data.rows)
+    order.shuffle(using: &rng)
+    self.rng = rng
+    batch = [Double](repeating: 0, count: c.batch * nv)
+    hiddenStates = [Double](repeating: 0, count: c.batch * nh)
+    product = hiddenStates
+    gradient = [Double](repeating: 0, count: nv * nh)
+    velocity = gradient
+    chains = []
+    nextBatch()
+    chains = batch
+  }
+
+  /// Φ ← the next |B| samples of this epoch's order (a new order when the epoch ends).
+  mutating func nextBatch() {
+    let nv = rbm.visible, nb = configuration.batch
+    if cursor + nb > samples {
+      order.shuffle(using: &rng)
+      cursor = 0
+      epochsDone += 1
+    }
+    for b in 0..<nb {
+      let row = order[cursor + b] * nv
+      for i in 0..<nv { batch[b * nv + i] = data[row + i] }
+    }
+    cursor += nb
+  }
+
+  /// One weight update; throws `RBMError.diverged` when W stops being finite.
+  public mutating func update() throws {
+    let c = configuration
+    let nv = rbm.visible, nh = c.hidden, nb = c.batch
+    let s2 = c.sigmaH * c.sigmaH
+    var w = rbm.weights.elements
+    nextBatch()
+    var generator = rng
+    var finite = true
+    batch.withUnsafeBufferPointer { phi in
+      chains.withUnsafeMutableBufferPointer { v in
+        hiddenStates.withUnsafeMutableBufferPointer { h in
+          product.withUnsafeMutableBufferPointer { p in
+            gradient.withUnsafeMutableBufferPointer { g in
+              w.withUnsafeMutableBufferPointer { wm in
+                let w = UnsafeBufferPointer(wm)
+                // h|φ: H = η + σ_h²VW + σ_h ξ (η = 0).
+                func sampleHidden() {
+                  generator.fillNormal(h, standardDeviation: c.sigmaH)
+                  Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: s2, a: UnsafeBufferPointer(v), lda: nv, b: w, ldb: nh, beta: 1, c: h, ldc: nh)
+                }
+                // φ|h: V = HWᵀ/μ² + ξ/μ.
+                func sampleVisible() {
+                  generator.fillNormal(v, standardDeviation: 1 / c.mu2.squareRoot())
+                  Double.gemm(.normal, .transposed, m: nb, n: nv, k: nh, alpha: 1 / c.mu2, a: UnsafeBufferPointer(h), lda: nh, b: w, ldb: nh, beta: 1, c: v, ldc: nv)
+                }
+                // G = Φᵀ(ΦW) − Vᵀ(VW), or Φᵀ(ΦW) alone when the negative phase is exact.
+                Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: 1, a: phi, lda: nv, b: w, ldb: nh, beta: 0, c: p, ldc: nh)
+                Double.gemm(.transposed, .normal, m: nv, n: nh, k: nb, alpha: 1, a: phi, lda: nv, b: UnsafeBufferPointer(p), ldb: nh, beta: 0, c: g, ldc: nh)
+                guard negativePhase == .chains else { return }
+                sampleHidden()
+                for sweep in 0..<c.gibbsSteps {
+                  sampleVisible()
+                  if sweep + 1 < c.gibbsSteps { sampleHidden() }   // the last H would go unused
+                }
+                Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: 1, a: UnsafeBufferPointer(v), lda: nv, b: w, ldb: nh, beta: 0, c: p, ldc: nh)
+                Double.gemm(.transposed, .normal, m: nv, n: nh, k: nb, alpha: -1, a: UnsafeBufferPointer(v), lda: nv, b: UnsafeBufferPointer(p), ldb: nh, beta: 1, c: g, ldc: nh)
+              }
+            }
+          }
+        }
+      }
+    }
+    rng = generator
+    if negativePhase == .exact {
+      // G −= |B|·W(μ² − σ_h²WᵀW)⁻¹; the inverse exists exactly when K is positive definite.
+      let current = try Matrix(rows: nv, columns: nh, elements: w)
+      let m = try Matrix.product(current, .transposed, current, .normal).map { -s2 * $0 }
+      var shifted = m
+      for a in 0..<nh { shifted[a, a] += c.mu2 }
+      let e = try SymmetricEigen(shifted, vectors: true)
+      guard let lowest = e.eigenvalues.first, lowest > 0 else {
+        throw RBMError.notPositiveDefinite(largestX: c.mu2 - (e.eigenvalues.first ?? 0), mu2: c.mu2)
+      }
+      let negative = try Matrix.product(current, e.applying { 1 / $0 })
+      for k in 0..<(nv * nh) { gradient[k] -= Double(nb) * negative.elements[k] }
+    }
+    // ΔW = σ_h²/|B|·G − λW, with heavy-ball momentum β (plain SGD at β = 0).
+    let scale = s2 / Double(nb)
+    for k in 0..<(nv * nh) {
+      velocity[k] = c.momentum * velocity[k] + scale * gradient[k] - c.weightDecay * w[k]
+      w[k] += c.alpha * velocity[k]
+      if !w[k].isFinite { finite = false }
+    }
+    updatesDone += 1
+    guard finite else { throw RBMError.diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed) }
+    rbm.weights = try Matrix(rows: nv, columns: nh, elements: w)
+  }
+}
