@@ -10,11 +10,12 @@ usage: dyson <command> [options]
 Commands:
   wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
   gallery     the example figures of Docs/figures, on ensembles with known answers
-  rbm STUDY   Gaussian RBM: learn (MP → μ² − κ), universality (surmise, U₄), scaling (α/|B| rule)
+  rbm STUDY   Gaussian RBM: learn (MP → μ² − κ), universality (surmise, U₄), scaling (α/|B| rule), mnist (UV regulator)
+  linear ts   linear teacher–student with induced noise: ⟨S⟩ against √(α·ns²/|B|)
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
   help CMD    the options of a command, with their defaults
 
-Options: --help, --version. Studies still to come: rbm mnist, linear, gpt, reproduce.
+Options: --help, --version. Still to come: linear hidden, gpt, reproduce.
 """
 
 func printError(_ message: String) {
@@ -26,6 +27,7 @@ let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
   "spectrum": (SpectrumCommand.help, SpectrumCommand.run),
   "gallery": (GalleryCommand.help, GalleryCommand.run),
   "rbm": (RBMCommand.help, RBMCommand.run),
+  "linear": (LinearCommand.help, LinearCommand.run),
 ]
 
 /// Ends the process with `code` after the command has printed its own messages.

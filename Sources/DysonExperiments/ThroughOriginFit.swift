@@ -1,0 +1,32 @@
+/// y = a·x weighted by 1/σ², the fit of the collapse: a = Σwxy/Σwx², its leave-one-out jackknife
+/// error over the points, and R² = 1 − Σw(y − ax)²/Σw(y − ȳ_w)².
+public struct ThroughOriginFit: Sendable {
+  public let x: [Double], y: [Double], errors: [Double]
+  public let slope: Double
+  public let jackknifeError: Double
+  public let r2: Double
+
+  public init(x: [Double], y: [Double], errors: [Double]) {
+    self.x = x; self.y = y; self.errors = errors
+    let w = errors.map { $0 > 0 && $0.isFinite ? 1 / ($0 * $0) : 0 }
+    func slope(_ keep: (Int) -> Bool) -> Double {
+      var num = 0.0, den = 0.0
+      for i in x.indices where keep(i) { num += w[i] * x[i] * y[i]; den += w[i] * x[i] * x[i] }
+      return den > 0 ? num / den : .nan
+    }
+    let a = slope { _ in true }
+    self.slope = a
+    if x.count >= 2 {
+      let leaveOut = x.indices.map { j in slope { $0 != j } }
+      let m = leaveOut.reduce(0, +) / Double(leaveOut.count)
+      jackknifeError = (Double(x.count - 1) / Double(x.count) * leaveOut.reduce(0) { $0 + ($1 - m) * ($1 - m) }).squareRoot()
+    } else {
+      jackknifeError = .nan
+    }
+    let wsum = w.reduce(0, +)
+    let ybar = wsum > 0 ? zip(w, y).map(*).reduce(0, +) / wsum : .nan
+    var residual = 0.0, total = 0.0
+    for i in x.indices { residual += w[i] * (y[i] - a * x[i]) * (y[i] - a * x[i]); total += w[i] * (y[i] - ybar) * (y[i] - ybar) }
+    r2 = total > 0 ? 1 - residual / total : .nan
+  }
+}
