@@ -24,6 +24,9 @@ public struct TeacherStudentExperiment {
     public var alphas = [0.1, 0.2, 0.3, 0.4, 0.5]
     public var batches = [4, 8, 16, 32, 64]
     public var noises = [0.05, 0.06, 0.07, 0.08, 0.09, 0.1]
+    /// false: one data set per configuration, shared by its students (the authors). true: a data
+    /// set per student, which averages out the quenched disorder of the shared batches (Docs/Linear.md).
+    public var dataPerStudent = false
 
     public init() {}
 
@@ -69,6 +72,7 @@ public struct TeacherStudentExperiment {
       .number("teacher", "κ: the teacher is κ·1", \.base.teacher, 1e-6...1e6),
       .number("init-scale", "standard deviation of the student's initial entries", \.base.initialScale, 0...1e3),
       .integer("runs", "students (seeds) per configuration", \.runs, 2...100_000_000),
+      .boolean("data-per-student", "a fresh data set per student instead of one per configuration (the authors)", \.dataPerStudent),
       .integer("resamples", "bootstrap resamples for the errors", \.resamples, 2...100_000),
       .integer("seed", "seed; student k of configuration i uses stream k of a seed derived from it and i", \.seedValue, 0...Int.max),
     ]
@@ -123,7 +127,7 @@ public struct TeacherStudentExperiment {
       let seed = SplitMix64.mix(config.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
       let training = c
       let data = TeacherStudentData(c, seed: seed)
-      let outcomes = await train(training, data: data, seed: seed, runs: config.runs, width: width)
+      let outcomes = await train(training, data: config.dataPerStudent ? nil : data, seed: seed, runs: config.runs, width: width)
       let students = outcomes.compactMap { if case .student(let s) = $0 { s } else { nil } }
       let failures = outcomes.compactMap { if case .failure(let e) = $0 { e } else { nil } }
       let xi = students.map { [$0.singularValues.0, $0.singularValues.1] }
@@ -145,7 +149,8 @@ public struct TeacherStudentExperiment {
 
   /// Students 0..<runs of one configuration in a task group, chunks of 100 per task; each student
   /// its own stream, so the outcome does not depend on the number of workers.
-  static func train(_ c: TeacherStudentConfiguration, data: TeacherStudentData, seed: UInt64, runs: Int, width: Int) async -> [Outcome] {
+  /// `data` nil: each student draws its own data set (from a seed of its own).
+  static func train(_ c: TeacherStudentConfiguration, data: TeacherStudentData?, seed: UInt64, runs: Int, width: Int) async -> [Outcome] {
     let chunk = 100
     let chunks = (runs + chunk - 1) / chunk
     return await withTaskGroup(of: (Int, [Outcome]).self) { group in
@@ -155,7 +160,8 @@ public struct TeacherStudentExperiment {
         group.addTask {
           var part: [Outcome] = []
           for run in k * chunk..<min((k + 1) * chunk, runs) {
-            do { part.append(.student(try TeacherStudentRun(c, data: data, seed: seed, stream: UInt64(run)))) } catch {
+            let own = data ?? TeacherStudentData(c, seed: SplitMix64.mix(seed ^ UInt64(run) &* 0xD1B5_4A32_D192_ED03))
+            do { part.append(.student(try TeacherStudentRun(c, data: own, seed: seed, stream: UInt64(run)))) } catch {
               part.append(.failure("\(error)"))
             }
           }
