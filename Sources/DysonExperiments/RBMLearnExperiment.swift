@@ -9,7 +9,7 @@ import Foundation
 /// training, from Marchenko–Pastur at initialisation to distributions around x_s = μ² − κᵢ, for
 /// one run (the trajectory) and over an ensemble of seeds (the spectra at t = 0 and at the end).
 public struct RBMLearnExperiment {
-  public struct Config: Codable, Sendable, Equatable {
+  public struct Config: Codable, Sendable, Equatable, SeededConfig {
     public var training = PCDConfiguration()
     /// Independent runs; run k uses stream k of `seed`.
     public var runs = 64
@@ -38,11 +38,6 @@ public struct RBMLearnExperiment {
       .integer("seed", "seed; run k uses stream k", \.seedValue, 0...Int.max),
     ]
 
-    /// `seed` as a setting (settings hold Int).
-    public var seedValue: Int {
-      get { Int(truncatingIfNeeded: seed) }
-      set { seed = UInt64(newValue) }
-    }
 
     /// Seconds instead of minutes: for tests and a first look.
     public static var quick: Config {

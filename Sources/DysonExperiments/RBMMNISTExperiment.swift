@@ -12,7 +12,7 @@ import Foundation
 /// scan, one RBM is trained by PCD on data mini-batches; the record holds the learned against
 /// the data spectrum and exact samples of each learned model.
 public struct RBMMNISTExperiment {
-  public struct Config: Codable, Sendable, Equatable {
+  public struct Config: Codable, Sendable, Equatable, SeededConfig {
     /// Defaults: μ² = 100 and the N_h scan from the paper's slides; |B| and w_sig from the
     /// authors' MNIST script. Their α (1e-3…1e-2) leaves the positive definite region within 30
     /// updates here, and so do α = 2e-4 at k = 3 or 10: the problem is stiff (Docs/RBM.md). Near
@@ -47,10 +47,6 @@ public struct RBMMNISTExperiment {
 
     public init() {}
 
-    public var seedValue: Int {
-      get { Int(truncatingIfNeeded: seed) }
-      set { seed = UInt64(newValue) }
-    }
 
     public static var quick: Config {
       var c = Config()

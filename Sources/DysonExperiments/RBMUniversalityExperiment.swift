@@ -12,7 +12,7 @@ import Foundation
 /// (centre, σ), the Binder cumulant against −4/27, and λ/κ (repulsion). The single modes get a
 /// Gaussian fit and U₄ against 0.
 public struct RBMUniversalityExperiment {
-  public struct Config: Codable, Sendable, Equatable {
+  public struct Config: Codable, Sendable, Equatable, SeededConfig {
     public var training = PCDConfiguration()
     public var runs = 1000
     public var seed: UInt64 = 1
@@ -33,10 +33,6 @@ public struct RBMUniversalityExperiment {
       return c
     }
 
-    public var seedValue: Int {
-      get { Int(truncatingIfNeeded: seed) }
-      set { seed = UInt64(newValue) }
-    }
 
     public static let settings: [Setting<Config>] = RBMLearnExperiment.Config.settings.compactMap { s in
       // The training settings and seed/runs are shared with `learn`; `record` is not used here.

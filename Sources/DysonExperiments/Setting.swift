@@ -85,3 +85,15 @@ public struct SettingError: Error, CustomStringConvertible, Equatable {
   public let message: String
   public var description: String { "--\(name) \(message)" }
 }
+
+/// A configuration with a UInt64 seed, exposed to settings (which hold Int) as `seedValue`.
+public protocol SeededConfig {
+  var seed: UInt64 { get set }
+}
+
+extension SeededConfig {
+  public var seedValue: Int {
+    get { Int(truncatingIfNeeded: seed) }
+    set { seed = UInt64(newValue) }
+  }
+}

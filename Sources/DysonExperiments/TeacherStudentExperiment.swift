@@ -16,7 +16,7 @@ import Foundation
 /// off-diagonal variance v = σ_pred²/(2 − α), so S = |ξ₂ − ξ₁| is Rayleigh with scale 2√v and
 ///   ⟨S⟩ = √(2π/(2 − α))·σ_pred → √π·σ_pred as α → 0.
 public struct TeacherStudentExperiment {
-  public struct Config: Codable, Sendable, Equatable {
+  public struct Config: Codable, Sendable, Equatable, SeededConfig {
     public var base = TeacherStudentConfiguration()
     public var runs = 3000
     public var seed: UInt64 = 1
@@ -30,10 +30,6 @@ public struct TeacherStudentExperiment {
 
     public init() {}
 
-    public var seedValue: Int {
-      get { Int(truncatingIfNeeded: seed) }
-      set { seed = UInt64(newValue) }
-    }
 
     public static var quick: Config {
       var c = Config()
