@@ -1,15 +1,20 @@
 import DysonExperiments
 import Foundation
 
-/// `dyson linear <study>`: the linear-network studies. Today: `ts` (teacher–student with induced noise).
+/// `dyson linear <study>`: the linear-network studies `ts` (teacher–student with induced noise) and
+/// `hidden` (one hidden layer with a fixed Z).
 enum LinearCommand {
   static var help: String {
     let defaults = TeacherStudentExperiment.Config()
     let lines = TeacherStudentExperiment.Config.settings.map { s in
       "    --\(s.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
     }.joined(separator: "\n")
+    let hiddenDefaults = FixedZExperiment.Config()
+    let hiddenLines = FixedZExperiment.Config.settings.map { s in
+      "    --\(s.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(hiddenDefaults)))"
+    }.joined(separator: "\n")
     return """
-    usage: dyson linear ts [--option value …] [--config FILE.json] [--quick] [--out DIR]
+    usage: dyson linear ts|hidden [--option value …] [--config FILE.json] [--quick] [--out DIR]
 
     ts: the teacher–student model with induced noise (2407.16427): a 2×2 student learns the teacher
     κ·1 by sequential mini-batch SGD with a fixed GOE-like noise matrix per sample; for each point
@@ -24,18 +29,25 @@ enum LinearCommand {
         --quick              300 students per configuration
         --out DIR            output folder
 
-    Still to come (issue 5): hidden (the one-hidden-layer network with a fixed Z).
+    hidden: the network y = ZWx with a fixed Z against the teacher ZW_t x (2412.20496, as science
+    notes §4 reconstruct it): squared singular values over the first updates for --shown students and
+    the mean of --runs, with ξ(t) = ξ∞ − b·e^{−ct} fitted per mode against c = −ln(1 − αz²); the
+    stationary singular values with the one- and two-species Coulomb-gas densities fitted by
+    likelihood, compared by AIC and KS, and σ₁/σ₂ against the theory. Writes config.json,
+    summary.json, relaxation.csv, hidden.svg, index.html (default out runs/linear-hidden).
+
+    \(hiddenLines)
     """
   }
 
   static func run(_ arguments: [String]) async throws {
     guard let study = arguments.first, !study.hasPrefix("--") else {
-      throw UsageError(description: "dyson linear needs a study: ts (see dyson help linear)")
+      throw UsageError(description: "dyson linear needs a study: ts, hidden (see dyson help linear)")
     }
     switch study {
     case "ts": try await teacherStudent(Array(arguments.dropFirst()))
-    case "hidden": throw RuntimeError(description: "dyson linear hidden is not implemented yet (issue 5); available: ts")
-    default: throw UsageError(description: "unknown study '\(study)' for dyson linear; studies: ts")
+    case "hidden": try await hidden(Array(arguments.dropFirst()))
+    default: throw UsageError(description: "unknown study '\(study)' for dyson linear; studies: ts, hidden")
     }
   }
 
@@ -59,6 +71,28 @@ enum LinearCommand {
     print(String(format: "  collapse ⟨S⟩ = a·σ_pred: a_fit = %.4f ± %.4f, R² = %.4f; √π·σ_fit: a = %.4f ± %.4f, R² = %.4f (√π = %.4f)",
                  result.spacingCollapse.slope, result.spacingCollapse.jackknifeError, result.spacingCollapse.r2,
                  result.sigmaCollapse.slope, result.sigmaCollapse.jackknifeError, result.sigmaCollapse.r2, Double.pi.squareRoot()))
+    print("wrote \(directory)/index.html")
+  }
+
+  static func hidden(_ arguments: [String]) async throws {
+    let (config, o) = try RBMCommand.configure(arguments, settings: FixedZExperiment.Config.settings,
+                                                defaults: FixedZExperiment.Config(), quick: .quick)
+    let directory = o.string("out") ?? "runs/linear-hidden"
+    let result = try await RBMCommand.asUsage { try await FixedZExperiment.run(config) }
+    var output = try ExperimentOutput(directory: directory)
+    try FixedZExperiment.write(result, to: &output)
+    for f in result.failures.prefix(3) { printError(f) }
+    let c = config.training
+    print(String(format: "linear hidden: Z = %@, %d students in %.1f s (α = %g, |B| = %d, ns = %g)", "\(c.z)", result.finals.count, result.seconds, c.alpha, c.batch, c.noise))
+    for m in result.modes {
+      print(String(format: "  z = %.4g: relaxation rate c = %.5f ± %.5f per update (theory −ln(1 − αz²) = %.5f), ξ∞ = %.4f", m.z, m.rate, m.rateError, m.theoryRate, m.limit))
+    }
+    let one = result.oneSpecies, two = result.twoSpecies
+    print(String(format: "  one species: σ = %.5f ± %.5f, −log L = %.2f, KS p = %.3g", one.parameters[1], one.errors[1], one.objective, result.oneSpeciesKS.pValue))
+    print(String(format: "  two species: σ₁ = %.5f ± %.5f, σ₂ = %.5f ± %.5f, −log L = %.2f, KS p = %.3g", abs(two.parameters[1]), two.errors[1],
+                 abs(two.parameters[2]), two.errors[2], two.objective, result.twoSpeciesKS.pValue))
+    print(String(format: "  ΔAIC (one − two) = %.1f; σ_fast/σ_slow = %.3f ± %.3f, theory %.3f", 2 * (one.objective - two.objective) - 2,
+                 result.sigmaRatio, result.sigmaRatioError, result.theorySigmaRatio))
     print("wrote \(directory)/index.html")
   }
 }

@@ -39,7 +39,7 @@ struct IDXTests {
 
   @Test("IDX: shape and bytes from the plain and the gzip file; bad magic, type and size are refused")
   func idx() throws {
-    for name in ["tiny-idx3-ubyte", "tiny-idx3-ubyte.gz"] {
+    for name in ["tiny-images.idx", "tiny-images.idx.gz"] {
       let a = try IDXArray.read(path: "\(Self.fixtures)/\(name)")
       #expect(a.shape == [3, 2, 2] && a.bytes == Array(0..<12))
     }

@@ -6,6 +6,8 @@ import Foundation
 ///   L = ½⟨|y − Wx|²⟩,  −∂L/∂W = (W_t − W)xxᵀ  (∂/∂W of ½|(W_t − W)x|² is −(W_t − W)xxᵀ),
 /// with a fixed symmetric GOE-like matrix A_b added per sample (off-diagonal N(0, ns²), diagonal
 /// N(0, 2ns²)):  W ← W + α·mean_{b∈B}[(W_t − W)x_b x_bᵀ + A_b].
+/// With a fixed second layer Z (2412.20496, science notes §4) the network is y = ZWx, the teacher
+/// ZW_t x, and −∂L/∂W = ZᵀZ(W_t − W)xxᵀ (L = ½|Z(W_t − W)x|²): Z = 1 is the model above.
 public struct TeacherStudentConfiguration: Codable, Sendable, Equatable {
   public var alpha = 0.1
   public var batch = 16
@@ -17,6 +19,10 @@ public struct TeacherStudentConfiguration: Codable, Sendable, Equatable {
   public var teacher = 2.0
   /// Standard deviation of the student's initial entries.
   public var initialScale = 0.1
+  /// The fixed second layer Z, row-major 2×2 (identity: the plain teacher–student model).
+  public var z = [1.0, 0.0, 0.0, 1.0]
+  /// Record the squared singular values after each of the first this many updates (0: none).
+  public var recordUpdates = 0
 
   public init() {}
 
@@ -62,8 +68,10 @@ public struct TeacherStudentRun: Sendable {
   public let weights: [Double]
   /// Singular values ξ₁ ≤ ξ₂ of W (not squared).
   public let singularValues: (Double, Double)
-  /// L = ½·mean over samples and components of (y − Wx)² on the full data.
+  /// L = ½·mean over samples and components of (y − Wx)² on the full data (Z = 1; with Z, of Z(W_t − W)x).
   public let finalLoss: Double
+  /// x₁ ≤ x₂ (squared singular values) after updates 0, 1, …, recordUpdates, flattened.
+  public let trajectory: [Double]
 
   public init(_ c: TeacherStudentConfiguration, data: TeacherStudentData, seed: UInt64, stream: UInt64) throws {
     var rng = Xoshiro256StarStar(seed: seed, stream: stream)
@@ -74,13 +82,28 @@ public struct TeacherStudentRun: Sendable {
       return SIMD4(2.squareRoot() * scale * rng.normal(), off, off, 2.squareRoot() * scale * rng.normal())
     }
     let kappa = c.teacher
+    // M = ZᵀZ (symmetric: m.x m.y; m.y m.w).
+    let z = c.z
+    let m = SIMD4(z[0] * z[0] + z[2] * z[2], z[0] * z[1] + z[2] * z[3], 0, z[1] * z[1] + z[3] * z[3])
+    let plain = z == [1, 0, 0, 1]
+    var record: [Double] = []
+    func recordNow() {
+      let (a, b) = Self.singularValues(w)
+      record += [a * a, b * b]
+    }
+    if c.recordUpdates > 0 { recordNow() }
     for epoch in 0..<c.epochs {
       for j in 0..<c.batchesPerEpoch {
         let s = data.batchMoments[j]
-        // D = W_t − W; ΔW = α(DΣ_j + Ā_j), Σ_j symmetric (s.x s.y; s.y s.z).
+        // D = W_t − W; G = DΣ_j (Σ_j symmetric: s.x s.y; s.y s.z); ΔW = α(MG + Ā_j).
         let d = SIMD4(kappa - w.x, -w.y, -w.z, kappa - w.w)
-        let gradient = SIMD4(d.x * s.x + d.y * s.y, d.x * s.y + d.y * s.z, d.z * s.x + d.w * s.y, d.z * s.y + d.w * s.z)
+        var gradient = SIMD4(d.x * s.x + d.y * s.y, d.x * s.y + d.y * s.z, d.z * s.x + d.w * s.y, d.z * s.y + d.w * s.z)
+        if !plain {
+          gradient = SIMD4(m.x * gradient.x + m.y * gradient.z, m.x * gradient.y + m.y * gradient.w,
+                           m.y * gradient.x + m.w * gradient.z, m.y * gradient.y + m.w * gradient.w)
+        }
         w += c.alpha * (gradient + noise[j])
+        if record.count < 2 * (c.recordUpdates + 1) { recordNow() }
         // w·0 is NaN exactly when an entry is ±∞ or NaN.
         guard (w * 0).sum() == 0 else {
           throw TeacherStudentError.diverged(stream: stream, step: epoch * c.batchesPerEpoch + j + 1, alpha: c.alpha, batch: c.batch, noise: c.noise)
@@ -89,10 +112,13 @@ public struct TeacherStudentRun: Sendable {
     }
     weights = [w.x, w.y, w.z, w.w]
     singularValues = Self.singularValues(w)
+    trajectory = record
     // L = ½·½ tr(DΣDᵀ) with Σ the full-data moment (mean over the two output components).
-    let d = SIMD4(kappa - w.x, -w.y, -w.z, kappa - w.w), m = data.moment
-    let row1 = d.x * d.x * m[0] + 2 * d.x * d.y * m[1] + d.y * d.y * m[2]
-    let row2 = d.z * d.z * m[0] + 2 * d.z * d.w * m[1] + d.w * d.w * m[2]
+    // E = Z(W_t − W); L = ¼ tr(EΣEᵀ) with Σ the full-data moment.
+    let d = SIMD4(kappa - w.x, -w.y, -w.z, kappa - w.w), sigma = data.moment
+    let e = SIMD4(z[0] * d.x + z[1] * d.z, z[0] * d.y + z[1] * d.w, z[2] * d.x + z[3] * d.z, z[2] * d.y + z[3] * d.w)
+    let row1 = e.x * e.x * sigma[0] + 2 * e.x * e.y * sigma[1] + e.y * e.y * sigma[2]
+    let row2 = e.z * e.z * sigma[0] + 2 * e.z * e.w * sigma[1] + e.w * e.w * sigma[2]
     finalLoss = 0.25 * (row1 + row2)
   }
 

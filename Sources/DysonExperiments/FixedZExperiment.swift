@@ -1,0 +1,209 @@
+import DysonCore
+import DysonIO
+import DysonModels
+import DysonPlot
+import DysonRMT
+import Foundation
+
+/// The one-hidden-layer linear network with a fixed second layer Z (2412.20496 Figs. 4–5, as
+/// reconstructed in science notes §4): y = ZWx against the teacher ZW_t x, SGD on W with the
+/// induced noise of the teacher–student model. The paper's matrices are unknown; Z is an option.
+///
+/// Linearised theory (Docs/Linear.md): in the basis of Z's right singular vectors, W_t = κ·1 and
+/// the noise are unchanged, and mode i of δ = W − W_t decays by the factor (1 − αzᵢ²) per update.
+/// So the mean singular value ξᵢ(t) = κ − (κ − ξᵢ(0))·e^{−cᵢt} with cᵢ = −ln(1 − αzᵢ²), and the
+/// stationary diagonal variance is 2αns²/(|B|zᵢ²(2 − αzᵢ²)): two species whose widths σᵢ (the
+/// two-level σ is the diagonal standard deviation) have the ratio
+///   σ₁/σ₂ = (z₂/z₁)·√((2 − αz₂²)/(2 − αz₁²)).
+public struct FixedZExperiment {
+  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+    public var training: TeacherStudentConfiguration = {
+      var c = TeacherStudentConfiguration()
+      c.z = [1, 0, 0, 0.5]
+      c.recordUpdates = 200
+      return c
+    }()
+    /// Students averaged for the relaxation and pooled for the stationary density.
+    public var runs = 500
+    /// Trajectories drawn one by one.
+    public var shown = 20
+    /// The relaxation fit starts at this update (the first few carry the random start).
+    public var fitFrom = 5
+    public var seed: UInt64 = 1
+    public var resamples = 200
+
+    public init() {}
+
+    public static var quick: Config {
+      var c = Config()
+      c.runs = 200
+      c.resamples = 50
+      return c
+    }
+
+    /// Z by name — `identity`, `two-species` (diag(1, ½)) — or as four numbers a,b,c,d (row-major).
+    var zText: String {
+      get {
+        switch training.z {
+        case [1, 0, 0, 1]: "identity"
+        case [1, 0, 0, 0.5]: "two-species"
+        default: training.z.map { "\($0)" }.joined(separator: ",")
+        }
+      }
+      set {
+        switch newValue {
+        case "identity": training.z = [1, 0, 0, 1]
+        case "two-species": training.z = [1, 0, 0, 0.5]
+        default: training.z = newValue.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        }
+      }
+    }
+
+    public static let settings: [Setting<Config>] = [
+      Setting("z", "the fixed layer Z: identity, two-species (diag(1, 0.5)) or a,b,c,d row-major", read: { $0.zText }) { (c: inout Config, text: String) throws(SettingError) in
+        var trial = c
+        trial.zText = text
+        let z = trial.training.z
+        guard z.count == 4, z.allSatisfy(\.isFinite), abs(z[0] * z[3] - z[1] * z[2]) > 1e-12 else {
+          throw SettingError(name: "z", message: "must be identity, two-species or four numbers of an invertible 2×2, got '\(text)'")
+        }
+        c = trial
+      },
+      .number("alpha", "learning rate α", \.training.alpha, 0...10),
+      .integer("batch", "batch size |B|", \.training.batch, 1...100_000),
+      .number("noise", "induced-noise strength ns", \.training.noise, 0...100),
+      .integer("epochs", "epochs", \.training.epochs, 1...1_000_000),
+      .integer("batches-per-epoch", "mini-batches per epoch", \.training.batchesPerEpoch, 1...10_000_000),
+      .integer("record", "updates recorded for the relaxation", \.training.recordUpdates, 10...1_000_000),
+      .integer("fit-from", "first update of the relaxation fit", \.fitFrom, 0...1_000_000),
+      .integer("runs", "students", \.runs, 2...100_000_000),
+      .integer("shown", "trajectories drawn", \.shown, 0...1000),
+      .integer("resamples", "bootstrap resamples", \.resamples, 2...100_000),
+      .integer("seed", "seed; student k uses stream k", \.seedValue, 0...Int.max),
+    ]
+  }
+
+  public struct Mode: Sendable {
+    /// zᵢ, the singular value of Z this mode relaxes with.
+    public let z: Double
+    /// Fitted ξ∞, rate c per update (with error), and the theory −ln(1 − αzᵢ²).
+    public let limit: Double
+    public let rate: Double
+    public let rateError: Double
+    public let theoryRate: Double
+  }
+
+  public struct Result: Sendable {
+    public let config: Config
+    /// [student][update] of (x₁, x₂), x = ξ²; the mean over students.
+    public let trajectories: [[Double]]
+    public let mean: [Double]
+    public let modes: [Mode]
+    public let finals: [[Double]]
+    public let oneSpecies: FitResult
+    public let twoSpecies: FitResult
+    public let oneSpeciesKS: KolmogorovSmirnov
+    public let twoSpeciesKS: KolmogorovSmirnov
+    /// σ₁/σ₂ fitted (σ of the faster mode over the slower) and from the theory.
+    public let sigmaRatio: Double
+    public let sigmaRatioError: Double
+    public let theorySigmaRatio: Double
+    public let failures: [String]
+    public let seconds: Double
+  }
+
+  public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
+    let start = Date()
+    let c = config.training
+    let data = TeacherStudentData(c, seed: config.seed)
+    let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
+    let outcomes = await TeacherStudentExperiment.train(c, data: data, seed: config.seed, runs: config.runs, width: width)
+    progress?.advance()
+    progress?.finish()
+    let students = outcomes.compactMap { if case .student(let s) = $0 { s } else { nil } }
+    let failures = outcomes.compactMap { if case .failure(let e) = $0 { e } else { nil } }
+    guard students.count >= 2 else { throw ExperimentError.invalid("fewer than 2 students finished: \(failures.first ?? "")") }
+    // Z's singular values, descending: the faster mode is the larger z (and the larger ξ early on).
+    let zs = try SingularValueDecomposition(Matrix(rows: 2, columns: 2, elements: c.z)).singularValues.sorted(by: >)
+    let length = c.recordUpdates + 1
+    var mean = [Double](repeating: 0, count: 2 * length)
+    for s in students { for k in 0..<(2 * length) { mean[k] += s.trajectory[k] / Double(students.count) } }
+    // ξ(t) = ξ∞ − b·e^{−ct} on the mean of √x per mode (x₂ the larger: the fast mode).
+    var modes: [Mode] = []
+    for (slot, zi) in [(1, zs[0]), (0, zs[1])] {
+      let t = (config.fitFrom..<length).map(Double.init)
+      let xi = (config.fitFrom..<length).map { u in students.reduce(0.0) { $0 + $1.trajectory[2 * u + slot].squareRoot() } / Double(students.count) }
+      let theory = -log(1 - c.alpha * zi * zi)
+      let fit = try levenbergMarquardt(x: t, y: xi, initial: [xi.last!, xi.last! - xi.first!, theory * 0.8], lower: [-.infinity, -.infinity, 0]) { x, p in
+        p[0] - p[1] * exp(-p[2] * (x - t[0]))
+      }
+      modes.append(Mode(z: zi, limit: fit.parameters[0], rate: fit.parameters[2], rateError: fit.errors[2], theoryRate: theory))
+    }
+    let finals = students.map { [$0.singularValues.0, $0.singularValues.1] }
+    let pooled = finals.flatMap { $0 }
+    let one = try SpectralFit.twoLevel(pooled, method: .maximumLikelihood)
+    let two = try SpectralFit.twoSpecies(pooled, method: .maximumLikelihood)
+    let ks1 = KolmogorovSmirnov(pooled, density: TwoLevelCoulombGas(center: one.parameters[0], sigma: one.parameters[1]).density,
+                                range: (one.parameters[0] - 8 * one.parameters[1])...(one.parameters[0] + 8 * one.parameters[1]))
+    let wide = max(abs(two.parameters[1]), abs(two.parameters[2]))
+    let ks2 = KolmogorovSmirnov(pooled, density: TwoSpeciesCoulombGas(center: two.parameters[0], sigma1: abs(two.parameters[1]), sigma2: abs(two.parameters[2])).density,
+                                range: (two.parameters[0] - 8 * wide)...(two.parameters[0] + 8 * wide))
+    // Species 1 is the faster mode (larger z): the smaller σ.
+    let (s1, s2) = (abs(two.parameters[1]), abs(two.parameters[2]))
+    let (e1, e2) = (two.errors[1], two.errors[2])
+    let (fast, slow, fastError, slowError) = s1 <= s2 ? (s1, s2, e1, e2) : (s2, s1, e2, e1)
+    let ratio = fast / slow
+    let ratioError = ratio * ((fastError / fast) * (fastError / fast) + (slowError / slow) * (slowError / slow)).squareRoot()
+    let theoryRatio = (zs[1] / zs[0]) * ((2 - c.alpha * zs[1] * zs[1]) / (2 - c.alpha * zs[0] * zs[0])).squareRoot()
+    return Result(config: config, trajectories: students.prefix(config.shown).map(\.trajectory), mean: mean, modes: modes,
+                  finals: finals, oneSpecies: one, twoSpecies: two, oneSpeciesKS: ks1, twoSpeciesKS: ks2,
+                  sigmaRatio: ratio, sigmaRatioError: ratioError, theorySigmaRatio: theoryRatio,
+                  failures: failures, seconds: Date().timeIntervalSince(start))
+  }
+
+  public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
+    let c = r.config.training
+    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    let modes: [JSONValue] = r.modes.map { m in
+      .object([("z", .number(m.z)), ("limit", .number(m.limit)), ("rate", .number(m.rate)), ("rate_error", .number(m.rateError)), ("theory_rate", .number(m.theoryRate))])
+    }
+    try output.write(json: .object([
+      ("experiment", .string("linear hidden")), ("z", .array(c.z.map { .number($0) })), ("students", .integer(r.finals.count)),
+      ("modes", .array(modes)),
+      ("one_species", .object([("center", .number(r.oneSpecies.parameters[0])), ("sigma", .number(r.oneSpecies.parameters[1])),
+                               ("neg_log_likelihood", .number(r.oneSpecies.objective)), ("ks_distance", .number(r.oneSpeciesKS.distance)), ("ks_p", .number(r.oneSpeciesKS.pValue))])),
+      ("two_species", .object([("center", .number(r.twoSpecies.parameters[0])), ("sigma1", .number(abs(r.twoSpecies.parameters[1]))),
+                               ("sigma2", .number(abs(r.twoSpecies.parameters[2]))), ("neg_log_likelihood", .number(r.twoSpecies.objective)),
+                               ("ks_distance", .number(r.twoSpeciesKS.distance)), ("ks_p", .number(r.twoSpeciesKS.pValue))])),
+      ("delta_aic", .number(2 * (r.oneSpecies.objective - r.twoSpecies.objective) - 2)),
+      ("sigma_ratio", .number(r.sigmaRatio)), ("sigma_ratio_error", .number(r.sigmaRatioError)), ("theory_sigma_ratio", .number(r.theorySigmaRatio)),
+      ("failures", .array(r.failures.map { .string($0) })), ("seconds", .number(r.seconds)),
+    ]), to: "summary.json")
+    let length = c.recordUpdates + 1
+    var csv = CSVWriter(header: ["update", "mean_x1", "mean_x2"])
+    for u in 0..<length { csv.appendRow([Double(u), r.mean[2 * u], r.mean[2 * u + 1]]) }
+    try output.write(csv: csv, to: "relaxation.csv")
+
+    var relax = Panel(title: "(a) relaxation", x: Axis("update"), y: Axis("x = ξ²"))
+    let updates = (0..<length).map(Double.init)
+    for t in r.trajectories {
+      for slot in 0..<2 { relax.add(.line(x: updates, y: (0..<length).map { t[2 * $0 + slot] }, color: "#bbbbbb", width: 0.6, dashed: false, label: nil)) }
+    }
+    for (k, slot) in [1, 0].enumerated() {
+      let m = r.modes[k]
+      relax.add(.line(x: updates, y: (0..<length).map { r.mean[2 * $0 + slot] }, color: plotPalette[k], width: 2, dashed: false,
+                      label: String(format: "z = %.3g: c = %.4f ± %.4f (theory %.4f)", m.z, m.rate, m.rateError, m.theoryRate)))
+    }
+    var density = Panel(title: "(b) stationary ξ", x: Axis("ξ"), y: Axis("ρ(ξ)"))
+    let pooled = r.finals.flatMap { $0 }
+    let h = Histogram(pooled)
+    density.add(.histogram(edges: h.edges, heights: h.density, color: plotPalette[0], label: "\(r.finals.count) students"))
+    let xs = (0...300).map { h.edges.first! + (h.edges.last! - h.edges.first!) * Double($0) / 300 }
+    let one = TwoLevelCoulombGas(center: r.oneSpecies.parameters[0], sigma: r.oneSpecies.parameters[1])
+    let two = TwoSpeciesCoulombGas(center: r.twoSpecies.parameters[0], sigma1: abs(r.twoSpecies.parameters[1]), sigma2: abs(r.twoSpecies.parameters[2]))
+    density.add(.line(x: xs, y: xs.map(one.density), color: "black", width: 1.2, dashed: true, label: String(format: "one species, KS p = %.2g", r.oneSpeciesKS.pValue)))
+    density.add(.line(x: xs, y: xs.map(two.density), color: plotPalette[1], width: 1.5, dashed: false, label: String(format: "two species, KS p = %.2g", r.twoSpeciesKS.pValue)))
+    try output.add(Figure(panels: [relax, density], columns: 2, caption: "The network y = ZWx with Z = \(c.z), α = \(c.alpha), |B| = \(c.batch), ns = \(c.noise): (a) squared singular values of \(r.trajectories.count) students (grey) and the mean of \(r.finals.count) (colour) with ξ(t) = ξ∞ − b·e^{−ct} fitted from update \(r.config.fitFrom); (b) the stationary singular values with the one-species and the two-species Coulomb-gas densities fitted by likelihood; σ₁/σ₂ = \(String(format: "%.3f ± %.3f", r.sigmaRatio, r.sigmaRatioError)) against \(String(format: "%.3f", r.theorySigmaRatio)) from the linearised theory."), as: "hidden.svg")
+    try output.writeIndex(title: "Linear network with a fixed Z", summary: String(format: "%d students in %.1f s; ΔAIC (one − two species) = %.1f.", r.finals.count, r.seconds, 2 * (r.oneSpecies.objective - r.twoSpecies.objective) - 2))
+  }
+}

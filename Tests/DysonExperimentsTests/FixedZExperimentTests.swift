@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import DysonExperiments
+
+@Suite("linear hidden: the network with a fixed Z")
+struct FixedZExperimentTests {
+  func config(z: String) throws -> FixedZExperiment.Config {
+    var c = FixedZExperiment.Config()
+    c.training.batchesPerEpoch = 200
+    c.training.epochs = 2
+    c.runs = 600
+    let setting = try #require(FixedZExperiment.Config.settings.first { $0.name == "z" })
+    try setting.write(&c, z)
+    return c
+  }
+
+  @Test("Z = 1: one species; the two-species fit returns σ₁ = σ₂ and is not preferred by AIC")
+  func identity() async throws {
+    let r = try await FixedZExperiment.run(try config(z: "identity"), workers: 2)
+    let two = r.twoSpecies
+    #expect(abs(abs(two.parameters[1]) - abs(two.parameters[2])) < 2 * (two.errors[1] + two.errors[2]))
+    #expect(2 * (r.oneSpecies.objective - r.twoSpecies.objective) - 2 < 2)
+    for m in r.modes { #expect(abs(m.rate / m.theoryRate - 1) < 0.15, "rate \(m.rate) vs \(m.theoryRate)") }
+  }
+
+  @Test("Z = diag(1, ½): two species preferred; the slow mode relaxes at −ln(1 − αz²) within 5 %")
+  func twoSpecies() async throws {
+    let r = try await FixedZExperiment.run(try config(z: "two-species"), workers: 2)
+    print("linear hidden (test): rates \(r.modes.map { ($0.rate, $0.theoryRate) }), σ ratio \(r.sigmaRatio) ± \(r.sigmaRatioError) (naive theory \(r.theorySigmaRatio)), ΔAIC \(2 * (r.oneSpecies.objective - r.twoSpecies.objective) - 2)")
+    #expect(2 * (r.oneSpecies.objective - r.twoSpecies.objective) - 2 > 6)
+    #expect(r.sigmaRatio < 0.85)   // clearly two widths
+    let slow = r.modes[1]
+    #expect(abs(slow.rate / slow.theoryRate - 1) < 0.05, "slow mode: \(slow.rate) vs \(slow.theoryRate)")
+  }
+
+  @Test("A singular or malformed Z is refused with the option's name")
+  func badZ() throws {
+    var c = FixedZExperiment.Config()
+    let setting = try #require(FixedZExperiment.Config.settings.first { $0.name == "z" })
+    #expect(throws: SettingError.self) { try setting.write(&c, "1,2,2,4") }
+    #expect(throws: SettingError.self) { try setting.write(&c, "1,2") }
+    try setting.write(&c, "2,0,0,1")
+    #expect(c.training.z == [2, 0, 0, 1])
+  }
+}
