@@ -91,7 +91,7 @@ enum LinearCommand {
     print(String(format: "  one species: σ = %.5f ± %.5f, −log L = %.2f, KS p = %.3g", one.parameters[1], one.errors[1], one.objective, result.oneSpeciesKS.pValue))
     print(String(format: "  two species: σ₁ = %.5f ± %.5f, σ₂ = %.5f ± %.5f, −log L = %.2f, KS p = %.3g", abs(two.parameters[1]), two.errors[1],
                  abs(two.parameters[2]), two.errors[2], two.objective, result.twoSpeciesKS.pValue))
-    print(String(format: "  ΔAIC (one − two) = %.1f; σ_fast/σ_slow = %.3f ± %.3f, theory %.3f", 2 * (one.objective - two.objective) - 2,
+    print(String(format: "  ΔAIC (one − two) = %.1f; σ_fast/σ_slow = %.3f ± %.3f, linearised theory %.3f", 2 * (one.objective - two.objective) - 2,
                  result.sigmaRatio, result.sigmaRatioError, result.theorySigmaRatio))
     print("wrote \(directory)/index.html")
   }
