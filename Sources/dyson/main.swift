@@ -11,11 +11,11 @@ Commands:
   wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
   gallery     the example figures of Docs/figures, on ensembles with known answers
   rbm STUDY   Gaussian RBM: learn (MP → μ² − κ), universality (surmise, U₄), scaling (α/|B| rule), mnist (UV regulator)
-  linear ts   linear teacher–student with induced noise: ⟨S⟩ against √(α·ns²/|B|)
+  linear STUDY  linear networks: ts (teacher–student with induced noise, ⟨S⟩ against √(α·ns²/|B|)), hidden (fixed Z: two species)
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
   help CMD    the options of a command, with their defaults
 
-Options: --help, --version. Still to come: linear hidden, gpt, reproduce.
+Options: --help, --version. Still to come: gpt, reproduce.
 """
 
 func printError(_ message: String) {
