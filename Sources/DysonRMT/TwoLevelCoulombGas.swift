@@ -63,3 +63,24 @@ public struct TwoSpeciesCoulombGas: Sendable, Hashable {
     return (f(sigma1, sigma2) + f(sigma2, sigma1)) / (2 * z)
   }
 }
+
+extension TwoSpeciesCoulombGas {
+  /// The joint density of the two levels, P(x₁, x₂) = |u₁ − u₂|e^{−u₁²/(2σ₁²) − u₂²/(2σ₂²)}/Z,
+  /// uᵢ = xᵢ − x₀, species 1 at x₁; it integrates to 1 over the plane.
+  public func jointDensity(_ x1: Double, _ x2: Double) -> Double {
+    let u1 = x1 - center, u2 = x2 - center
+    let z = 2 * sigma1 * sigma2 * (2 * Double.pi * (sigma1 * sigma1 + sigma2 * sigma2)).squareRoot()
+    return abs(u1 - u2) * exp(-u1 * u1 / (2 * sigma1 * sigma1) - u2 * u2 / (2 * sigma2 * sigma2)) / z
+  }
+
+  /// The drift of a two-level Dyson Brownian motion with species-dependent noise gᵢ,
+  ///   dxᵢ = aᵢ dt + gᵢ dBᵢ,  aᵢ = (gᵢ²/2)[−uᵢ/σᵢ² + 1/(uᵢ − uⱼ)],
+  /// whose stationary law is `jointDensity` for any g₁, g₂: the probability current
+  /// aᵢP − (gᵢ²/2)∂ᵢP vanishes level by level, since aᵢ = (gᵢ²/2)∂ᵢ ln P (β = 1 repulsion,
+  /// harmonic confinement of width σᵢ).
+  public func drift(_ x1: Double, _ x2: Double, g1: Double, g2: Double) -> (Double, Double) {
+    let u1 = x1 - center, u2 = x2 - center
+    return (0.5 * g1 * g1 * (-u1 / (sigma1 * sigma1) + 1 / (u1 - u2)),
+            0.5 * g2 * g2 * (-u2 / (sigma2 * sigma2) + 1 / (u2 - u1)))
+  }
+}

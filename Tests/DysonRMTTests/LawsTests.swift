@@ -69,6 +69,45 @@ struct LawsTests {
     #expect(abs(simpson(-12, 12) { $0 * $0 * two.density($0) } - num / den) < 1e-4)
   }
 
+  @Test("Two species with species-dependent noise: the joint law solves the stationary Fokker–Planck equation (finite differences)")
+  func twoSpeciesFokkerPlanck() {
+    let gas = TwoSpeciesCoulombGas(center: 0.3, sigma1: 0.4, sigma2: 0.9)
+    let (g1, g2) = (0.7, 1.6)
+    // 0 = −Σᵢ ∂ᵢ(aᵢP) + ½Σᵢ gᵢ²∂ᵢ²P, each derivative by central differences of step h.
+    let h = 1e-4
+    /// The largest relative residual of the stationary FP equation for the drift of `dynamics`
+    /// acting on the density of `law`, at six points off the diagonal.
+    func residual(dynamics: TwoSpeciesCoulombGas, law: TwoSpeciesCoulombGas) -> Double {
+      func flux(_ i: Int, _ x1: Double, _ x2: Double) -> Double {
+        let a = dynamics.drift(x1, x2, g1: g1, g2: g2)
+        return (i == 0 ? a.0 : a.1) * law.jointDensity(x1, x2)
+      }
+      var worst = 0.0
+      for (x1, x2) in [(0.1, 0.9), (-0.5, 0.2), (0.8, -1.1), (0.35, 1.7), (-0.2, -0.9), (1.0, 0.4)] {
+        let dFlux = (flux(0, x1 + h, x2) - flux(0, x1 - h, x2)) / (2 * h) + (flux(1, x1, x2 + h) - flux(1, x1, x2 - h)) / (2 * h)
+        let p = law.jointDensity(x1, x2)
+        let d11 = (law.jointDensity(x1 + h, x2) - 2 * p + law.jointDensity(x1 - h, x2)) / (h * h)
+        let d22 = (law.jointDensity(x1, x2 + h) - 2 * p + law.jointDensity(x1, x2 - h)) / (h * h)
+        let diffusion = 0.5 * (g1 * g1 * d11 + g2 * g2 * d22)
+        worst = max(worst, abs(-dFlux + diffusion) / max(abs(dFlux), abs(diffusion)))   // relative to the cancelling terms
+      }
+      return worst
+    }
+    #expect(residual(dynamics: gas, law: gas) < 1e-5)
+    // The check can fail: the one-species drift (equal widths) does not keep the two-species law.
+    let one = TwoSpeciesCoulombGas(center: 0.3, sigma1: 0.65, sigma2: 0.65)
+    #expect(residual(dynamics: one, law: gas) > 0.01)
+    // The joint law is normalised and its marginal pooled over species is `density`.
+    var total = 0.0, marginal = 0.0
+    let step = 0.01, x = 0.55
+    for i in -600...600 {
+      for j in -600...600 { total += gas.jointDensity(0.3 + Double(i) * step, 0.3 + Double(j) * step) * step * step }
+      marginal += 0.5 * (gas.jointDensity(x, 0.3 + Double(i) * step) + gas.jointDensity(0.3 + Double(i) * step, x)) * step
+    }
+    #expect(abs(total - 1) < 1e-3)
+    #expect(abs(marginal - gas.density(x)) < 1e-4 * gas.density(x) + 1e-4)
+  }
+
   @Test("Stationary distribution of a harmonic drift is the Gaussian N(c, τg²)")
   func stationaryHarmonic() {
     let p = StationaryDistribution(drift: { -($0 - 1) / 2 }, g: 0.5, lower: -4, upper: 6)
