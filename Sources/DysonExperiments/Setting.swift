@@ -37,6 +37,17 @@ public struct Setting<Config>: Sendable {
 }
 
 extension Setting {
+  /// A comma-separated list of finite numbers, each within `range`.
+  public static func numberList(_ name: String, _ help: String, _ path: WritableKeyPath<Config, [Double]> & Sendable, _ range: ClosedRange<Double>) -> Setting {
+    Setting(name, help, read: { $0[keyPath: path].map { "\($0)" }.joined(separator: ",") }) { (c: inout Config, text: String) throws(SettingError) in
+      let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+      guard !values.isEmpty, values.allSatisfy({ $0.map { $0.isFinite && range.contains($0) } ?? false }) else {
+        throw SettingError(name: name, message: "must be numbers in \(range.lowerBound)…\(range.upperBound) separated by commas, got '\(text)'")
+      }
+      c[keyPath: path] = values.map { $0! }
+    }
+  }
+
   /// true/false (also yes/no, 1/0).
   public static func boolean(_ name: String, _ help: String, _ path: WritableKeyPath<Config, Bool> & Sendable) -> Setting {
     Setting(name, help, read: { $0[keyPath: path] ? "true" : "false" }) { (c: inout Config, text: String) throws(SettingError) in

@@ -58,8 +58,8 @@ public struct TeacherStudentExperiment {
 
     public static let settings: [Setting<Config>] = [
       .integerList("batches", "the |B| scan (at the base α and ns)", \.batches, 1...100_000),
-      .text("alphas", "the α scan, comma-separated (at the base |B| and ns)", \.alphasText),
-      .text("noises", "the ns scan, comma-separated (at the base α and |B|)", \.noisesText),
+      .numberList("alphas", "the α scan, comma-separated (at the base |B| and ns)", \.alphas, 1e-12...10),
+      .numberList("noises", "the ns scan, comma-separated (at the base α and |B|)", \.noises, 0...100),
       .number("alpha", "base learning rate α", \.base.alpha, 0...10),
       .integer("batch", "base batch size |B|", \.base.batch, 1...100_000),
       .number("noise", "base induced-noise strength ns", \.base.noise, 0...100),
@@ -72,15 +72,6 @@ public struct TeacherStudentExperiment {
       .integer("resamples", "bootstrap resamples for the errors", \.resamples, 2...100_000),
       .integer("seed", "seed; student k of configuration i uses stream k of a seed derived from it and i", \.seedValue, 0...Int.max),
     ]
-
-    var alphasText: String {
-      get { alphas.map { "\($0)" }.joined(separator: ",") }
-      set { alphas = newValue.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
-    }
-    var noisesText: String {
-      get { noises.map { "\($0)" }.joined(separator: ",") }
-      set { noises = newValue.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
-    }
   }
 
   public struct Measurement: Sendable {
@@ -126,6 +117,9 @@ public struct TeacherStudentExperiment {
       let outcomes = await train(training, data: config.dataPerStudent ? nil : data, seed: seed, runs: config.runs, width: width)
       let students = outcomes.compactMap { if case .student(let s) = $0 { s } else { nil } }
       let failures = outcomes.compactMap { if case .failure(let e) = $0 { e } else { nil } }
+      guard students.count >= 2 else {
+        throw ExperimentError.invalid("α = \(point.alpha), |B| = \(point.batch), ns = \(point.noise): \(students.count) of \(config.runs) students finished; \(failures.first ?? "")")
+      }
       let xi = students.map { [$0.singularValues.0, $0.singularValues.1] }
       let (modes, _) = try RBMUniversalityExperiment.analyse(xi, kappas: [c.teacher, c.teacher], resamples: config.resamples, seed: seed)
       let n = Double(max(students.count, 1))
