@@ -27,6 +27,8 @@ public struct VectorizedPCD: Sendable {
   var velocity: [SIMD4<Double>]
   var noise: [SIMD4<Double>]
   var moment: [SIMD4<Double>]
+  /// Wᵀ, rebuilt at the start of each update.
+  var transposed: [SIMD4<Double>]
   let targetMoment: [Double]
   let targetFactor: [Double]
   let hiddenBias: [Double]
@@ -49,6 +51,7 @@ public struct VectorizedPCD: Sendable {
     velocity = [SIMD4<Double>](repeating: .zero, count: c.visible * c.hidden)
     noise = [SIMD4<Double>](repeating: .zero, count: c.batch * max(c.visible, c.hidden))
     moment = [SIMD4<Double>](repeating: .zero, count: c.visible * c.visible)
+    transposed = [SIMD4<Double>](repeating: .zero, count: c.visible * c.hidden)
     targetMoment = runs[0].targetMoment
     targetFactor = runs[0].targetFactor
     hiddenBias = runs[0].rbm.hiddenBias
@@ -74,6 +77,7 @@ public struct VectorizedPCD: Sendable {
     var lanes = generators
     var nonFinite = SIMD4<Double>.zero
     noise.withUnsafeMutableBufferPointer { z in
+     transposed.withUnsafeMutableBufferPointer { transposed in
       chains.withUnsafeMutableBufferPointer { v in
         hiddenStates.withUnsafeMutableBufferPointer { h in
           weights.withUnsafeMutableBufferPointer { w in
@@ -82,30 +86,25 @@ public struct VectorizedPCD: Sendable {
               Xoshiro256StarStar.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<count]), lanes: &lanes)
             }
             let zp = z.baseAddress!, vp = v.baseAddress!, hp = h.baseAddress!, wp = w.baseAddress!
-            // h|φ: H = η + σ_h²VW + σ_h ξ, row b of H accumulated over i (independent lanes a).
+            let wtp = transposed.baseAddress!
+            // Wᵀ (N_h × N_v), so that φ|h reads rows too. W changes only at the end of the update.
+            for i in 0..<nv { for a in 0..<nh { wtp[a * nv + i] = wp[i * nh + a] } }
+            // h|φ: H = η + σ_h²VW + σ_h ξ; row b of H is (η + σ_h ξ_b) + Σᵢ (σ_h²V_bi)·W_i.
             func sampleHidden() {
               fillNoise(nb * nh)
               for b in 0..<nb {
-                let hRow = hp + b * nh, zRow = zp + b * nh, vRow = vp + b * nv
+                let hRow = hp + b * nh, zRow = zp + b * nh
                 for a in 0..<nh { hRow[a] = hiddenBias[a] + c.sigmaH * zRow[a] }
-                for i in 0..<nv {
-                  let vi = s2 * vRow[i]
-                  let wRow = wp + i * nh
-                  for a in 0..<nh { hRow[a] += vi * wRow[a] }
-                }
+                Self.accumulateRows(into: hRow, count: nh, terms: nv, coefficients: vp + b * nv, coefficientStride: 1, scale: s2, rows: wp, rowStride: nh)
               }
             }
-            // φ|h: V = HWᵀ/μ² + ξ/μ. Row b of HWᵀ accumulates in V's row over a, in the scalar run's
-            // order of additions per element, without its chain of dependent adds.
+            // φ|h: V = HWᵀ/μ² + ξ/μ; row b of HWᵀ is Σₐ H_ba·(Wᵀ)_a.
             func sampleVisible() {
               fillNoise(nb * nv)
               for b in 0..<nb {
-                let vRow = vp + b * nv, hRow = hp + b * nh, zRow = zp + b * nv
+                let vRow = vp + b * nv, zRow = zp + b * nv
                 for i in 0..<nv { vRow[i] = .zero }
-                for a in 0..<nh {
-                  let ha = hRow[a]
-                  for i in 0..<nv { vRow[i] += ha * wp[i * nh + a] }
-                }
+                Self.accumulateRows(into: vRow, count: nv, terms: nh, coefficients: hp + b * nh, coefficientStride: 1, scale: 1, rows: wtp, rowStride: nv)
                 for i in 0..<nv { vRow[i] = vRow[i] * invMu2 + noiseV * zRow[i] }
               }
             }
@@ -129,27 +128,18 @@ public struct VectorizedPCD: Sendable {
                   for i in 0..<nv { for j in 0..<nv { d[i * nv + j] += phi[i] * phi[j] / Double(nb) } }
                 }
               }
+              // Row i of D gains Σ_b (−V_bi/|B|)·V_b (adding −x is subtracting x, bit for bit).
               let scale = 1 / Double(nb)
               let dp = d.baseAddress!
-              for b in 0..<nb {
-                let vRow = vp + b * nv
-                for i in 0..<nv {
-                  let vi = scale * vRow[i]
-                  let dRow = dp + i * nv
-                  for j in 0..<nv { dRow[j] -= vi * vRow[j] }
-                }
+              for i in 0..<nv {
+                Self.accumulateRows(into: dp + i * nv, count: nv, terms: nb, coefficients: vp + i, coefficientStride: nv, scale: -scale, rows: vp, rowStride: nv)
               }
               // ΔW = σ_h² D W − λW (velocity form, plain SGD at β = 0).
               velocity.withUnsafeMutableBufferPointer { u in
                 for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] - c.weightDecay * w[k] }
                 let up = u.baseAddress!
                 for i in 0..<nv {
-                  let uRow = up + i * nh
-                  for j in 0..<nv {
-                    let dij = s2 * dp[i * nv + j]
-                    let wRow = wp + j * nh
-                    for a in 0..<nh { uRow[a] += dij * wRow[a] }
-                  }
+                  Self.accumulateRows(into: up + i * nh, count: nh, terms: nv, coefficients: dp + i * nv, coefficientStride: 1, scale: s2, rows: wp, rowStride: nh)
                 }
                 for k in 0..<(nv * nh) {
                   w[k] += c.alpha * u[k]
@@ -160,11 +150,38 @@ public struct VectorizedPCD: Sendable {
           }
         }
       }
+     }
     }
     generators = lanes
     updatesDone += 1
     for lane in 0..<Self.width where nonFinite[lane].isNaN && failures[lane] == nil {
       failures[lane] = .diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed)
+    }
+  }
+
+  /// out[x] += Σₖ (scale·cₖ)·rows[k·rowStride + x] for x < count, k in order (so each element sums
+  /// in the order of the scalar run), four outputs held in registers at a time instead of being
+  /// stored and reloaded for every term. cₖ = coefficients[k·coefficientStride].
+  @inline(__always)
+  static func accumulateRows(into out: UnsafeMutablePointer<SIMD4<Double>>, count: Int, terms: Int,
+                      coefficients: UnsafePointer<SIMD4<Double>>, coefficientStride: Int, scale: Double,
+                      rows: UnsafePointer<SIMD4<Double>>, rowStride: Int) {
+    var x = 0
+    while x + 4 <= count {
+      var a0 = out[x], a1 = out[x + 1], a2 = out[x + 2], a3 = out[x + 3]
+      for k in 0..<terms {
+        let ck = scale * coefficients[k * coefficientStride]
+        let r = rows + k * rowStride + x
+        a0 += ck * r[0]; a1 += ck * r[1]; a2 += ck * r[2]; a3 += ck * r[3]
+      }
+      out[x] = a0; out[x + 1] = a1; out[x + 2] = a2; out[x + 3] = a3
+      x += 4
+    }
+    while x < count {
+      var a0 = out[x]
+      for k in 0..<terms { a0 += (scale * coefficients[k * coefficientStride]) * rows[k * rowStride + x] }
+      out[x] = a0
+      x += 1
     }
   }
 
