@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs dyson-bench (fast and default builds) and the numpy peer side by side on this machine and
-# saves everything to Benchmarks/results/<date>.txt. Usage: Benchmarks/run.sh [suite…]
+# saves everything to Benchmarks/results/<date>-<suites>.txt. Usage: Benchmarks/run.sh [suite…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(matmul eigen)
-out="Benchmarks/results/$(date +%Y-%m-%d).txt"
+out="Benchmarks/results/$(date +%Y-%m-%d)-$(IFS=-; echo "${suites[*]}").txt"
 tmp="$out.tmp"
 fast=(swift build -c release --product dyson-bench -Xswiftc -target-cpu -Xswiftc native --scratch-path .build-native)
 default=(swift build -c release --product dyson-bench)
