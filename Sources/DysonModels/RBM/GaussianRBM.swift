@@ -41,8 +41,8 @@ public struct GaussianRBM: Sendable {
     if let top = x.last, !(top < mu2) { throw RBMError.notPositiveDefinite(largestX: top, mu2: mu2) }
   }
 
-  /// Exact samples of the marginal N(0, K⁻¹) (η = 0), one per row. With X = σ_h²WᵀW = VΛVᵀ,
-  ///   K^{-1/2} = 1/μ + W V f(Λ) Vᵀ Wᵀ,  f(ν) = ((μ² − σ_h²ν')^{-1/2} − 1/μ)/ν',  ν' = ν/σ_h²,
+  /// Exact samples of the marginal N(0, K⁻¹) (η = 0), one per row. With WᵀW = VΛVᵀ (eigenvalues ν),
+  ///   K^{-1/2} = 1/μ + W V f(Λ) Vᵀ Wᵀ,  f(ν) = ((μ² − σ_h²ν)^{-1/2} − 1/μ)/ν
   /// (K's eigenvectors outside W's column space have eigenvalue μ²), so φ = K^{-1/2}y costs
   /// O(N_v·N_h) per sample after one N_h × N_h eigendecomposition.
   public func samples(_ count: Int, using rng: inout Xoshiro256StarStar) throws -> Matrix<Double> {
