@@ -5,14 +5,8 @@ import Foundation
 /// `hidden` (one hidden layer with a fixed Z).
 enum LinearCommand {
   static var help: String {
-    let defaults = TeacherStudentExperiment.Config()
-    let lines = TeacherStudentExperiment.Config.settings.map { s in
-      "    --\(s.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
-    }.joined(separator: "\n")
-    let hiddenDefaults = FixedZExperiment.Config()
-    let hiddenLines = FixedZExperiment.Config.settings.map { s in
-      "    --\(s.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(hiddenDefaults)))"
-    }.joined(separator: "\n")
+    let lines = RBMCommand.optionLines(TeacherStudentExperiment.Config.settings, defaults: TeacherStudentExperiment.Config(), width: 18)
+    let hiddenLines = RBMCommand.optionLines(FixedZExperiment.Config.settings, defaults: FixedZExperiment.Config(), width: 18)
     return """
     usage: dyson linear ts|hidden [--option value …] [--config FILE.json] [--quick] [--out DIR]
 

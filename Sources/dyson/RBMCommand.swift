@@ -7,15 +7,8 @@ import Foundation
 /// `dyson rbm <study>`: the Gaussian RBM studies `learn`, `universality`, `scaling` and `mnist`.
 enum RBMCommand {
   static var help: String {
-    let settings = RBMLearnExperiment.Config.settings
-    let defaults = RBMLearnExperiment.Config()
-    let lines = settings.map { s in
-      "    --\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
-    }.joined(separator: "\n")
-    let mnistDefaults = RBMMNISTExperiment.Config()
-    let mnistLines = RBMMNISTExperiment.Config.settings.map { s in
-      "    --\(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(mnistDefaults)))"
-    }.joined(separator: "\n")
+    let lines = optionLines(RBMLearnExperiment.Config.settings, defaults: RBMLearnExperiment.Config(), width: 12)
+    let mnistLines = optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 12)
     return """
     usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR]
 
@@ -59,6 +52,13 @@ enum RBMCommand {
     case "mnist": try await mnist(rest)
     default: throw UsageError(description: "unknown study '\(study)' for dyson rbm; studies: learn, universality, scaling, mnist")
     }
+  }
+
+  /// One help line per setting: `--name  help (default value)`, names padded to `width`.
+  static func optionLines<Config>(_ settings: [Setting<Config>], defaults: Config, width: Int) -> String {
+    settings.map { s in
+      "    --\(s.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
+    }.joined(separator: "\n")
   }
 
   /// A configuration the experiment rejects (e.g. μ² ≤ κ_max) is a usage error: exit 2.
