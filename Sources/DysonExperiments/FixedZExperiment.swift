@@ -18,8 +18,8 @@ import Foundation
 ///   Var S₁₂ = (α²n/4)·[1/(1 − r₁²) + 1/(1 − r₂²) + 2/(1 − r₁r₂)]
 /// (δ₁₂ and δ₂₁ are driven by the same noise but decay at different rates). That is not exactly
 /// a two-species Coulomb gas, so the predicted σ₁/σ₂ is the likelihood fit of the two-species
-/// density to a large exact sample of this linearised law (the naive √(Var S₁₁/Var S₂₂) ignores
-/// the off-diagonal variance, which is smaller than the gas's own, and misses the fit by 30 %).
+/// density to a large exact sample of this linearised law (the naive √(Var S₁₁/Var S₂₂), which
+/// ignores the off-diagonal entry, misses the measured ratio by 4σ).
 public struct FixedZExperiment {
   public struct Config: Codable, Sendable, Equatable, SeededConfig {
     public var training: TeacherStudentConfiguration = {

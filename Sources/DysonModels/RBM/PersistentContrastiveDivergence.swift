@@ -80,7 +80,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     moment = [Double](repeating: 0, count: c.visible * c.visible)
     targetMoment = target.covariance.elements
     targetFactor = choleskyLower(target.covariance.elements, n: c.visible)
-    usesGemm = c.visible * c.hidden >= 1024
+    usesGemm = Self.prefersGemm(c)
   }
 
   /// One weight update. Throws `RBMError.diverged` naming the update and hyperparameters when
@@ -210,6 +210,10 @@ func choleskyLower(_ a: [Double], n: Int) -> [Double] {
 }
 
 extension PersistentContrastiveDivergence {
+  /// From N_v·N_h = 1024 (32×32) on, the update's products go through the packed gemm; below,
+  /// its call and packing overhead exceed the work. (Also where `VectorizedPCD` stops paying.)
+  static func prefersGemm(_ c: PCDConfiguration) -> Bool { c.visible * c.hidden >= 1024 }
+
   /// Replaces W (e.g. to resume from a checkpoint or to test the sampler at a chosen W).
   public mutating func setWeights(_ w: Matrix<Double>) {
     precondition(w.rows == configuration.visible && w.columns == configuration.hidden, "setWeights: shape \(w.rows)×\(w.columns)")

@@ -187,5 +187,5 @@ public struct VectorizedPCD: Sendable {
 
   /// Whether the lanes beat one scalar run per task: below N_v·N_h = 1024, where the scalar run
   /// stops using gemm.
-  public static func suits(_ c: PCDConfiguration) -> Bool { c.visible * c.hidden < 1024 }
+  public static func suits(_ c: PCDConfiguration) -> Bool { !PersistentContrastiveDivergence.prefersGemm(c) }
 }
