@@ -1,0 +1,77 @@
+/// Every size and choice of the character-level GPT (science notes §5.2). The defaults are the
+/// "full finished code" cell of Karpathy's lecture notebook, whose model 2411.13512 analysed:
+/// 4 layers × 4 heads, n_embd 64, block 32, 209 729 parameters for the 65-character vocabulary.
+public struct GPTConfiguration: Codable, Sendable, Equatable {
+  /// How attention scores are scaled before the softmax.
+  public enum AttentionScale: String, Codable, Sendable, CaseIterable {
+    /// 1/√n_embd: the notebook (`C**-0.5` with C = n_embd), the paper's model.
+    case embedding
+    /// 1/√head_size: the later `gpt.py` and the transformer paper.
+    case headSize = "head-size"
+  }
+
+  /// How the parameters start.
+  public enum Initialisation: String, Codable, Sendable, CaseIterable {
+    /// PyTorch's defaults: Linear weight and bias U(±1/√fan_in), Embedding N(0, 1), LayerNorm 1 and 0.
+    case pytorch
+    /// `gpt.py`: Linear and Embedding weights N(0, 0.02²), biases 0, LayerNorm 1 and 0.
+    case gpt2 = "normal-0.02"
+  }
+
+  public var vocabulary = 65
+  public var layers = 4
+  public var heads = 4
+  public var embedding = 64
+  /// Context length T: positions 0..<block have learned embeddings.
+  public var block = 32
+  /// Hidden width of the MLP (4 · n_embd in the lecture).
+  public var hiddenWidth = 256
+  public var attentionScale = AttentionScale.embedding
+  public var initialisation = Initialisation.pytorch
+  /// ε of every LayerNorm (PyTorch's default).
+  public var layerNormEpsilon = 1e-5
+
+  public init() {}
+
+  public var headSize: Int { embedding / heads }
+
+  /// The factor multiplying q·k before the softmax.
+  public var scoreScale: Double {
+    switch attentionScale {
+    case .embedding: 1 / Double(embedding).squareRoot()
+    case .headSize: 1 / Double(headSize).squareRoot()
+    }
+  }
+
+  /// Throws unless the sizes describe a model that can be built.
+  public func validate() throws(GPTError) {
+    for (name, value) in [("vocabulary", vocabulary), ("layers", layers), ("heads", heads),
+                          ("embedding", embedding), ("block", block), ("hidden width", hiddenWidth)] where value < 1 {
+      throw .invalidConfiguration("\(name) must be at least 1 (got \(value))")
+    }
+    guard embedding % heads == 0 else {
+      throw .invalidConfiguration("embedding (\(embedding)) must be a multiple of heads (\(heads))")
+    }
+    guard layerNormEpsilon > 0, layerNormEpsilon.isFinite else {
+      throw .invalidConfiguration("LayerNorm ε must be positive (got \(layerNormEpsilon))")
+    }
+  }
+}
+
+/// What can go wrong building, loading or training a GPT.
+public enum GPTError: Error, CustomStringConvertible, Equatable {
+  case invalidConfiguration(String)
+  case invalidTokens(String)
+  case invalidParameters(String)
+  case diverged(step: Int, loss: Double, settings: String)
+
+  public var description: String {
+    switch self {
+    case .invalidConfiguration(let m): "invalid GPT configuration: \(m)"
+    case .invalidTokens(let m): "invalid tokens: \(m)"
+    case .invalidParameters(let m): "invalid GPT parameters: \(m)"
+    case .diverged(let step, let loss, let settings):
+      "training diverged at step \(step): loss \(loss) (\(settings)); lower the learning rate or check the data"
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import DysonCore
+import DysonTestSupport
+import Foundation
+import Testing
+@testable import DysonModels
+
+/// A GPT small enough for finite differences over every parameter, with every part present:
+/// two layers, two heads of size 4, a sequence shorter than the block.
+private func tinyConfiguration(scale: GPTConfiguration.AttentionScale = .embedding) -> GPTConfiguration {
+  var c = GPTConfiguration()
+  c.vocabulary = 7
+  c.layers = 2
+  c.heads = 2
+  c.embedding = 8
+  c.block = 6
+  c.hiddenWidth = 12
+  c.attentionScale = scale
+  return c
+}
+
+private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32] {
+  var rng = Xoshiro256StarStar(seed: seed)
+  return (0..<count).map { _ in Int32(rng.next() % UInt64(vocabulary)) }
+}
+
+@Suite("GPT") struct GPTTests {
+  @Test("the lecture configuration has the paper's 209 729 parameters, under PyTorch's names and shapes")
+  func parameterCount() throws {
+    let layout = GPTLayout(GPTConfiguration())
+    #expect(layout.count == 209_729)
+    #expect(layout.tensors.reduce(0) { $0 + $1.count } == 209_729)
+    #expect(layout.tensor(named: "blocks.3.sa.heads.2.key.weight")?.shape == [16, 64])
+    #expect(layout.tensor(named: "blocks.0.ffwd.net.2.weight")?.shape == [64, 256])
+    #expect(layout.tensor(named: "lm_head.bias")?.shape == [65])
+    // Tensors tile the flat vector without overlap.
+    let covered = layout.tensors.flatMap { Array($0.offset..<($0.offset + $0.count)) }.sorted()
+    #expect(covered == Array(0..<layout.count))
+  }
+
+  @Test("PyTorch initialisation: key entries have variance 1/192, embeddings 1, LayerNorm 1 and 0")
+  func initialisation() throws {
+    var rng = Xoshiro256StarStar(seed: 3)
+    let model = try GPT<Double>(GPTConfiguration(), using: &rng)
+    var keys: [Double] = []
+    for l in 0..<4 { for h in 0..<4 { keys += model.values(of: model.layout.tensor(named: "blocks.\(l).sa.heads.\(h).key.weight")!) } }
+    let variance = keys.map { $0 * $0 }.reduce(0, +) / Double(keys.count)
+    // U(±1/8) has variance 1/192; 16 384 samples give a standard error of 1/192·√(0.8/16384) ≈ 1.2e-5.
+    #expect(abs(variance - 1.0 / 192) < 6e-5)
+    #expect(keys.allSatisfy { abs($0) <= 0.125 })
+    let embedding = Array(model.values(of: model.layout.tensor(named: "token_embedding_table.weight")!))
+    let embeddingVariance: Double = embedding.map { $0 * $0 }.reduce(0, +) / Double(embedding.count)
+    #expect(abs(embeddingVariance - 1) < 0.07)  // 4160 samples: standard error √(2/4160) ≈ 0.022
+    #expect(model.values(of: model.layout.tensor(named: "blocks.1.ln2.weight")!).allSatisfy { $0 == 1 })
+    #expect(model.values(of: model.layout.tensor(named: "ln_f.bias")!).allSatisfy { $0 == 0 })
+  }
+
+  @Test("every parameter tensor's gradient matches central differences to 1e-6", arguments: GPTConfiguration.AttentionScale.allCases)
+  func gradientsMatchFiniteDifferences(scale: GPTConfiguration.AttentionScale) throws {
+    let c = tinyConfiguration(scale: scale)
+    var rng = Xoshiro256StarStar(seed: 11)
+    var model = try GPT<Double>(c, using: &rng)
+    // Move LayerNorm and bias parameters off their initial 1 and 0 so that no term vanishes by symmetry.
+    for i in model.parameters.indices { model.parameters[i] += 0.3 * rng.normal() * 0.3 }
+    let batch = 2, length = 5
+    let tokens = randomTokens(batch * (length + 1), vocabulary: c.vocabulary, seed: 5)
+    var inputs: [Int32] = [], targets: [Int32] = []
+    for b in 0..<batch {
+      inputs += tokens[(b * (length + 1))..<(b * (length + 1) + length)]
+      targets += tokens[(b * (length + 1) + 1)..<((b + 1) * (length + 1))]
+    }
+    let (loss, gradient) = try model.lossAndGradient(inputs: inputs, targets: targets, batch: batch)
+    #expect(loss.isFinite && loss > 0)
+    let h = 1e-5
+    for tensor in model.layout.tensors {
+      var numeric: [Double] = []
+      for i in tensor.offset..<(tensor.offset + tensor.count) {
+        var shifted = model
+        numeric.append(centralDifference(step: h) { d in
+          shifted.parameters[i] = model.parameters[i] + d
+          return try! shifted.loss(inputs: inputs, targets: targets, batch: batch)
+        })
+      }
+      let analytic = Array(gradient[tensor.offset..<(tensor.offset + tensor.count)])
+      let difference = zip(analytic, numeric).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+      let norm = numeric.map { $0 * $0 }.reduce(0, +).squareRoot()
+      #expect(norm > 1e-8, "\(tensor.name): gradient vanishes, the check would be empty")
+      #expect(difference <= 1e-6 * norm, "\(tensor.name): ‖∂ − FD‖/‖FD‖ = \(difference / norm)")
+    }
+  }
+
+  @Test("the loss at initialisation is ln 65 + Var(logit)/2 ≈ 4.34 for random tokens")
+  func initialLoss() throws {
+    var rng = Xoshiro256StarStar(seed: 1)
+    let model = try GPT<Float>(GPTConfiguration(), using: &rng)
+    let tokens = randomTokens(16 * 32 * 2, vocabulary: 65, seed: 2)
+    let loss = try model.loss(inputs: Array(tokens[0..<512]), targets: Array(tokens[512...]), batch: 16)
+    // Logits = unit-variance LayerNorm output · U(±1/8) weights + U(±1/8) bias: variance
+    // 64/192 + 1/192 = 0.339; for targets independent of the logits, E[L] ≈ ln 65 + 0.339/2 = 4.344
+    // (second order in the logit spread). 512 tokens leave a sampling error of about 0.03.
+    #expect(abs(loss - 4.344) < 0.1, "loss \(loss)")
+  }
+
+  @Test("tokens outside the vocabulary or of the wrong count are refused with a message")
+  func invalidTokens() throws {
+    var rng = Xoshiro256StarStar(seed: 1)
+    let model = try GPT<Double>(tinyConfiguration(), using: &rng)
+    #expect(throws: GPTError.self) { try model.loss(inputs: [0, 1, 7], targets: [1, 2, 3], batch: 1) }
+    #expect(throws: GPTError.self) { try model.loss(inputs: [0, 1, 2], targets: [1, 2], batch: 1) }
+    #expect(throws: GPTError.self) { try model.loss(inputs: Array(repeating: 0, count: 7), targets: Array(repeating: 0, count: 7), batch: 1) }
+    var bad = GPTConfiguration()
+    bad.heads = 5
+    #expect(throws: GPTError.self) { try GPT<Double>(bad, using: &rng) }
+  }
+}
+
+@Suite("AdamW") struct AdamWTests {
+  @Test("two steps match the hand-computed bias-corrected update with decoupled decay")
+  func twoSteps() {
+    var c = AdamWConfiguration()
+    c.learningRate = 0.1
+    var adam = AdamW<Double>(c, count: 2)
+    var theta = [1.0, -2.0]
+    adam.update(&theta, gradient: [0.5, 0])
+    adam.update(&theta, gradient: [-0.2, 0])
+    // θ₁: decay 1 → 0.999; m = 0.05, v = 2.5e-4; m̂ = 0.5, v̂ = 0.25: θ = 0.999 − 0.1·0.5/(0.5 + 1e-8).
+    let theta1 = 0.999 - 0.1 * 0.5 / (0.5 + 1e-8)
+    // θ₂: decay; m = 0.9·0.05 − 0.1·0.2 = 0.025, v = 0.999·2.5e-4 + 0.001·0.04 = 2.8975e-4;
+    // m̂ = 0.025/0.19, v̂ = 2.8975e-4/0.001999.
+    let expected = theta1 * 0.999 - 0.1 * (0.025 / 0.19) / ((2.8975e-4 / 0.001999).squareRoot() + 1e-8)
+    #expect(abs(theta[0] - expected) < 1e-14, "\(theta[0]) vs \(expected)")
+    // Zero gradient: only the decay acts, twice.
+    let decayedTwice: Double = -2 * 0.999 * 0.999
+    #expect(abs(theta[1] - decayedTwice) < 1e-15)
+    #expect(adam.step == 2)
+  }
+}
