@@ -1,11 +1,11 @@
 // dyson-bench [suite…] [--json] [--filter TEXT] [--threads N]
-// Suites: matmul, eigen, rbm. Single-threaded unless --threads says otherwise, so numbers compare
+// Suites: matmul, eigen, rbm, gpt. Single-threaded unless --threads says otherwise, so numbers compare
 // with a single-threaded peer. Build with -c release; Benchmarks/run.sh records the exact flags.
 import DysonCore
 import Foundation
 
 struct BenchOptions: Sendable {
-  static let suites = ["matmul", "eigen", "rbm"]
+  static let suites = ["matmul", "eigen", "rbm", "gpt"]
   var json = false
   var filter: String?
   var threads = 1
@@ -67,6 +67,7 @@ Parallelism.$kernelThreads.withValue(options.threads) {
     case "matmul": _ = matmulSuite(filter: options.filter)
     case "eigen": _ = eigenSuite(filter: options.filter)
     case "rbm": _ = rbmSuite(filter: options.filter)
+    case "gpt": _ = gptSuite(filter: options.filter)
     default: break
     }
   }

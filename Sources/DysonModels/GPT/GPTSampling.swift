@@ -1,0 +1,34 @@
+import DysonCore
+
+extension GPT {
+  /// Appends `count` tokens to `context`, each drawn from the model's next-token distribution
+  /// given the last `block` tokens (the lecture's `generate`). An empty context starts from token 0.
+  public func generate(after context: [Int32], count: Int, using rng: inout Xoshiro256StarStar) throws(GPTError) -> [Int32] {
+    var tokens = context.isEmpty ? [0] : context
+    let V = configuration.vocabulary
+    for token in tokens where !(0..<Int32(V)).contains(token) {
+      throw .invalidTokens("context token \(token) is outside the vocabulary 0..<\(V)")
+    }
+    var activations: GPTActivations<Scalar>? = nil
+    for _ in 0..<max(count, 0) {
+      let window = Array(tokens.suffix(configuration.block))
+      if activations?.length != window.count {
+        activations = GPTActivations(configuration, batch: 1, length: window.count)
+      }
+      let a = activations!
+      try a.load(inputs: window, targets: nil)
+      _ = parameters.withUnsafeBufferPointer { forward($0.baseAddress!, a, computeLoss: false) }
+      let logits = a.nextTokenProbabilities(sequence: 0, position: window.count - 1).map(Double.init)
+      let top = logits.max()!
+      let weights = logits.map { portableExp(max($0 - top, -700)) }
+      var u = rng.uniform() * weights.reduce(0, +)
+      var next = V - 1
+      for (c, w) in weights.enumerated() {
+        u -= w
+        if u < 0 { next = c; break }
+      }
+      tokens.append(Int32(next))
+    }
+    return tokens
+  }
+}

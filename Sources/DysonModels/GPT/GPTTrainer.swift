@@ -1,0 +1,134 @@
+import DysonCore
+import Foundation
+
+/// Trains one GPT in `Float` with AdamW on random windows of a text (the lecture's loop), and
+/// reads off what the spectral study records: losses, and the eigenvalues of WᵀW of every head.
+///
+/// Randomness comes from three streams of `seed` (3·run, 3·run + 1, 3·run + 2): parameters,
+/// training batches, evaluation batches. Evaluation therefore never changes the training
+/// trajectory, and run k of an ensemble is the same whoever trains it.
+/// A step allocates nothing: activations, gradient and moments live as long as the trainer.
+public final class GPTTrainer {
+  public struct Settings: Codable, Sendable, Equatable {
+    public var model = GPTConfiguration()
+    public var optimizer = AdamWConfiguration()
+    /// Sequences per batch.
+    public var batch = 16
+    public init() {}
+  }
+
+  /// The saved state of a run; restoring it continues bit for bit.
+  public struct State: Sendable, Equatable {
+    public var step: Int
+    public var parameters: [Float]
+    public var firstMoment: [Float]
+    public var secondMoment: [Float]
+    public var trainingRandom: Xoshiro256StarStar
+    public var evaluationRandom: Xoshiro256StarStar
+  }
+
+  public let settings: Settings
+  public let corpus: TextCorpus
+  public private(set) var model: GPT<Float>
+  public private(set) var optimizer: AdamW<Float>
+  private var gradient: [Float]
+  private var trainingRandom: Xoshiro256StarStar
+  private var evaluationRandom: Xoshiro256StarStar
+  private let activations: GPTActivations<Float>
+
+  public var step: Int { optimizer.step }
+
+  public init(_ settings: Settings, corpus: TextCorpus, seed: UInt64, run: Int = 0) throws(GPTError) {
+    try settings.model.validate()
+    guard settings.batch >= 1 else { throw .invalidConfiguration("batch must be at least 1 (got \(settings.batch))") }
+    guard corpus.vocabulary.count == settings.model.vocabulary else {
+      throw .invalidConfiguration("the text has \(corpus.vocabulary.count) distinct characters but the model's vocabulary is \(settings.model.vocabulary)")
+    }
+    for split in TextCorpus.Split.allCases where corpus.tokens(split).count <= settings.model.block {
+      throw .invalidTokens("the \(split) split has \(corpus.tokens(split).count) characters; it needs more than the block size \(settings.model.block)")
+    }
+    let o = settings.optimizer
+    guard o.learningRate >= 0, o.learningRate.isFinite, (0..<1).contains(o.beta1), (0..<1).contains(o.beta2),
+          o.epsilon > 0, o.weightDecay >= 0 else {
+      throw .invalidConfiguration("AdamW needs lr ≥ 0, 0 ≤ β < 1, ε > 0, weight decay ≥ 0 (got \(o))")
+    }
+    self.settings = settings
+    self.corpus = corpus
+    var parameterRandom = Xoshiro256StarStar(seed: seed, stream: UInt64(3 * run))
+    model = try GPT(settings.model, using: &parameterRandom)
+    optimizer = AdamW(settings.optimizer, count: model.layout.count)
+    gradient = [Float](repeating: 0, count: model.layout.count)
+    trainingRandom = Xoshiro256StarStar(seed: seed, stream: UInt64(3 * run + 1))
+    evaluationRandom = Xoshiro256StarStar(seed: seed, stream: UInt64(3 * run + 2))
+    activations = GPTActivations(settings.model, batch: settings.batch, length: settings.model.block)
+  }
+
+  /// Replaces the parameters (e.g. loaded from safetensors) and restarts the optimizer.
+  public func load(parameters: [Float]) throws(GPTError) {
+    model = try GPT(settings.model, parameters: parameters)
+    optimizer = AdamW(settings.optimizer, count: model.layout.count)
+  }
+
+  public var state: State {
+    State(step: optimizer.step, parameters: model.parameters, firstMoment: optimizer.firstMoment,
+          secondMoment: optimizer.secondMoment, trainingRandom: trainingRandom, evaluationRandom: evaluationRandom)
+  }
+
+  public func restore(_ state: State) throws(GPTError) {
+    let n = model.layout.count
+    guard state.parameters.count == n, state.firstMoment.count == n, state.secondMoment.count == n, state.step >= 0 else {
+      throw .invalidParameters("the saved state does not fit this model (\(state.parameters.count) parameters, expected \(n))")
+    }
+    model.parameters = state.parameters
+    optimizer = AdamW(settings.optimizer, step: state.step, firstMoment: state.firstMoment, secondMoment: state.secondMoment)
+    trainingRandom = state.trainingRandom
+    evaluationRandom = state.evaluationRandom
+  }
+
+  /// One AdamW step on a fresh training batch; returns the batch loss before the update.
+  @discardableResult
+  public func trainStep() throws(GPTError) -> Double {
+    drawBatch(.train, using: &trainingRandom)
+    let a = activations
+    let loss = model.parameters.withUnsafeBufferPointer { p in
+      let loss = model.forward(p.baseAddress!, a, computeLoss: true)
+      if loss.isFinite {
+        gradient.withUnsafeMutableBufferPointer { model.backward(p.baseAddress!, gradient: $0.baseAddress!, a) }
+      }
+      return loss
+    }
+    guard loss.isFinite else {
+      let o = settings.optimizer
+      throw .diverged(step: optimizer.step + 1, loss: loss,
+                      settings: "lr \(o.learningRate), weight decay \(o.weightDecay), β (\(o.beta1), \(o.beta2)), batch \(settings.batch)")
+    }
+    gradient.withUnsafeBufferPointer { g in
+      model.parameters.withUnsafeMutableBufferPointer { optimizer.update($0.baseAddress!, gradient: g.baseAddress!) }
+    }
+    return loss
+  }
+
+  /// The mean loss over `batches` random batches of a split (the lecture's `estimate_loss`),
+  /// drawn from the evaluation stream.
+  public func estimateLoss(_ split: TextCorpus.Split, batches: Int) -> Double {
+    var total = 0.0
+    for _ in 0..<batches {
+      drawBatch(split, using: &evaluationRandom)
+      total += model.parameters.withUnsafeBufferPointer { model.forward($0.baseAddress!, activations, computeLoss: true) }
+    }
+    return total / Double(max(batches, 1))
+  }
+
+  /// Random contiguous windows: inputs tokens[i..<i+T], targets tokens[i+1...i+T], i uniform in 0..<(n − T).
+  private func drawBatch(_ split: TextCorpus.Split, using rng: inout Xoshiro256StarStar) {
+    let T = settings.model.block
+    let tokens = split == .train ? corpus.train : corpus.validation
+    tokens.withUnsafeBufferPointer { source in
+      for b in 0..<settings.batch {
+        let start = Int(rng.next() % UInt64(source.count - T))  // bias ≤ n/2⁶⁴: immaterial
+        (activations.inputs + b * T).update(from: source.baseAddress! + start, count: T)
+        (activations.targets + b * T).update(from: source.baseAddress! + start + 1, count: T)
+      }
+    }
+  }
+}
