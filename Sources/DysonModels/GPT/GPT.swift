@@ -108,7 +108,7 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
       layerNormForward(norm1, mean: a.norm1Mean + l * N, inverseDeviation: a.norm1InverseDeviation + l * N, x,
                        weight: p + block.norm1Weight, bias: p + block.norm1Bias, rows: N, width: C, epsilon: epsilon)
       linearForward(fused, norm1, weight: p + block.attentionWeight, bias: nil, rows: N, inputs: C, outputs: 3 * C)
-      attentionForward(attended, probabilities: a.probabilities + l * shape.probabilityCount, fused, shape: shape, scale: scale)
+      attentionForward(attended, probabilities: a.probabilities + l * shape.probabilityCount, scratch: a.attentionScratch, fused, shape: shape, scale: scale)
       // middle = x + proj(attended)
       linearForward(middle, attended, weight: p + block.projectionWeight, bias: p + block.projectionBias,
                     rows: N, inputs: C, outputs: C)
@@ -163,7 +163,7 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
       // Attention branch: m = x_l + W_o·MHA(LN1(x_l)·W_attnᵀ) + b_o.
       linearBackward(dx: a.dAttended, dWeight: g + block.projectionWeight, dBias: g + block.projectionBias,
                      dy: dx, x: attended, weight: p + block.projectionWeight, rows: N, inputs: C, outputs: C)
-      attentionBackward(dqkv: a.dFused, scratch: a.dScores, dout: a.dAttended, qkv: fused,
+      attentionBackward(dqkv: a.dFused, scratch: a.attentionScratch, dout: a.dAttended, qkv: fused,
                         probabilities: a.probabilities + l * shape.probabilityCount, shape: shape, scale: scale)
       linearBackward(dx: a.dNorm, dWeight: g + block.attentionWeight, dBias: nil,
                      dy: a.dFused, x: norm1, weight: p + block.attentionWeight, rows: N, inputs: C, outputs: 3 * C)

@@ -25,7 +25,9 @@ public final class GPTActivations<Scalar: DysonScalar> {
   /// Logits, then probabilities, then ∂L/∂logits.
   let logits: UnsafeMutablePointer<Scalar>
   // Backward scratch.
-  let dResidual, dNorm, dFused, dAttended, dHidden, dScores: UnsafeMutablePointer<Scalar>
+  let dResidual, dNorm, dFused, dAttended, dHidden: UnsafeMutablePointer<Scalar>
+  /// Transposed keys or values of one head and one row of scores (see `AttentionShape`).
+  let attentionScratch: UnsafeMutablePointer<Scalar>
   /// Token ids of the current batch: inputs and next-token targets, N each.
   let inputs, targets: UnsafeMutablePointer<Int32>
 
@@ -44,7 +46,7 @@ public final class GPTActivations<Scalar: DysonScalar> {
       L * N * C, L * N, L * N,                             // norm2
       L * N * H, L * N * H,
       N * C, N, N, N * V,
-      N * C, N * C, N * 3 * C, N * C, N * H, length,       // backward scratch
+      N * C, N * C, N * 3 * C, N * C, N * H, attention.scratchCount,  // backward scratch
     ]
     storage = .allocate(capacity: sizes.reduce(0, +))
     storage.initialize(repeating: 0)
@@ -58,7 +60,7 @@ public final class GPTActivations<Scalar: DysonScalar> {
     (fused, probabilities, attended) = (slices[5], slices[6], slices[7])
     (norm2, norm2Mean, norm2InverseDeviation, hiddenPre, hidden) = (slices[8], slices[9], slices[10], slices[11], slices[12])
     (finalNorm, finalMean, finalInverseDeviation, logits) = (slices[13], slices[14], slices[15], slices[16])
-    (dResidual, dNorm, dFused, dAttended, dHidden, dScores) = (slices[17], slices[18], slices[19], slices[20], slices[21], slices[22])
+    (dResidual, dNorm, dFused, dAttended, dHidden, attentionScratch) = (slices[17], slices[18], slices[19], slices[20], slices[21], slices[22])
     inputs = .allocate(capacity: 2 * N)
     inputs.initialize(repeating: 0, count: 2 * N)
     targets = inputs + N
