@@ -134,3 +134,29 @@ private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32
     #expect(adam.step == 2)
   }
 }
+
+@Suite("GPT row kernels") struct RowKernelTests {
+  @Test("rowTimesMatrix equals the naive sum for every column group (32, 16, 8, single) and depth range")
+  func rowTimesMatrixMatchesNaive() {
+    var rng = Xoshiro256StarStar(seed: 9)
+    for n in [1, 7, 8, 9, 16, 23, 32, 40, 57, 72] {
+      for depth in [0..<0, 0..<1, 3..<17, 0..<33] {
+        let ldb = n + 3
+        let a = (0..<40).map { _ in rng.normal() }
+        let b = (0..<(40 * ldb)).map { _ in rng.normal() }
+        var c = [Double](repeating: .nan, count: n)
+        a.withUnsafeBufferPointer { pa in
+          b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+              rowTimesMatrix(pc.baseAddress!, alpha: 0.5, pa.baseAddress!, pb.baseAddress!, ldb: ldb, depth: depth, columns: n)
+            }
+          }
+        }
+        for j in 0..<n {
+          let expected = 0.5 * depth.reduce(0.0) { $0 + a[$1] * b[$1 * ldb + j] }
+          #expect(abs(c[j] - expected) <= 1e-13 * (1 + abs(expected)), "n \(n), depth \(depth), column \(j)")
+        }
+      }
+    }
+  }
+}

@@ -19,14 +19,15 @@ struct AttentionShape {
   var fusedWidth: Int { 3 * width }
   /// Elements of the saved probabilities: one T×T matrix (lower triangle used) per sequence and head.
   var probabilityCount: Int { batch * heads * length * length }
-  /// Row length of the transposed keys or values and of a score row: T in whole SIMD8 chunks.
+  /// Row length of the transposed keys or values and of score rows: T in whole SIMD8 chunks.
   var paddedLength: Int { paddedToChunks(length) }
-  /// Scratch: one head's transposed keys (or values), head_size × padded T, and one score row.
-  var scratchCount: Int { (headSize + 1) * paddedLength }
+  /// Scratch: one head's transposed keys (or values), head_size × padded T; then T score rows
+  /// (∂L/∂a in the backward pass); then two T × T transposes (pᵀ and ∂L/∂aᵀ).
+  var scratchCount: Int { (headSize + length) * paddedLength + 2 * length * length }
 }
 
 /// Copies one head's rows (keys or values; T rows of head_size at `stride`) into a
-/// head_size × padded-T matrix, so that a whole row of scores is a sum of SIMD axpys.
+/// head_size × padded-T matrix, so that a row of scores is a row times a row-major matrix.
 @inline(__always)
 func gatherTransposed<Scalar: DysonScalar>(
   _ t: UnsafeMutablePointer<Scalar>, _ rows: UnsafePointer<Scalar>, stride: Int, shape: AttentionShape
@@ -39,7 +40,7 @@ func gatherTransposed<Scalar: DysonScalar>(
   }
 }
 
-/// out[N, C] ← attention(qkv); saves the probabilities for the backward pass.
+/// out[N, C] ← attention(qkv); saves the probabilities (lower triangle of each T × T) for the backward pass.
 @inline(__always)
 func attentionForward<Scalar: DysonScalar>(
   _ out: UnsafeMutablePointer<Scalar>, probabilities: UnsafeMutablePointer<Scalar>, scratch: UnsafeMutablePointer<Scalar>,
@@ -54,10 +55,8 @@ func attentionForward<Scalar: DysonScalar>(
       let p = probabilities + (b * shape.heads + h) * T * T
       gatherTransposed(keysT, keys, stride: stride, shape: shape)
       for i in 0..<T {
-        // a_ij for all j ≤ i (and a few masked ones, ignored) as Σ_d (s·q_id) kᵀ_d.
-        let q = queries + i * stride, chunks = paddedToChunks(i + 1)
-        scores.update(repeating: 0, count: chunks)
-        for d in 0..<hs { addScaled(scores, q[d] * scale, keysT + d * Tp, count: chunks) }
+        // a_ij = s·q_i·k_j for j ≤ i (the chunk's last few j > i are computed and ignored).
+        rowTimesMatrix(scores, alpha: scale, queries + i * stride, keysT, ldb: Tp, depth: 0..<hs, columns: paddedToChunks(i + 1))
         var maximum = -Scalar.infinity
         for j in 0...i { maximum = max(maximum, scores[j]) }
         var sum: Scalar = 0
@@ -67,18 +66,15 @@ func attentionForward<Scalar: DysonScalar>(
           sum += row[j]
         }
         let inverse = 1 / sum
-        let o = out + (b * T + i) * C + h * hs
-        o.update(repeating: 0, count: hs)
-        for j in 0...i {
-          row[j] *= inverse
-          addScaled(o, row[j], values + j * stride, count: hs)
-        }
+        for j in 0...i { row[j] *= inverse }
+        // o_i = Σ_{j≤i} p_ij v_j
+        rowTimesMatrix(out + (b * T + i) * C + h * hs, alpha: 1, row, values, ldb: stride, depth: 0..<(i + 1), columns: hs)
       }
     }
   }
 }
 
-/// dqkv ← ∂L/∂qkv from dout = ∂L/∂out.
+/// dqkv ← ∂L/∂qkv from dout = ∂L/∂out (every element of dqkv is written).
 @inline(__always)
 func attentionBackward<Scalar: DysonScalar>(
   dqkv: UnsafeMutablePointer<Scalar>, scratch: UnsafeMutablePointer<Scalar>,
@@ -86,29 +82,34 @@ func attentionBackward<Scalar: DysonScalar>(
   shape: AttentionShape, scale: Scalar
 ) {
   let T = shape.length, Tp = shape.paddedLength, hs = shape.headSize, C = shape.width, stride = shape.fusedWidth
-  let valuesT = scratch, dp = scratch + hs * Tp
-  dqkv.update(repeating: 0, count: shape.batch * T * stride)
+  let valuesT = scratch, dScores = scratch + hs * Tp
+  let pT = dScores + T * Tp, dScoresT = pT + T * T
   for b in 0..<shape.batch {
     for h in 0..<shape.heads {
       let column = b * T * stride + h * hs
       let keys = qkv + column, queries = keys + C, values = keys + 2 * C
       let dKeys = dqkv + column, dQueries = dKeys + C, dValues = dKeys + 2 * C
+      let doutHead = dout + b * T * C + h * hs
       let p = probabilities + (b * shape.heads + h) * T * T
       gatherTransposed(valuesT, values, stride: stride, shape: shape)
       for i in 0..<T {
-        let doi = dout + (b * T + i) * C + h * hs, row = p + i * T, chunks = paddedToChunks(i + 1)
-        // ∂L/∂p_ij = Σ_d (∂L/∂o_id) vᵀ_d, and its p-weighted mean.
-        dp.update(repeating: 0, count: chunks)
-        for d in 0..<hs { addScaled(dp, doi[d], valuesT + d * Tp, count: chunks) }
+        let row = p + i * T, da = dScores + i * Tp
+        // ∂L/∂p_ij = do_i · v_j, then ∂L/∂a_ij = s·p_ij (∂L/∂p_ij − Σ_k p_ik ∂L/∂p_ik).
+        rowTimesMatrix(da, alpha: 1, doutHead + i * C, valuesT, ldb: Tp, depth: 0..<hs, columns: paddedToChunks(i + 1))
         var weighted: Scalar = 0
-        for j in 0...i { weighted += row[j] * dp[j] }
-        let q = queries + i * stride, dq = dQueries + i * stride
+        for j in 0...i { weighted += row[j] * da[j] }
         for j in 0...i {
-          addScaled(dValues + j * stride, row[j], doi, count: hs)
-          let da = row[j] * (dp[j] - weighted) * scale
-          addScaled(dq, da, keys + j * stride, count: hs)
-          addScaled(dKeys + j * stride, da, q, count: hs)
+          da[j] = row[j] * (da[j] - weighted) * scale
+          pT[j * T + i] = row[j]
+          dScoresT[j * T + i] = da[j]
         }
+        // ∂L/∂q_i = Σ_{j≤i} ∂L/∂a_ij k_j
+        rowTimesMatrix(dQueries + i * stride, alpha: 1, da, keys, ldb: stride, depth: 0..<(i + 1), columns: hs)
+      }
+      for j in 0..<T {
+        // ∂L/∂k_j = Σ_{i≥j} ∂L/∂a_ij q_i,  ∂L/∂v_j = Σ_{i≥j} p_ij ∂L/∂o_i
+        rowTimesMatrix(dKeys + j * stride, alpha: 1, dScoresT + j * T, queries, ldb: stride, depth: j..<T, columns: hs)
+        rowTimesMatrix(dValues + j * stride, alpha: 1, pT + j * T, doutHead, ldb: C, depth: j..<T, columns: hs)
       }
     }
   }
