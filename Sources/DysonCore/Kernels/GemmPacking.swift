@@ -68,11 +68,25 @@ func packB<Scalar: DysonScalar>(
     let valid = min(nr, columns.upperBound - j0)
     if o.tb == .normal {
       // op(B)(p, j) = b[p·ldb + j]: the nr values of one p are contiguous.
-      for p in 0..<kc {
-        let src = o.b + (depth.lowerBound + p) * o.ldb + j0
-        let row = out + p * nr
-        row.update(from: src, count: valid)
-        if valid < nr { (row + valid).update(repeating: 0, count: nr - valid) }
+      if valid == nr && nr % 4 == 0 {
+        // Whole panels by SIMD4 copies: a memmove call per 16 values cost 6 % of a GPT step.
+        for p in 0..<kc {
+          let src = UnsafeRawPointer(o.b + (depth.lowerBound + p) * o.ldb + j0)
+          let row = UnsafeMutableRawPointer(out + p * nr)
+          var c = 0
+          while c < nr {
+            let offset = c * MemoryLayout<Scalar>.stride
+            row.storeBytes(of: src.loadUnaligned(fromByteOffset: offset, as: SIMD4<Scalar>.self), toByteOffset: offset, as: SIMD4<Scalar>.self)
+            c += 4
+          }
+        }
+      } else {
+        for p in 0..<kc {
+          let src = o.b + (depth.lowerBound + p) * o.ldb + j0
+          let row = out + p * nr
+          row.update(from: src, count: valid)
+          if valid < nr { (row + valid).update(repeating: 0, count: nr - valid) }
+        }
       }
     } else {
       // op(B)(p, j) = b[j·ldb + p]: each source row is contiguous in p.
