@@ -6,17 +6,23 @@ import Testing
 
 /// A GPT small enough for finite differences over every parameter, with every part present:
 /// two layers, two heads of size 4, a sequence shorter than the block.
-private func tinyConfiguration(scale: GPTConfiguration.AttentionScale = .embedding) -> GPTConfiguration {
+private func tinyConfiguration(scale: GPTConfiguration.AttentionScale = .embedding, embedding: Int = 8) -> GPTConfiguration {
   var c = GPTConfiguration()
   c.vocabulary = 7
   c.layers = 2
   c.heads = 2
-  c.embedding = 8
+  c.embedding = embedding
   c.block = 6
   c.hiddenWidth = 12
   c.attentionScale = scale
   return c
 }
+
+/// The configurations the gradient check covers: both score scales with rows of whole SIMD8
+/// chunks (C = 8), and C = 6 (head size 3), where every row kernel takes its scalar tail.
+private let gradientCases: [GPTConfiguration] = [
+  tinyConfiguration(scale: .embedding), tinyConfiguration(scale: .headSize), tinyConfiguration(embedding: 6),
+]
 
 private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32] {
   var rng = Xoshiro256StarStar(seed: seed)
@@ -54,9 +60,8 @@ private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32
     #expect(model.values(of: model.layout.tensor(named: "ln_f.bias")!).allSatisfy { $0 == 0 })
   }
 
-  @Test("every parameter tensor's gradient matches central differences to 1e-6", arguments: GPTConfiguration.AttentionScale.allCases)
-  func gradientsMatchFiniteDifferences(scale: GPTConfiguration.AttentionScale) throws {
-    let c = tinyConfiguration(scale: scale)
+  @Test("every parameter tensor's gradient matches central differences to 1e-6", arguments: gradientCases)
+  func gradientsMatchFiniteDifferences(c: GPTConfiguration) throws {
     var rng = Xoshiro256StarStar(seed: 11)
     var model = try GPT<Double>(c, using: &rng)
     // Move LayerNorm and bias parameters off their initial 1 and 0 so that no term vanishes by symmetry.
@@ -118,10 +123,12 @@ private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32
   func twoSteps() {
     var c = AdamWConfiguration()
     c.learningRate = 0.1
-    var adam = AdamW<Double>(c, count: 2)
-    var theta = [1.0, -2.0]
-    adam.update(&theta, gradient: [0.5, 0])
-    adam.update(&theta, gradient: [-0.2, 0])
+    // Eleven parameters: 0 and 1 go through the eight-lane loop, 9 and 10 (the same values) through the scalar tail.
+    var adam = AdamW<Double>(c, count: 11)
+    var theta = [1.0, -2.0] + [Double](repeating: 0.25, count: 7) + [1.0, -2.0]
+    adam.update(&theta, gradient: [0.5, 0] + [Double](repeating: 0, count: 7) + [0.5, 0])
+    adam.update(&theta, gradient: [-0.2, 0] + [Double](repeating: 0, count: 7) + [-0.2, 0])
+    #expect(theta[9] == theta[0] && theta[10] == theta[1])
     // θ₁: decay 1 → 0.999; m = 0.05, v = 2.5e-4; m̂ = 0.5, v̂ = 0.25: θ = 0.999 − 0.1·0.5/(0.5 + 1e-8).
     let theta1 = 0.999 - 0.1 * 0.5 / (0.5 + 1e-8)
     // θ₂: decay; m = 0.9·0.05 − 0.1·0.2 = 0.025, v = 0.999·2.5e-4 + 0.001·0.04 = 2.8975e-4;

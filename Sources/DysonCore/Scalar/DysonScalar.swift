@@ -11,6 +11,8 @@ where RawSignificand: FixedWidthInteger {
   static func exp(_ x: Self) -> Self
   static func log(_ x: Self) -> Self
   static func tanh(_ x: Self) -> Self
+  /// eˣ on eight lanes without libm (VectorExp.swift).
+  static func exp(_ x: SIMD8<Self>) -> SIMD8<Self>
 
   /// `C = alpha · op(A) · op(B) + beta · C` on row-major buffers (see `Matmul.swift`).
   static func gemm(

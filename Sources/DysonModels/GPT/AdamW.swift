@@ -61,11 +61,32 @@ public struct AdamW<Scalar: DysonScalar>: Sendable, Equatable {
     firstMoment.withUnsafeMutableBufferPointer { mBuffer in
       secondMoment.withUnsafeMutableBufferPointer { vBuffer in
         let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
-        for i in 0..<count {
+        // Eight at a time, then the rest one by one: each lane does the scalar loop's IEEE operations.
+        typealias W = SIMD8<Scalar>
+        let stride = MemoryLayout<Scalar>.stride
+        let rt = UnsafeMutableRawPointer(theta), rg = UnsafeRawPointer(g)
+        let rm = UnsafeMutableRawPointer(m), rv = UnsafeMutableRawPointer(v)
+        var i = 0
+        while i + 8 <= count {
+          let o = i * stride
+          let gi = rg.loadUnaligned(fromByteOffset: o, as: W.self)
+          var mi = rm.loadUnaligned(fromByteOffset: o, as: W.self)
+          var vi = rv.loadUnaligned(fromByteOffset: o, as: W.self)
+          var ti = rt.loadUnaligned(fromByteOffset: o, as: W.self) * decay
+          mi += oneMinusBeta1 * (gi - mi)
+          vi = beta2 * vi + oneMinusBeta2 * gi * gi
+          ti -= stepSize * mi / (vi.squareRoot() / correction2 + epsilon)
+          rm.storeBytes(of: mi, toByteOffset: o, as: W.self)
+          rv.storeBytes(of: vi, toByteOffset: o, as: W.self)
+          rt.storeBytes(of: ti, toByteOffset: o, as: W.self)
+          i += 8
+        }
+        while i < count {
           theta[i] *= decay
           m[i] += oneMinusBeta1 * (g[i] - m[i])
           v[i] = beta2 * v[i] + oneMinusBeta2 * g[i] * g[i]
           theta[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + epsilon)
+          i += 1
         }
       }
     }

@@ -59,14 +59,9 @@ func attentionForward<Scalar: DysonScalar>(
         rowTimesMatrix(scores, alpha: scale, queries + i * stride, keysT, ldb: Tp, depth: 0..<hs, columns: paddedToChunks(i + 1))
         var maximum = -Scalar.infinity
         for j in 0...i { maximum = max(maximum, scores[j]) }
-        var sum: Scalar = 0
+        let inverse = 1 / exponentiateShifted(scores, count: i + 1, shift: maximum)
         let row = p + i * T
-        for j in 0...i {
-          row[j] = Scalar.exp(scores[j] - maximum)
-          sum += row[j]
-        }
-        let inverse = 1 / sum
-        for j in 0...i { row[j] *= inverse }
+        for j in 0...i { row[j] = scores[j] * inverse }
         // o_i = Σ_{j≤i} p_ij v_j
         rowTimesMatrix(out + (b * T + i) * C + h * hs, alpha: 1, row, values, ldb: stride, depth: 0..<(i + 1), columns: hs)
       }

@@ -16,11 +16,7 @@ func softmaxCrossEntropyForward<Scalar: DysonScalar>(
     for c in 0..<V { maximum = max(maximum, z[c]) }
     let target = Int(targets[n])
     let shiftedTarget = z[target] - maximum
-    var sum: Scalar = 0
-    for c in 0..<V {
-      z[c] = Scalar.exp(z[c] - maximum)
-      sum += z[c]
-    }
+    let sum = exponentiateShifted(z, count: V, shift: maximum)
     let inverse = 1 / sum
     for c in 0..<V { z[c] *= inverse }
     // log p[y] = (z_y − max) − log Σ: finite even where p[y] underflows.

@@ -61,3 +61,31 @@ func rowTimesMatrix<Scalar: DysonScalar>(
     j += 1
   }
 }
+
+/// x[j] ← exp(x[j] − shift) for j < n; returns Σ_j x[j]. Eight lanes at a time (the last chunk
+/// padded), so a softmax row costs no libm call per element.
+@inline(__always)
+func exponentiateShifted<Scalar: DysonScalar>(_ x: UnsafeMutablePointer<Scalar>, count n: Int, shift: Scalar) -> Scalar {
+  typealias V = SIMD8<Scalar>
+  let raw = UnsafeMutableRawPointer(x), stride = MemoryLayout<Scalar>.stride
+  let vShift = V(repeating: shift)
+  var sums = V()
+  var j = 0
+  while j + 8 <= n {
+    let e = Scalar.exp(raw.loadUnaligned(fromByteOffset: j * stride, as: V.self) - vShift)
+    raw.storeBytes(of: e, toByteOffset: j * stride, as: V.self)
+    sums += e
+    j += 8
+  }
+  var sum = sums.sum()
+  if j < n {
+    var tail = V(repeating: shift)
+    for lane in 0..<(n - j) { tail[lane] = x[j + lane] }
+    let e = Scalar.exp(tail - vShift)
+    for lane in 0..<(n - j) {
+      x[j + lane] = e[lane]
+      sum += e[lane]
+    }
+  }
+  return sum
+}
