@@ -104,3 +104,14 @@ struct HalfPrecisionTests {
     #expect(bfloat16Bits(from: 1 + 0x1p-8 + 0x1p-30) == 0x3F81)
   }
 }
+
+@Suite("Npy integers") struct NpyIntegerTests {
+  @Test("int64 little-endian and int32 big-endian token files read with their shapes and signs")
+  func integers() throws {
+    let a = try Npy.readIntegers(path: fixture("int64.npy"))
+    #expect(a.shape == [6] && a.values == [0, 1, 2, 3, 4, 5])
+    let b = try Npy.readIntegers(path: fixture("big_endian_i4.npy"))
+    #expect(b.shape == [2, 2] && b.values == [7, 8, 9, -1])
+    #expect(throws: FileFormatError.self) { try Npy.readIntegers(path: fixture("c_f8.npy")) }
+  }
+}
