@@ -17,8 +17,8 @@ public final class Progress: Sendable {
     enabled = isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
   }
 
-  /// Records `count` more units done.
-  public func advance(by count: Int = 1) {
+  /// Records `count` more units done; `note` (e.g. the step and the loss) shows after the rate.
+  public func advance(by count: Int = 1, note: String = "") {
     guard enabled else { return }
     let line: String? = state.withLock { s in
       s.done += count
@@ -27,7 +27,7 @@ public final class Progress: Sendable {
       s.lastDraw = elapsed
       let rate = Double(s.done) / max(elapsed, 1e-9)
       let eta = rate > 0 ? Double(total - s.done) / rate : 0
-      return String(format: "\r%@ %d/%d  %.1f/s  ETA %@   ", label, s.done, total, rate, Self.duration(eta))
+      return String(format: "\r%@ %d/%d  %.1f/s  ETA %@  %@   ", label, s.done, total, rate, Self.duration(eta), note)
     }
     if let line { FileHandle.standardError.write(Data(line.utf8)) }
   }

@@ -17,6 +17,20 @@ public enum Safetensors {
     return try decode(data, file: path)
   }
 
+  /// The `__metadata__` strings of a `.safetensors` file (empty when it has none).
+  public static func readMetadata(path: String) throws -> [String: String] {
+    func fail(_ fault: String) -> FileFormatError { FileFormatError(file: path, fault: fault) }
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail("cannot read: \(error.localizedDescription)") }
+    guard data.count >= 8 else { throw fail("truncated: not a .safetensors file") }
+    let n = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    guard n <= UInt64(maximumHeaderBytes), 8 + Int(n) <= data.count,
+          let json = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + Int(n)))) as? [String: Any] else {
+      throw fail("header is not a JSON object")
+    }
+    return (json["__metadata__"] as? [String: String]) ?? [:]
+  }
+
   /// Decodes the bytes of a `.safetensors` file; `file` labels error messages.
   public static func decode(_ data: Data, file: String = "<data>") throws -> [StoredTensor] {
     func fail(_ fault: String) -> FileFormatError { FileFormatError(file: file, fault: fault) }

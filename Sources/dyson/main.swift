@@ -12,10 +12,11 @@ Commands:
   gallery     the example figures of Docs/figures, on ensembles with known answers
   rbm STUDY   Gaussian RBM: learn (MP → μ² − κ), universality (surmise, U₄), scaling (α/|B| rule), mnist (UV regulator)
   linear STUDY  linear networks: ts (teacher–student with induced noise, ⟨S⟩ against √(α·ns²/|B|)), hidden (fixed Z: two species)
+  gpt ACTION  character-level GPT: train, spectra (50 runs: MP fits, spacings, tails), sample, grad
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
   help CMD    the options of a command, with their defaults
 
-Options: --help, --version. Still to come: gpt, reproduce.
+Options: --help, --version. Still to come: reproduce.
 """
 
 func printError(_ message: String) {
@@ -28,6 +29,7 @@ let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
   "gallery": (GalleryCommand.help, GalleryCommand.run),
   "rbm": (RBMCommand.help, RBMCommand.run),
   "linear": (LinearCommand.help, LinearCommand.run),
+  "gpt": (GPTCommand.help, GPTCommand.run),
 ]
 
 /// Ends the process with `code` after the command has printed its own messages.

@@ -1,0 +1,354 @@
+import DysonCore
+import DysonIO
+import DysonModels
+import DysonPlot
+import DysonRMT
+import Foundation
+
+/// The nano-GPT study of 2411.13512 (Figs. 3–4): train the lecture's character-level GPT on tiny
+/// Shakespeare over an ensemble of seeds, and follow the eigenvalues of X = KᵀK (and QᵀQ, VᵀV)
+/// of every head from Marchenko–Pastur at initialisation to the heavy-tailed spectra at the end.
+public struct GPTExperiment {
+  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+    public var training = GPTTrainer.Settings()
+    /// The text: tiny Shakespeare by default (Datasets/fetch.sh).
+    public var data = "Datasets/tinyshakespeare.txt"
+    public var iterations = 5000
+    /// Loss estimates every `evalInterval` steps on `evalIters` batches per split …
+    public var evalInterval = 500
+    public var evalIters = 20
+    /// … and at the end on `finalEvalIters` batches (the published losses use 200).
+    public var finalEvalIters = 200
+    /// Steps between recorded spectra (every head's K, Q and V), from step 0.
+    public var spectrumInterval = 250
+    /// Independent runs; run k draws from streams 3k, 3k+1, 3k+2 of `seed`.
+    public var runs = 1
+    public var seed: UInt64 = 1337
+    /// Bootstrap resamples (over runs) for the errors of the MP fits.
+    public var resamples = 200
+    /// Steps whose pooled spectra are drawn as histograms (the paper's 0, 1000, 5000).
+    public var histogramSteps = [0, 1000, 5000]
+
+    public init() {}
+
+    public static let settings: [Setting<Config>] = [
+      .text("data", "the training text (characters become tokens)", \.data),
+      .integer("iters", "AdamW steps per run", \.iterations, 0...10_000_000),
+      .integer("runs", "independent runs (seeds)", \.runs, 1...100_000),
+      .integer("seed", "seed; run k uses streams 3k…3k+2", \.seedValue, 0...Int.max),
+      .number("lr", "AdamW learning rate", \.training.optimizer.learningRate, 0...10),
+      .number("weight-decay", "AdamW decoupled weight decay", \.training.optimizer.weightDecay, 0...10),
+      .integer("batch", "sequences per batch", \.training.batch, 1...4096),
+      .integer("block", "context length T", \.training.model.block, 1...4096),
+      .integer("layers", "transformer blocks", \.training.model.layers, 1...64),
+      .integer("heads", "attention heads per block", \.training.model.heads, 1...64),
+      .integer("embedding", "n_embd (a multiple of heads)", \.training.model.embedding, 1...4096),
+      .integer("hidden", "MLP hidden width", \.training.model.hiddenWidth, 1...16384),
+      .choice("scale", "attention score scale: embedding = 1/√n_embd (notebook), head-size = 1/√head_size", \.training.model.attentionScale),
+      .choice("init", "initialisation: pytorch (defaults) or normal-0.02 (gpt.py)", \.training.model.initialisation),
+      .integer("eval-interval", "steps between loss estimates", \.evalInterval, 1...10_000_000),
+      .integer("eval-iters", "batches per split for each estimate", \.evalIters, 1...100_000),
+      .integer("final-eval-iters", "batches per split for the final estimate", \.finalEvalIters, 1...100_000),
+      .integer("spectrum-interval", "steps between recorded spectra", \.spectrumInterval, 1...10_000_000),
+      .integer("resamples", "bootstrap resamples for fit errors", \.resamples, 2...100_000),
+      .integerList("histogram-steps", "steps drawn as spectral histograms", \.histogramSteps, 0...10_000_000),
+    ]
+
+    /// Seconds: a few hundred steps of two runs, for tests and a first look.
+    public static var quick: Config {
+      var c = Config()
+      c.iterations = 300
+      c.runs = 2
+      c.evalInterval = 100
+      c.evalIters = 5
+      c.finalEvalIters = 20
+      c.spectrumInterval = 100
+      c.resamples = 50
+      c.histogramSteps = [0, 300]
+      return c
+    }
+  }
+
+  /// What one run records.
+  public struct Run: Sendable {
+    /// (step, train loss, validation loss) every evalInterval steps and at the end.
+    public var losses: [(step: Int, train: Double, validation: Double)] = []
+    /// Recorded steps, and per step the spectra indexed [layer][projection][head] (16 values each, ascending).
+    public var spectrumSteps: [Int] = []
+    public var spectra: [[[[[Double]]]]] = []
+    public var finalTrain = Double.nan
+    public var finalValidation = Double.nan
+    public var failure: String?
+  }
+
+  /// The MP fit of head 0's key spectra of one layer, pooled over runs, at one step.
+  public struct LayerFit: Sendable {
+    public let layer: Int
+    public let step: Int
+    public let variance: Double, varianceError: Double
+    public let area: Double, areaError: Double
+    /// Fraction of eigenvalues above the fitted x₊ (the tail).
+    public let tailFraction: Double
+  }
+
+  public struct Result: Sendable {
+    public let config: Config
+    public let runs: [Run]
+    public let fits: [LayerFit]
+    /// Unfolded spacings of head 0's keys at the last step, pooled over layers and runs.
+    public let spacings: [Double]
+    public let spacingKS: KolmogorovSmirnov?
+    /// Power law of the pooled final key eigenvalues' upper tail (all heads, all layers).
+    public let tail: PowerLawTail?
+    public let parameterCount: Int
+    public let seconds: Double
+    /// Run 0's final model (for weights.safetensors and the sample).
+    public let model: GPT<Float>?
+    public let vocabulary: CharacterVocabulary
+  }
+
+  /// Loads the text, or says how to get it.
+  public static func loadCorpus(_ config: Config) throws -> TextCorpus {
+    guard let data = FileManager.default.contents(atPath: config.data) else {
+      throw ExperimentError.invalid("cannot read the text '\(config.data)' (run Datasets/fetch.sh, or pass --data FILE)")
+    }
+    guard let text = String(data: data, encoding: .utf8), !text.isEmpty else {
+      throw ExperimentError.invalid("'\(config.data)' is not UTF-8 text")
+    }
+    do { return try TextCorpus(text: text) } catch { throw ExperimentError.invalid("\(error)") }
+  }
+
+  public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
+    let start = Date()
+    let corpus = try loadCorpus(config)
+    var adjusted = config.training
+    adjusted.model.vocabulary = corpus.vocabulary.count
+    let settings = adjusted
+    do { _ = try GPTTrainer(settings, corpus: corpus, seed: config.seed) } catch { throw ExperimentError.invalid("\(error)") }
+    let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
+    let outcomes: [(Run, GPT<Float>?)] = try await withThrowingTaskGroup(of: (Int, Run, GPT<Float>?).self) { group in
+      var results = [(Run, GPT<Float>?)?](repeating: nil, count: config.runs)
+      var next = 0
+      func launch(_ k: Int) {
+        group.addTask {
+          // One run per task; its kernels stay on the task's thread, so runs do not oversubscribe.
+          let (run, model) = Parallelism.$kernelThreads.withValue(1) {
+            train(config, settings: settings, corpus: corpus, run: k, progress: progress)
+          }
+          return (k, run, k == 0 ? model : nil)
+        }
+      }
+      while next < min(width, config.runs) { launch(next); next += 1 }
+      for try await (k, run, model) in group {
+        results[k] = (run, model)
+        if next < config.runs { launch(next); next += 1 }
+      }
+      return results.map { $0! }
+    }
+    progress?.finish()
+    let runs = outcomes.map(\.0)
+    let healthy = runs.filter { $0.failure == nil }
+    let analysis = analyse(config, runs: healthy, headSize: settings.model.headSize, embedding: settings.model.embedding)
+    return Result(config: config, runs: runs, fits: analysis.fits, spacings: analysis.spacings, spacingKS: analysis.ks,
+                  tail: analysis.tail, parameterCount: GPTLayout(settings.model).count,
+                  seconds: Date().timeIntervalSince(start), model: outcomes.first?.1, vocabulary: corpus.vocabulary)
+  }
+
+  /// One run: the training loop with its loss estimates and spectra.
+  static func train(_ config: Config, settings: GPTTrainer.Settings, corpus: TextCorpus, run k: Int, progress: Progress?) -> (Run, GPT<Float>?) {
+    var run = Run()
+    let trainer: GPTTrainer
+    do { trainer = try GPTTrainer(settings, corpus: corpus, seed: config.seed, run: k) } catch {
+      run.failure = "run \(k): \(error)"
+      return (run, nil)
+    }
+    func record() {
+      run.spectrumSteps.append(trainer.step)
+      run.spectra.append((0..<settings.model.layers).map { l in
+        HeadProjection.allCases.map { p in (0..<settings.model.heads).map { h in trainer.model.headSpectrum(layer: l, head: h, projection: p) } }
+      })
+    }
+    var lastLoss = Double.nan
+    let tokensPerStep = Double(settings.batch * settings.model.block)
+    let clock = Date()
+    do {
+      for step in 0..<config.iterations {
+        if step % config.spectrumInterval == 0 { record() }
+        if step % config.evalInterval == 0 {
+          run.losses.append((step, trainer.estimateLoss(.train, batches: config.evalIters),
+                             trainer.estimateLoss(.validation, batches: config.evalIters)))
+        }
+        lastLoss = try trainer.trainStep()
+        if (step + 1) % 50 == 0, let progress {
+          let rate = Double(step + 1) * tokensPerStep / max(Date().timeIntervalSince(clock), 1e-9)
+          progress.advance(by: 50, note: String(format: "run %d step %d loss %.3f %.0f tok/s", k, step + 1, lastLoss, rate))
+        }
+      }
+    } catch {
+      run.failure = "run \(k): \(error)"
+      return (run, nil)
+    }
+    if config.iterations % config.spectrumInterval == 0 || run.spectrumSteps.last != trainer.step { record() }
+    run.finalTrain = trainer.estimateLoss(.train, batches: config.finalEvalIters)
+    run.finalValidation = trainer.estimateLoss(.validation, batches: config.finalEvalIters)
+    run.losses.append((trainer.step, run.finalTrain, run.finalValidation))
+    progress?.advance(by: config.iterations % 50)
+    return (run, trainer.model)
+  }
+
+  struct Analysis {
+    var fits: [LayerFit] = []
+    var spacings: [Double] = []
+    var ks: KolmogorovSmirnov?
+    var tail: PowerLawTail?
+  }
+
+  /// Per layer and recorded step: the MP fit (σ², A) of head 0's key spectra pooled over runs,
+  /// bootstrap over runs for the errors; spacings and tail at the last step.
+  static func analyse(_ config: Config, runs: [Run], headSize: Int, embedding: Int) -> Analysis {
+    var analysis = Analysis()
+    guard let first = runs.first else { return analysis }
+    let keySlot = HeadProjection.allCases.firstIndex(of: .key)!
+    for (s, step) in first.spectrumSteps.enumerated() {
+      for layer in first.spectra[s].indices {
+        let perRun = runs.map { $0.spectra[s][layer][keySlot][0] }
+        func fit(_ sample: [[Double]]) -> MarchenkoPasturFit? {
+          try? SpectralFit.marchenkoPastur(sample.flatMap { $0 }, rows: embedding, columns: headSize)
+        }
+        guard let central = fit(perRun) else { continue }
+        var varianceError = central.varianceError, areaError = central.areaError
+        if perRun.count >= 2 {
+          let estimates = bootstrap(perRun, resamples: config.resamples, seed: config.seed, stream: UInt64(1000 + s * 64 + layer)) { sample in
+            guard let f = fit(sample) else { return [Double.nan, .nan] }
+            return [f.variance, f.area]
+          }
+          varianceError = estimates[0].standardError
+          areaError = estimates[1].standardError
+        }
+        analysis.fits.append(LayerFit(layer: layer, step: step, variance: central.variance, varianceError: varianceError,
+                                      area: central.area, areaError: areaError, tailFraction: central.fractionAboveEdge))
+      }
+    }
+    let last = first.spectrumSteps.count - 1
+    var spectra: [[Double]] = []
+    for run in runs { for layer in run.spectra[last] { spectra.append(layer[keySlot][0]) } }
+    for unfolded in Unfolding.ensemble(spectra) { analysis.spacings += normalizedSpacings(unfolded) }
+    if analysis.spacings.count >= 8 { analysis.ks = KolmogorovSmirnov(analysis.spacings, cdf: WignerSurmise.goe.cdf) }
+    let allKeys = runs.flatMap { run in run.spectra[last].flatMap { $0[keySlot].flatMap { $0 } } }
+    analysis.tail = PowerLawTail(allKeys)
+    return analysis
+  }
+}
+
+extension GPTExperiment {
+  /// The variance of the initial key entries: U(±1/√n_embd) has 1/(3·n_embd); N(0, 0.02²) has 4e-4.
+  public static func initialVariance(_ c: GPTConfiguration) -> Double {
+    c.initialisation == .pytorch ? 1 / (3 * Double(c.embedding)) : 0.02 * 0.02
+  }
+
+  public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
+    let c = r.config
+    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(c))) }), to: "config.json")
+    var losses = CSVWriter(header: ["run", "step", "train_loss", "val_loss"])
+    var spectra = CSVWriter(header: ["run", "step", "layer", "projection", "head", "index", "x"])
+    for (k, run) in r.runs.enumerated() {
+      for l in run.losses { losses.appendRow([Double(k), Double(l.step), l.train, l.validation]) }
+      for (s, step) in run.spectrumSteps.enumerated() {
+        for (layer, projections) in run.spectra[s].enumerated() {
+          for (p, heads) in projections.enumerated() {
+            for (h, values) in heads.enumerated() {
+              for (i, x) in values.enumerated() {
+                spectra.appendRow(["\(k)", "\(step)", "\(layer)", HeadProjection.allCases[p].rawValue, "\(h)", "\(i)", "\(x)"])
+              }
+            }
+          }
+        }
+      }
+    }
+    try output.write(csv: losses, to: "losses.csv")
+    try output.write(csv: spectra, to: "spectra.csv")
+    let model = c.training.model
+    let theory = initialVariance(model)
+    func number(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .null }
+    try output.write(json: .object([
+      ("experiment", .string("gpt")), ("parameters", .integer(r.parameterCount)), ("iterations", .integer(c.iterations)),
+      ("runs", .array(r.runs.enumerated().map { k, run in
+        .object([("run", .integer(k)), ("train_loss", number(run.finalTrain)), ("val_loss", number(run.finalValidation)),
+                 ("failure", run.failure.map { .string($0) } ?? .null)])
+      })),
+      ("mp_fits_head0_key", .array(r.fits.map { f in
+        .object([("layer", .integer(f.layer)), ("step", .integer(f.step)), ("sigma2", number(f.variance)),
+                 ("sigma2_error", number(f.varianceError)), ("area", number(f.area)), ("area_error", number(f.areaError)),
+                 ("tail_fraction", number(f.tailFraction))])
+      })),
+      ("sigma2_at_initialisation_theory", .number(theory)),
+      ("spacing_mean_square", r.spacings.isEmpty ? .null : number(r.spacings.map { $0 * $0 }.reduce(0, +) / Double(r.spacings.count))),
+      ("spacing_ks_distance", r.spacingKS.map { number($0.distance) } ?? .null),
+      ("spacing_ks_p", r.spacingKS.map { number($0.pValue) } ?? .null),
+      ("tail_power_law_alpha", r.tail.map { number($0.alpha) } ?? .null),
+      ("tail_power_law_alpha_error", r.tail.map { number($0.alphaError) } ?? .null),
+      ("seconds", .number(r.seconds)),
+    ]), to: "summary.json")
+
+    // Losses of every run.
+    var lossPanel = Panel(title: "loss", x: Axis("step"), y: Axis("cross-entropy"))
+    for (k, run) in r.runs.enumerated() where run.failure == nil {
+      lossPanel.add(.line(x: run.losses.map { Double($0.step) }, y: run.losses.map(\.train), color: plotPalette[0], width: 1, dashed: false, label: k == 0 ? "train" : nil))
+      lossPanel.add(.line(x: run.losses.map { Double($0.step) }, y: run.losses.map(\.validation), color: plotPalette[1], width: 1, dashed: true, label: k == 0 ? "validation" : nil))
+    }
+    try output.add(Figure(lossPanel, caption: "Training and validation loss (estimates on \(c.evalIters) batches every \(c.evalInterval) steps, \(c.finalEvalIters) at the end) of \(r.runs.count) run(s)."), as: "losses.svg")
+
+    // Histograms of layer 0's head-0 key spectra at the chosen steps, with the fitted A·MP.
+    let healthy = r.runs.filter { $0.failure == nil }
+    var panels: [Panel] = []
+    if let first = healthy.first {
+      for step in c.histogramSteps {
+        guard let s = first.spectrumSteps.firstIndex(of: step) else { continue }
+        let pooled = healthy.flatMap { $0.spectra[s][0][0][0] }
+        var panel = Panel(title: "step \(step)", x: Axis("x (eigenvalue of KᵀK)"), y: Axis("ρ(x)"))
+        let histogram = Histogram(pooled)
+        panel.add(.histogram(edges: histogram.edges, heights: histogram.density, color: plotPalette[0], label: "\(healthy.count) runs"))
+        if let fit = r.fits.first(where: { $0.layer == 0 && $0.step == step }) {
+          let law = MarchenkoPastur(rows: model.embedding, columns: model.headSize, variance: fit.variance)
+          let grid = (0...300).map { law.lowerEdge + (law.upperEdge - law.lowerEdge) * Double($0) / 300 }
+          panel.add(.line(x: grid, y: grid.map { fit.area * law.density($0) }, color: plotPalette[1], width: 1.5, dashed: false,
+                          label: String(format: "A·MP, σ² = %.4g, A = %.2f", fit.variance, fit.area)))
+        }
+        panels.append(panel)
+      }
+    }
+    if !panels.isEmpty {
+      try output.add(Figure(panels: panels, columns: panels.count, caption: "Eigenvalues of X = KᵀK of head 0 in layer 0 (K the \(model.embedding)×\(model.headSize) key matrix), pooled over runs, against the fitted A·P_MP(x; σ², r = \(model.headSize)/\(model.embedding)) (2411.13512 Fig. 3). At initialisation σ² = \(String(format: "%.5f", theory)) in theory."), as: "histograms.svg")
+    }
+
+    // σ² and A against the step, per layer.
+    var variancePanel = Panel(title: "(a) σ²", x: Axis("step"), y: Axis("σ²"))
+    var areaPanel = Panel(title: "(b) A", x: Axis("step"), y: Axis("A"))
+    for layer in 0..<model.layers {
+      let fits = r.fits.filter { $0.layer == layer }
+      let color = plotPalette[layer % plotPalette.count]
+      variancePanel.add(.line(x: fits.map { Double($0.step) }, y: fits.map(\.variance), color: color, width: 1.2, dashed: false, label: "layer \(layer + 1)"))
+      areaPanel.add(.line(x: fits.map { Double($0.step) }, y: fits.map(\.area), color: color, width: 1.2, dashed: false, label: "layer \(layer + 1)"))
+    }
+    try output.add(Figure(panels: [variancePanel, areaPanel], columns: 2, caption: "Marchenko–Pastur fit of head 0's key spectrum per layer against the training step (2411.13512 Fig. 4); errors (bootstrap over runs, \(c.resamples) resamples) are in summary.json."), as: "fits.svg")
+
+    if !r.spacings.isEmpty {
+      var spacing = Panel(title: "spacings at the end", x: Axis("s"), y: Axis("P(s)"))
+      let h = Histogram(r.spacings)
+      spacing.add(.histogram(edges: h.edges, heights: h.density, color: plotPalette[0], label: "\(r.spacings.count) spacings"))
+      let grid = (0...200).map { 4 * Double($0) / 200 }
+      spacing.add(.line(x: grid, y: grid.map(WignerSurmise.goe.density), color: plotPalette[1], width: 1.5, dashed: false, label: "Wigner surmise"))
+      try output.add(Figure(spacing, caption: "Nearest-neighbour spacings of head 0's key eigenvalues (all layers, all runs) after unfolding with the ensemble's cumulative spectral function, against the GOE surmise (2411.13512 Fig. 3)."), as: "spacings.svg")
+    }
+    if let m = r.model {
+      try GPTWeights.write(m, vocabulary: r.vocabulary, to: output.path("weights.safetensors"))
+      var rng = Xoshiro256StarStar(seed: c.seed, stream: 999)
+      if let tokens = try? m.generate(after: [], count: 500, using: &rng) {
+        try AtomicFile.write(r.vocabulary.decode(tokens), to: output.path("sample.txt"))
+      }
+    }
+    let final = healthy.map(\.finalValidation)
+    let summary = final.isEmpty ? "no run finished" : String(format: "%d of %d runs; mean final validation loss %.4f; %.0f s.", healthy.count, r.runs.count, final.reduce(0, +) / Double(final.count), r.seconds)
+    try output.writeIndex(title: "nano-GPT: spectra of the attention matrices", summary: summary)
+  }
+}

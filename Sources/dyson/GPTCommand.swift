@@ -1,0 +1,134 @@
+import DysonCore
+import DysonExperiments
+import DysonIO
+import DysonModels
+import Foundation
+
+/// `dyson gpt train|spectra|sample|grad`: the character-level GPT of 2411.13512.
+enum GPTCommand {
+  static var help: String {
+    let lines = RBMCommand.optionLines(GPTExperiment.Config.settings, defaults: GPTExperiment.Config(), width: 17)
+    return """
+    usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR]
+           dyson gpt sample --weights W.safetensors [--count N] [--seed S] [--prompt TEXT]
+           dyson gpt grad --weights W.safetensors --tokens T.npy --out G.safetensors
+
+    train: trains the lecture GPT (4 layers × 4 heads, n_embd 64, block 32, 209 729 parameters)
+    on the text with AdamW (lr 1e-3, weight decay 0.01) and records the eigenvalues of KᵀK, QᵀQ
+    and VᵀV of every head. spectra: the same over 50 runs (--runs), with the Marchenko–Pastur fit
+    (σ², A) of head 0's keys per layer against the step, bootstrap errors over runs, the unfolded
+    spacings against the Wigner surmise and the tail's power law (2411.13512 Figs. 3–4).
+    Writes config.json, summary.json, losses.csv, spectra.csv, losses.svg, histograms.svg,
+    fits.svg, spacings.svg, weights.safetensors and sample.txt (run 0), index.html.
+
+    \(lines)
+        --config FILE       settings from a JSON object with the option names as keys
+        --quick             2 runs of 300 steps: seconds instead of minutes
+        --out DIR           output folder (default runs/gpt-train or runs/gpt-spectra)
+
+    sample: continues a prompt (default: a newline) with the model of W.safetensors (its vocabulary
+    is in the file's metadata). grad: the loss and every parameter's gradient for one batch of
+    token ids (int32/int64 .npy of shape (B, T+1): inputs [:, :-1], targets [:, 1:]), computed in
+    Float32, written under the PyTorch names with the loss as the tensor "loss" (add --double for Float64).
+    """
+  }
+
+  static func run(_ arguments: [String]) async throws {
+    guard let action = arguments.first, !action.hasPrefix("--") else {
+      throw UsageError(description: "dyson gpt needs an action: train, spectra, sample, grad (see dyson help gpt)")
+    }
+    let rest = Array(arguments.dropFirst())
+    switch action {
+    case "train": try await train(rest, ensemble: false)
+    case "spectra": try await train(rest, ensemble: true)
+    case "sample": try sample(rest)
+    case "grad": try gradient(rest)
+    default: throw UsageError(description: "unknown action '\(action)' for dyson gpt; actions: train, spectra, sample, grad")
+    }
+  }
+
+  static func train(_ arguments: [String], ensemble: Bool) async throws {
+    var defaults = GPTExperiment.Config()
+    if ensemble { defaults.runs = 50 }
+    let (config, o) = try RBMCommand.configure(arguments, settings: GPTExperiment.Config.settings, defaults: defaults, quick: .quick)
+    let name = ensemble ? "gpt spectra" : "gpt train"
+    let directory = o.string("out") ?? (ensemble ? "runs/gpt-spectra" : "runs/gpt-train")
+    let progress = Progress(total: config.runs * config.iterations, label: "\(name): steps")
+    let result = try await RBMCommand.asUsage { try await GPTExperiment.run(config, progress: progress) }
+    var output = try ExperimentOutput(directory: directory)
+    try GPTExperiment.write(result, to: &output)
+    for run in result.runs { if let f = run.failure { printError(f) } }
+    print(String(format: "%@: %d run(s) × %d steps of a %d-parameter GPT in %.1f s", name, config.runs, config.iterations, result.parameterCount, result.seconds))
+    for (k, run) in result.runs.enumerated().prefix(10) where run.failure == nil {
+      print(String(format: "  run %d: train loss %.4f, validation loss %.4f (%d batches each)", k, run.finalTrain, run.finalValidation, config.finalEvalIters))
+    }
+    print(String(format: "  MP fit of head 0's keys (σ² at initialisation in theory: %.5f):", GPTExperiment.initialVariance(config.training.model)))
+    for f in result.fits where config.histogramSteps.contains(f.step) || f.step == config.iterations {
+      print(String(format: "    layer %d step %5d: σ² = %.5f ± %.5f, A = %.3f ± %.3f, beyond x₊: %.3f", f.layer + 1, f.step, f.variance, f.varianceError, f.area, f.areaError, f.tailFraction))
+    }
+    if let ks = result.spacingKS {
+      let s2 = result.spacings.map { $0 * $0 }.reduce(0, +) / Double(result.spacings.count)
+      print(String(format: "  spacings: ⟨s²⟩ = %.3f (GOE 4/π = 1.273, Poisson 2), KS vs surmise D = %.3f, p = %.3g", s2, ks.distance, ks.pValue))
+    }
+    if failedAll(result) { throw RuntimeError(description: "every run failed") }
+    print("wrote \(directory)/index.html")
+  }
+
+  static func failedAll(_ r: GPTExperiment.Result) -> Bool { r.runs.allSatisfy { $0.failure != nil } }
+
+  static func loadModel(_ path: String) throws -> (GPT<Float>, CharacterVocabulary?) {
+    let (configuration, parameters, vocabulary) = try GPTWeights.read(path: path)
+    return (try GPT(configuration, parameters: parameters.map { Float($0) }), vocabulary)
+  }
+
+  static func sample(_ arguments: [String]) throws {
+    let o = try Options(arguments, valued: ["weights", "count", "seed", "prompt"], switches: [])
+    guard let path = o.string("weights") else { throw UsageError(description: "gpt sample needs --weights W.safetensors") }
+    let count = try o.int("count", default: 500, range: 0...10_000_000)
+    let seed = try o.int("seed", default: 1, range: 0...Int.max)
+    let (model, vocabulary) = try loadModel(path)
+    guard let vocabulary else { throw RuntimeError(description: "\(path) has no vocabulary in its metadata (not written by dyson?)") }
+    let prompt = try vocabulary.encode(o.string("prompt") ?? "\n")
+    var rng = Xoshiro256StarStar(seed: UInt64(seed))
+    print(vocabulary.decode(try model.generate(after: prompt, count: count, using: &rng)))
+  }
+
+  static func gradient(_ arguments: [String]) throws {
+    let o = try Options(arguments, valued: ["weights", "tokens", "out"], switches: ["double"])
+    guard let weights = o.string("weights"), let tokensPath = o.string("tokens"), let out = o.string("out") else {
+      throw UsageError(description: "gpt grad needs --weights W.safetensors --tokens T.npy --out G.safetensors")
+    }
+    let (configuration, parameters, _) = try GPTWeights.read(path: weights)
+    let (shape, ids) = try Npy.readIntegers(path: tokensPath)
+    guard shape.count == 2, shape[0] >= 1, shape[1] >= 2 else {
+      throw RuntimeError(description: "\(tokensPath): shape \(shape); expected (B, T+1) with T ≥ 1")
+    }
+    let (batch, length) = (shape[0], shape[1] - 1)
+    guard length <= configuration.block else {
+      throw RuntimeError(description: "\(tokensPath): T = \(length) exceeds the model's block size \(configuration.block)")
+    }
+    if let bad = ids.first(where: { !(0..<Int64(configuration.vocabulary)).contains($0) }) {
+      throw RuntimeError(description: "\(tokensPath): token \(bad) is outside the vocabulary 0..<\(configuration.vocabulary)")
+    }
+    var inputs: [Int32] = [], targets: [Int32] = []
+    for b in 0..<batch {
+      let row = ids[(b * (length + 1))..<((b + 1) * (length + 1))].map { Int32($0) }
+      inputs += row.dropLast()
+      targets += row.dropFirst()
+    }
+    let tensors: [StoredTensor]
+    let loss: Double
+    if o.has("double") {
+      let model = try GPT<Double>(configuration, parameters: parameters)
+      let (l, g) = try model.lossAndGradient(inputs: inputs, targets: targets, batch: batch)
+      (loss, tensors) = (l, GPTWeights.tensors(model, values: g, dtype: .float64))
+    } else {
+      let model = try GPT<Float>(configuration, parameters: parameters.map { Float($0) })
+      let (l, g) = try model.lossAndGradient(inputs: inputs, targets: targets, batch: batch)
+      (loss, tensors) = (l, GPTWeights.tensors(model, values: g))
+    }
+    let lossTensor = StoredTensor(name: "loss", shape: [], dtype: o.has("double") ? .float64 : .float32, values: [loss])
+    try Safetensors.write([lossTensor] + tensors, metadata: ["format": "pt"], to: out)
+    print(String(format: "gpt grad: loss %.6f on %d×%d tokens; wrote %@", loss, batch, length, out))
+  }
+}
