@@ -1,0 +1,164 @@
+import DysonCore
+import DysonIO
+import DysonModels
+import DysonRMT
+import Foundation
+import Testing
+@testable import DysonExperiments
+
+/// A small repetitive text, so that a tiny GPT learns it within a few dozen steps.
+private func writeText() throws -> String {
+  let path = NSTemporaryDirectory() + "dyson-gpt-\(UUID().uuidString).txt"
+  let verse = "to be or not to be, that is the question.\nwhether tis nobler in the mind to suffer\n"
+  try String(repeating: verse, count: 40).write(toFile: path, atomically: true, encoding: .utf8)
+  return path
+}
+
+private func smallConfig(text: String) -> GPTExperiment.Config {
+  var c = GPTExperiment.Config()
+  c.data = text
+  c.training.model.layers = 2
+  c.training.model.heads = 2
+  c.training.model.embedding = 16
+  c.training.model.block = 16
+  c.training.model.hiddenWidth = 32
+  c.training.batch = 4
+  c.training.optimizer.learningRate = 3e-3
+  c.iterations = 60
+  c.evalInterval = 20
+  c.evalIters = 4
+  c.finalEvalIters = 8
+  c.spectrumInterval = 20
+  c.runs = 2
+  c.resamples = 10
+  c.histogramSteps = [0, 60]
+  return c
+}
+
+@Suite("GPT experiment") struct GPTExperimentTests {
+  @Test("runs learn the text, and the records are bit-identical with one worker or two")
+  func deterministicAndLearning() async throws {
+    let text = try writeText()
+    defer { try? FileManager.default.removeItem(atPath: text) }
+    let config = smallConfig(text: text)
+    let one = try await GPTExperiment.run(config, workers: 1)
+    let two = try await GPTExperiment.run(config, workers: 2)
+    for (a, b) in zip(one.runs, two.runs) {
+      #expect(a.failure == nil)
+      #expect(a.spectra == b.spectra)
+      #expect(a.finalTrain == b.finalTrain && a.finalValidation == b.finalValidation)
+      // Uniform guessing over the 25 characters costs ln 25 = 3.2; the verse is learnt well below that.
+      #expect(a.losses.first!.train > 2.8 && a.finalTrain < 2.6, "losses \(a.losses.map(\.train))")
+    }
+    #expect(one.runs[0].spectra != one.runs[1].spectra)  // different seeds, different runs
+    #expect(one.runs[0].spectrumSteps == [0, 20, 40, 60])
+  }
+
+  @Test("the analysis recovers σ² = 1/192 and A = 1 from Wishart spectra, and GOE spacings")
+  func analysisOnWishartSpectra() {
+    // 40 "runs" whose head-0 keys (2 layers) are Gaussian 64×16 matrices with the variance of U(±1/8):
+    // exactly the Marchenko–Pastur law the fit assumes, so σ² and A have known values.
+    var rng = Xoshiro256StarStar(seed: 21)
+    var runs: [GPTExperiment.Run] = []
+    for _ in 0..<40 {
+      var run = GPTExperiment.Run()
+      run.spectrumSteps = [0]
+      run.spectra = [(0..<2).map { _ in
+        HeadProjection.allCases.map { _ in
+          [try! eigenvaluesSymmetric(Matrix<Double>.gaussian(rows: 64, columns: 16, standardDeviation: (1.0 / 192).squareRoot(), using: &rng).gram()).sorted()]
+        }
+      }]
+      runs.append(run)
+    }
+    var config = GPTExperiment.Config()
+    config.resamples = 50
+    let analysis = GPTExperiment.analyse(config, runs: runs, headSize: 16, embedding: 64)
+    #expect(analysis.fits.count == 2)
+    for fit in analysis.fits {
+      // 640 eigenvalues per fit: σ² to a few per cent, A to a few per cent.
+      #expect(abs(fit.variance - 1.0 / 192) < 3 * fit.varianceError + 2e-4, "σ² \(fit.variance) ± \(fit.varianceError)")
+      #expect(abs(fit.area - 1) < 3 * fit.areaError + 0.05, "A \(fit.area) ± \(fit.areaError)")
+      #expect(fit.varianceError > 0 && fit.varianceError < 5e-4)
+    }
+    // Unfolded GOE spacings: ⟨s²⟩ = 4/π·(finite-N corrections) ≈ 1.27, far from Poisson's 2.
+    let meanSquare = analysis.spacings.map { $0 * $0 }.reduce(0, +) / Double(analysis.spacings.count)
+    #expect(abs(meanSquare - 4 / Double.pi) < 0.12, "⟨s²⟩ = \(meanSquare)")
+  }
+
+  @Test("outputs: summary, CSVs, figures and weights that reload to the same model")
+  func outputs() async throws {
+    let text = try writeText()
+    defer { try? FileManager.default.removeItem(atPath: text) }
+    var config = smallConfig(text: text)
+    config.runs = 1
+    config.iterations = 20
+    config.spectrumInterval = 10
+    config.histogramSteps = [0, 20]
+    let result = try await GPTExperiment.run(config, workers: 1)
+    let directory = NSTemporaryDirectory() + "dyson-gpt-out-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var output = try ExperimentOutput(directory: directory)
+    try GPTExperiment.write(result, to: &output)
+    for name in ["config.json", "summary.json", "losses.csv", "spectra.csv", "losses.svg", "histograms.svg", "fits.svg", "weights.safetensors", "sample.txt", "index.html"] {
+      #expect(FileManager.default.fileExists(atPath: directory + "/" + name), "\(name) missing")
+    }
+    // spectra.csv: 3 recorded steps × 2 layers × 3 projections × 2 heads × 8 eigenvalues, plus the header.
+    let rows = try String(contentsOfFile: directory + "/spectra.csv", encoding: .utf8).split(separator: "\n").count
+    #expect(rows == 1 + 3 * 2 * 3 * 2 * 8)
+    let (configuration, parameters, vocabulary) = try GPTWeights.read(path: directory + "/weights.safetensors")
+    let model = try #require(result.model)
+    #expect(configuration == model.configuration)
+    #expect(parameters.map { Float($0) } == model.parameters)
+    #expect(vocabulary == result.vocabulary)
+  }
+
+  @Test("a missing text is refused with a message naming the file")
+  func missingData() async throws {
+    var config = GPTExperiment.Config.quick
+    config.data = "/nonexistent/shakespeare.txt"
+    await #expect(throws: ExperimentError.self) { try await GPTExperiment.run(config) }
+  }
+}
+
+@Suite("GPT trainer") struct GPTTrainerTests {
+  @Test("restoring a saved state continues bit for bit, like an uninterrupted run")
+  func resume() throws {
+    let text = String(repeating: "abcabd acbd dcba\n", count: 50)
+    let corpus = try TextCorpus(text: text)
+    var settings = GPTTrainer.Settings()
+    settings.model.vocabulary = corpus.vocabulary.count
+    settings.model.layers = 1
+    settings.model.embedding = 8
+    settings.model.heads = 2
+    settings.model.block = 8
+    settings.model.hiddenWidth = 16
+    settings.batch = 2
+    let straight = try GPTTrainer(settings, corpus: corpus, seed: 4)
+    for _ in 0..<30 { try straight.trainStep() }
+    let first = try GPTTrainer(settings, corpus: corpus, seed: 4)
+    for _ in 0..<12 { try first.trainStep() }
+    let saved = first.state
+    let second = try GPTTrainer(settings, corpus: corpus, seed: 99)  // other seed: everything must come from the state
+    try second.restore(saved)
+    for _ in 12..<30 { try second.trainStep() }
+    #expect(second.state == straight.state)
+    #expect(second.step == 30)
+  }
+
+  @Test("a learning rate that blows up stops with the step and the settings in the message")
+  func divergence() throws {
+    let corpus = try TextCorpus(text: String(repeating: "abcabd acbd dcba\n", count: 50))
+    var settings = GPTTrainer.Settings()
+    settings.model.vocabulary = corpus.vocabulary.count
+    settings.model.layers = 1
+    settings.model.embedding = 8
+    settings.model.heads = 2
+    settings.model.block = 8
+    settings.model.hiddenWidth = 16
+    settings.optimizer.learningRate = 1e30
+    let trainer = try GPTTrainer(settings, corpus: corpus, seed: 1)
+    var message = ""
+    do { for _ in 0..<20 { try trainer.trainStep() } } catch { message = "\(error)" }
+    #expect(message.contains("diverged at step") && message.contains("lr 1e+30"), "\(message)")
+  }
+}
