@@ -24,6 +24,14 @@ default=(swift build -c release --product dyson-bench)
   else
     echo "# peer skipped: numpy is not installed (pip install numpy)"
   fi
+  if [[ " ${suites[*]} " == *" gpt "* ]]; then
+    if python3 -c 'import torch' 2>/dev/null; then
+      echo "# peer: python3 Benchmarks/peers/torch_gpt.py (PyTorch $(python3 -c 'import torch; print(torch.__version__)'), one thread)"
+      python3 Benchmarks/peers/torch_gpt.py
+    else
+      echo "# peer skipped: torch is not installed (pip install torch)"
+    fi
+  fi
 } > "$tmp"
 mv "$tmp" "$out"   # never leave a half-written result
 echo "saved $out"

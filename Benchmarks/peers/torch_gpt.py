@@ -64,11 +64,20 @@ class FusedAttention(nn.Module):
         return self.proj(y.transpose(1, 2).reshape(b, t, c))
 
 
+class FeedForward(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(C, 4 * C), nn.ReLU(), nn.Linear(4 * C, C))
+
+    def forward(self, x):
+        return self.net(x)
+
+
 class Block(nn.Module):
     def __init__(self, fused):
         super().__init__()
         self.sa = FusedAttention() if fused else MultiHead()
-        self.ffwd = nn.Sequential(nn.Linear(C, 4 * C), nn.ReLU(), nn.Linear(4 * C, C))
+        self.ffwd = FeedForward()
         self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
 
     def forward(self, x):
