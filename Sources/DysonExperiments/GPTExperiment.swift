@@ -28,6 +28,11 @@ public struct GPTExperiment {
     public var resamples = 200
     /// Steps whose pooled spectra are drawn as histograms (the paper's 0, 1000, 5000).
     public var histogramSteps = [0, 1000, 5000]
+    /// Steps between checkpoints of every run (0: none); they go to `checkpointDirectory`.
+    public var checkpointEvery = 0
+    public var checkpointDirectory = ""
+    /// Continue each run from its checkpoint in `checkpointDirectory`, where there is one.
+    public var resume = false
 
     public init() {}
 
@@ -52,6 +57,7 @@ public struct GPTExperiment {
       .integer("spectrum-interval", "steps between recorded spectra", \.spectrumInterval, 1...10_000_000),
       .integer("resamples", "bootstrap resamples for fit errors", \.resamples, 2...100_000),
       .integerList("histogram-steps", "steps drawn as spectral histograms", \.histogramSteps, 0...10_000_000),
+      .integer("checkpoint-every", "steps between checkpoints in the output folder (0: none)", \.checkpointEvery, 0...10_000_000),
     ]
 
     /// Seconds: a few hundred steps of two runs, for tests and a first look.
@@ -171,8 +177,16 @@ public struct GPTExperiment {
     var lastLoss = Double.nan
     let tokensPerStep = Double(settings.batch * settings.model.block)
     let clock = Date()
+    let checkpoint = GPTCheckpoint.path(directory: config.checkpointDirectory, run: k)
     do {
-      for step in 0..<config.iterations {
+      if config.resume && FileManager.default.fileExists(atPath: checkpoint) {
+        run = try GPTCheckpoint.load(checkpoint, into: trainer)
+        progress?.advance(by: trainer.step)
+      }
+      for step in trainer.step..<max(config.iterations, trainer.step) {
+        if config.checkpointEvery > 0 && step > 0 && step % config.checkpointEvery == 0 && !config.checkpointDirectory.isEmpty {
+          try GPTCheckpoint.save(trainer, records: run, to: checkpoint)
+        }
         if step % config.spectrumInterval == 0 { record() }
         if step % config.evalInterval == 0 {
           run.losses.append((step, trainer.estimateLoss(.train, batches: config.evalIters),

@@ -24,6 +24,8 @@ enum GPTCommand {
     \(lines)
         --config FILE       settings from a JSON object with the option names as keys
         --quick             2 runs of 300 steps: seconds instead of minutes
+        --resume            continue each run from DIR/checkpoint-runK.safetensors (written with
+                            --checkpoint-every N); the result is bit-identical to an uninterrupted run
         --out DIR           output folder (default runs/gpt-train or runs/gpt-spectra)
 
     sample: continues a prompt (default: a newline) with the model of W.safetensors (its vocabulary
@@ -50,9 +52,17 @@ enum GPTCommand {
   static func train(_ arguments: [String], ensemble: Bool) async throws {
     var defaults = GPTExperiment.Config()
     if ensemble { defaults.runs = 50 }
-    let (config, o) = try RBMCommand.configure(arguments, settings: GPTExperiment.Config.settings, defaults: defaults, quick: .quick)
+    let resume = arguments.contains("--resume")
+    var (config, o) = try RBMCommand.configure(arguments.filter { $0 != "--resume" }, settings: GPTExperiment.Config.settings,
+                                               defaults: defaults, quick: .quick)
     let name = ensemble ? "gpt spectra" : "gpt train"
     let directory = o.string("out") ?? (ensemble ? "runs/gpt-spectra" : "runs/gpt-train")
+    if config.checkpointEvery > 0 || resume {
+      // Checkpoints live in the output folder; --resume continues every run from its own.
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      config.checkpointDirectory = directory
+      config.resume = resume
+    }
     let progress = Progress(total: config.runs * config.iterations, label: "\(name): steps")
     let result = try await RBMCommand.asUsage { try await GPTExperiment.run(config, progress: progress) }
     var output = try ExperimentOutput(directory: directory)

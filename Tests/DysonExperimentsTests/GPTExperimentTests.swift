@@ -112,6 +112,29 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     #expect(vocabulary == result.vocabulary)
   }
 
+  @Test("--resume from a mid-run checkpoint ends bit-identical to the uninterrupted run")
+  func resumeFromCheckpoint() async throws {
+    let text = try writeText()
+    let directory = NSTemporaryDirectory() + "dyson-gpt-ckpt-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer {
+      try? FileManager.default.removeItem(atPath: text)
+      try? FileManager.default.removeItem(atPath: directory)
+    }
+    var config = smallConfig(text: text)
+    config.runs = 1
+    config.iterations = 40
+    config.checkpointEvery = 30
+    config.checkpointDirectory = directory
+    let straight = try await GPTExperiment.run(config, workers: 1)  // leaves the step-30 checkpoint behind
+    #expect(FileManager.default.fileExists(atPath: directory + "/checkpoint-run0.safetensors"))
+    config.resume = true
+    let resumed = try await GPTExperiment.run(config, workers: 1)
+    #expect(resumed.runs[0].spectra == straight.runs[0].spectra)
+    #expect(resumed.runs[0].losses.map(\.train) == straight.runs[0].losses.map(\.train))
+    #expect(resumed.model?.parameters == straight.model?.parameters)
+  }
+
   @Test("a missing text is refused with a message naming the file")
   func missingData() async throws {
     var config = GPTExperiment.Config.quick

@@ -25,6 +25,12 @@ public final class GPTTrainer {
     public var secondMoment: [Float]
     public var trainingRandom: Xoshiro256StarStar
     public var evaluationRandom: Xoshiro256StarStar
+
+    public init(step: Int, parameters: [Float], firstMoment: [Float], secondMoment: [Float],
+                trainingRandom: Xoshiro256StarStar, evaluationRandom: Xoshiro256StarStar) {
+      (self.step, self.parameters, self.firstMoment, self.secondMoment) = (step, parameters, firstMoment, secondMoment)
+      (self.trainingRandom, self.evaluationRandom) = (trainingRandom, evaluationRandom)
+    }
   }
 
   public let settings: Settings
