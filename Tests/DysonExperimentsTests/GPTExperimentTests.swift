@@ -143,18 +143,24 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
   }
 }
 
+/// A one-layer GPT sized for `corpus`, trained in a few milliseconds per step.
+private func tinySettings(_ corpus: TextCorpus) -> GPTTrainer.Settings {
+  var settings = GPTTrainer.Settings()
+  settings.model.vocabulary = corpus.vocabulary.count
+  settings.model.layers = 1
+  settings.model.embedding = 8
+  settings.model.heads = 2
+  settings.model.block = 8
+  settings.model.hiddenWidth = 16
+  return settings
+}
+
 @Suite("GPT trainer") struct GPTTrainerTests {
   @Test("restoring a saved state continues bit for bit, like an uninterrupted run")
   func resume() throws {
     let text = String(repeating: "abcabd acbd dcba\n", count: 50)
     let corpus = try TextCorpus(text: text)
-    var settings = GPTTrainer.Settings()
-    settings.model.vocabulary = corpus.vocabulary.count
-    settings.model.layers = 1
-    settings.model.embedding = 8
-    settings.model.heads = 2
-    settings.model.block = 8
-    settings.model.hiddenWidth = 16
+    var settings = tinySettings(corpus)
     settings.batch = 2
     let straight = try GPTTrainer(settings, corpus: corpus, seed: 4)
     for _ in 0..<30 { try straight.trainStep() }
@@ -171,13 +177,7 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
   @Test("a learning rate that blows up stops with the step and the settings in the message")
   func divergence() throws {
     let corpus = try TextCorpus(text: String(repeating: "abcabd acbd dcba\n", count: 50))
-    var settings = GPTTrainer.Settings()
-    settings.model.vocabulary = corpus.vocabulary.count
-    settings.model.layers = 1
-    settings.model.embedding = 8
-    settings.model.heads = 2
-    settings.model.block = 8
-    settings.model.hiddenWidth = 16
+    var settings = tinySettings(corpus)
     settings.optimizer.learningRate = 1e30
     let trainer = try GPTTrainer(settings, corpus: corpus, seed: 1)
     var message = ""

@@ -147,7 +147,8 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
     layerNormBackward(dx: dx, dWeight: g + layout.finalNormWeight, dBias: g + layout.finalNormBias, dy: a.dNorm,
                       x: a.residual + layout.blocks.count * N * C, weight: p + layout.finalNormWeight,
                       mean: a.finalMean, inverseDeviation: a.finalInverseDeviation, rows: N, width: C)
-    for (l, block) in layout.blocks.enumerated().reversed() {
+    for l in layout.blocks.indices.reversed() {  // a range: reversing it allocates nothing
+      let block = layout.blocks[l]
       let x = a.residual + l * N * C, middle = a.middle + l * N * C
       let norm1 = a.norm1 + l * N * C, fused = a.fused + l * N * 3 * C, attended = a.attended + l * N * C
       let norm2 = a.norm2 + l * N * C, hiddenPre = a.hiddenPre + l * N * H, hidden = a.hidden + l * N * H
