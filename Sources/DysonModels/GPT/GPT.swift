@@ -67,6 +67,10 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
 
   /// The loss and ∂L/∂θ for every parameter, in the layout of `parameters`.
   public func lossAndGradient(inputs: [Int32], targets: [Int32], batch: Int) throws(GPTError) -> (loss: Double, gradient: [Scalar]) {
+    try computeLossAndGradient(inputs: inputs, targets: targets, batch: batch)
+  }
+
+  func computeLossAndGradient(inputs: [Int32], targets: [Int32], batch: Int) throws(GPTError) -> (loss: Double, gradient: [Scalar]) {
     let activations = try prepared(inputs: inputs, targets: targets, batch: batch)
     var gradient = [Scalar](repeating: 0, count: layout.count)
     let loss = parameters.withUnsafeBufferPointer { p in

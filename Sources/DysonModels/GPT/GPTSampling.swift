@@ -4,6 +4,10 @@ extension GPT {
   /// Appends `count` tokens to `context`, each drawn from the model's next-token distribution
   /// given the last `block` tokens (the lecture's `generate`). An empty context starts from token 0.
   public func generate(after context: [Int32], count: Int, using rng: inout Xoshiro256StarStar) throws(GPTError) -> [Int32] {
+    try sampleTokens(after: context, count: count, using: &rng)
+  }
+
+  func sampleTokens(after context: [Int32], count: Int, using rng: inout Xoshiro256StarStar) throws(GPTError) -> [Int32] {
     var tokens = context.isEmpty ? [0] : context
     let V = configuration.vocabulary
     for token in tokens where !(0..<Int32(V)).contains(token) {
@@ -30,5 +34,18 @@ extension GPT {
       tokens.append(Int32(next))
     }
     return tokens
+  }
+}
+
+extension GPT where Scalar == Float {
+  // Concrete Float entry points: a generic public method called from another module runs
+  // unspecialised (every arithmetic operation a witness call); these compile the kernels for Float.
+
+  public func generate(after context: [Int32], count: Int, using rng: inout Xoshiro256StarStar) throws(GPTError) -> [Int32] {
+    try sampleTokens(after: context, count: count, using: &rng)
+  }
+
+  public func lossAndGradient(inputs: [Int32], targets: [Int32], batch: Int) throws(GPTError) -> (loss: Double, gradient: [Float]) {
+    try computeLossAndGradient(inputs: inputs, targets: targets, batch: batch)
   }
 }
