@@ -202,7 +202,7 @@ public struct GPTExperiment {
       run.failure = "run \(k): \(error)"
       return (run, nil)
     }
-    if config.iterations % config.spectrumInterval == 0 || run.spectrumSteps.last != trainer.step { record() }
+    if run.spectrumSteps.last != trainer.step { record() }  // the final state, unless just recorded
     run.finalTrain = trainer.estimateLoss(.train, batches: config.finalEvalIters)
     run.finalValidation = trainer.estimateLoss(.validation, batches: config.finalEvalIters)
     run.losses.append((trainer.step, run.finalTrain, run.finalValidation))

@@ -94,8 +94,9 @@ public final class GPTActivations<Scalar: DysonScalar> {
     }
   }
 
-  /// Probabilities of the next token after each position (valid after a forward pass without loss).
-  public func nextTokenProbabilities(sequence b: Int, position t: Int) -> [Scalar] {
+  /// Raw logits of the next token after position t of sequence b (after a forward pass without
+  /// loss; with the loss, the buffer holds probabilities instead).
+  func nextTokenLogits(sequence b: Int, position t: Int) -> [Scalar] {
     let V = configuration.vocabulary
     return Array(UnsafeBufferPointer(start: logits + (b * length + t) * V, count: V))
   }

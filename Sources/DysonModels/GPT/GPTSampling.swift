@@ -22,7 +22,7 @@ extension GPT {
       let a = activations!
       try a.load(inputs: window, targets: nil)
       _ = parameters.withUnsafeBufferPointer { forward($0.baseAddress!, a, computeLoss: false) }
-      let logits = a.nextTokenProbabilities(sequence: 0, position: window.count - 1).map(Double.init)
+      let logits = a.nextTokenLogits(sequence: 0, position: window.count - 1).map(Double.init)
       let top = logits.max()!
       let weights = logits.map { portableExp(max($0 - top, -700)) }
       var u = rng.uniform() * weights.reduce(0, +)

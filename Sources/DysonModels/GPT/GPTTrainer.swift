@@ -69,12 +69,6 @@ public final class GPTTrainer {
     activations = GPTActivations(settings.model, batch: settings.batch, length: settings.model.block)
   }
 
-  /// Replaces the parameters (e.g. loaded from safetensors) and restarts the optimizer.
-  public func load(parameters: [Float]) throws(GPTError) {
-    model = try GPT(settings.model, parameters: parameters)
-    optimizer = AdamW(settings.optimizer, count: model.layout.count)
-  }
-
   public var state: State {
     State(step: optimizer.step, parameters: model.parameters, firstMoment: optimizer.firstMoment,
           secondMoment: optimizer.secondMoment, trainingRandom: trainingRandom, evaluationRandom: evaluationRandom)

@@ -1,9 +1,10 @@
 import DysonCore
 
 // Short vector loops for the attention's small products (T = 32, head_size = 16), written with
-// explicit SIMD8 chunks and the accumulators in registers. A plain loop over a runtime length
-// is vectorised only behind alias checks, and accumulating a row in memory chains every step on
-// a store-to-load forward: both made the attention a third of a training step.
+// explicit SIMD8 chunks and the accumulators in registers. Measured with perf on the fast build
+// (attention kept out of line): as SIMD axpys that accumulate a row in memory, each step waiting
+// on the store of the one before, the attention took 23 % of a training step; register-blocked
+// as here, 18 %, and the step went from 15.9 to 15.1–15.6 ms.
 
 /// n rounded up to whole SIMD8 chunks.
 @inline(__always)
