@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "DysonIO", targets: ["DysonIO"]),
     .library(name: "DysonPlot", targets: ["DysonPlot"]),
     .library(name: "DysonModels", targets: ["DysonModels"]),
+    .library(name: "DysonExperiments", targets: ["DysonExperiments"]),
     .executable(name: "dyson", targets: ["dyson"]),
   ],
   targets: [
@@ -22,6 +23,7 @@ let package = Package(
     .target(name: "DysonModels", dependencies: ["DysonCore"]),
     .target(name: "DysonExperiments", dependencies: ["DysonCore", "DysonModels", "DysonRMT", "DysonIO", "DysonPlot"]),
     .executableTarget(name: "dyson", dependencies: ["DysonCore", "DysonRMT", "DysonIO", "DysonPlot", "DysonModels", "DysonExperiments"]),
+    .executableTarget(name: "train-rbm", dependencies: ["DysonModels", "DysonRMT"], path: "Examples/TrainRBM"),
     .executableTarget(name: "dyson-bench", dependencies: ["DysonCore", "DysonModels"], path: "Benchmarks/DysonBench"),
     .target(name: "DysonTestSupport", dependencies: ["DysonCore"], path: "Tests/DysonTestSupport"),
     .testTarget(name: "DysonCoreTests", dependencies: ["DysonCore", "DysonTestSupport"]),

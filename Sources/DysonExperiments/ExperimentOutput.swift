@@ -5,13 +5,37 @@ import Foundation
 /// The folder an experiment writes: `config.json` (everything needed to rerun), `summary.json`
 /// (the headline numbers), CSV series, SVG figures and an `index.html` that shows the figures
 /// with their captions. Every file is written atomically.
+///
+/// The folder is claimed for one study by a marker file, `.dyson-study`, before anything runs:
+/// rerunning the same study may overwrite it, but another study's folder, or a non-empty folder
+/// that is not a Dyson output, is refused unless `force` is set.
 public struct ExperimentOutput: Sendable {
   public let directory: String
-  private var figures: [(file: String, caption: String)] = []
+  public let study: String
+  /// The figures added so far: file name in the folder and caption.
+  public private(set) var figures: [(file: String, caption: String)] = []
 
-  public init(directory: String) throws {
+  /// A sentence put before every figure's caption (e.g. that the run is a quick one).
+  public var captionNote: String?
+
+  public static let markerName = ".dyson-study"
+
+  public init(directory: String, study: String, force: Bool = false) throws {
     self.directory = directory
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    self.study = study
+    let manager = FileManager.default
+    var isDirectory: ObjCBool = false
+    if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else { throw OutputFolderError.notAFolder(directory) }
+      let owner = (try? String(contentsOfFile: directory + "/" + Self.markerName, encoding: .utf8))?
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      if !force {
+        if let owner, owner != study { throw OutputFolderError.otherStudy(directory, owner: owner, study: study) }
+        let entries = (try? manager.contentsOfDirectory(atPath: directory)) ?? []
+        if owner == nil && !entries.isEmpty { throw OutputFolderError.foreign(directory, entries: entries.count) }
+      }
+    }
+    try AtomicFile.write(study + "\n", to: directory + "/" + Self.markerName)
   }
 
   public func write(json: JSONValue, to name: String) throws {
@@ -23,14 +47,16 @@ public struct ExperimentOutput: Sendable {
   }
 
   public mutating func add(_ figure: Figure, as name: String) throws {
-    try figure.write(to: path(name))
+    var figure = figure
+    if let note = captionNote { figure.caption = note + " " + figure.caption }
+    do { try figure.write(to: path(name)) } catch { throw FileWriteError(path: path(name), reason: FileWriteError.reason(of: error)) }
     figures.append((name, figure.caption))
   }
 
   /// A PNG (or other image) shown in `index.html` like a figure.
   public mutating func addImage(_ data: Data, as name: String, caption: String) throws {
     try AtomicFile.write(data, to: path(name))
-    figures.append((name, caption))
+    figures.append((name, captionNote.map { $0 + " " + caption } ?? caption))
   }
 
   /// `index.html`: the title, a line of context, and each figure with its caption.
@@ -53,6 +79,23 @@ public struct ExperimentOutput: Sendable {
   }
 
   public func path(_ name: String) -> String { directory + "/" + name }
+}
+
+/// Why an output folder cannot be used.
+public enum OutputFolderError: Error, CustomStringConvertible {
+  case notAFolder(String)
+  case otherStudy(String, owner: String, study: String)
+  case foreign(String, entries: Int)
+
+  public var description: String {
+    switch self {
+    case .notAFolder(let d): "\(d) exists and is not a folder; choose another --out"
+    case .otherStudy(let d, let owner, let study):
+      "\(d) holds the output of '\(owner)', not '\(study)'; choose another --out, or pass --force to overwrite it"
+    case .foreign(let d, let n):
+      "\(d) is not empty (\(n) entries) and is not a Dyson output folder; choose another --out, or pass --force to write into it"
+    }
+  }
 }
 
 func escapeHTML(_ s: String) -> String {

@@ -125,7 +125,7 @@ public struct FixedZExperiment {
     let c = config.training
     let data = TeacherStudentData(c, seed: config.seed)
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
-    let outcomes = await TeacherStudentExperiment.train(c, data: config.dataPerStudent ? nil : data, seed: config.seed, runs: config.runs, width: width)
+    let outcomes = try await TeacherStudentExperiment.train(c, data: config.dataPerStudent ? nil : data, seed: config.seed, runs: config.runs, width: width)
     progress?.advance()
     progress?.finish()
     let students = outcomes.compactMap { if case .student(let s) = $0 { s } else { nil } }

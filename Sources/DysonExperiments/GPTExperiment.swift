@@ -132,24 +132,12 @@ public struct GPTExperiment {
     let settings = adjusted
     do { _ = try GPTTrainer(settings, corpus: corpus, seed: config.seed) } catch { throw ExperimentError.invalid("\(error)") }
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
-    let outcomes: [(Run, GPT<Float>?)] = try await withThrowingTaskGroup(of: (Int, Run, GPT<Float>?).self) { group in
-      var results = [(Run, GPT<Float>?)?](repeating: nil, count: config.runs)
-      var next = 0
-      func launch(_ k: Int) {
-        group.addTask {
-          // One run per task; its kernels stay on the task's thread, so runs do not oversubscribe.
-          let (run, model) = Parallelism.$kernelThreads.withValue(1) {
-            train(config, settings: settings, corpus: corpus, run: k, progress: progress)
-          }
-          return (k, run, k == 0 ? model : nil)
-        }
+    let outcomes = try await orderedTaskGroup(count: config.runs, width: width) { k in
+      // One run per task; its kernels stay on the task's thread, so runs do not oversubscribe.
+      let (run, model) = try Parallelism.$kernelThreads.withValue(1) {
+        try train(config, settings: settings, corpus: corpus, run: k, progress: progress)
       }
-      while next < min(width, config.runs) { launch(next); next += 1 }
-      for try await (k, run, model) in group {
-        results[k] = (run, model)
-        if next < config.runs { launch(next); next += 1 }
-      }
-      return results.map { $0! }
+      return (run, k == 0 ? model : nil)
     }
     progress?.finish()
     let runs = outcomes.map(\.0)
@@ -161,7 +149,9 @@ public struct GPTExperiment {
   }
 
   /// One run: the training loop with its loss estimates and spectra.
-  static func train(_ config: Config, settings: GPTTrainer.Settings, corpus: TextCorpus, run k: Int, progress: Progress?) -> (Run, GPT<Float>?) {
+  /// An interrupt request stops it before the next step, saving a checkpoint first when the
+  /// run keeps them, and throws `Interrupted`.
+  static func train(_ config: Config, settings: GPTTrainer.Settings, corpus: TextCorpus, run k: Int, progress: Progress?) throws -> (Run, GPT<Float>?) {
     var run = Run()
     let trainer: GPTTrainer
     do { trainer = try GPTTrainer(settings, corpus: corpus, seed: config.seed, run: k) } catch {
@@ -184,7 +174,12 @@ public struct GPTExperiment {
         progress?.advance(by: trainer.step)
       }
       for step in trainer.step..<max(config.iterations, trainer.step) {
-        if config.checkpointEvery > 0 && step > 0 && step % config.checkpointEvery == 0 && !config.checkpointDirectory.isEmpty {
+        let keepsCheckpoints = config.checkpointEvery > 0 && !config.checkpointDirectory.isEmpty
+        if Interruption.isRequested {
+          if keepsCheckpoints && step > 0 { try GPTCheckpoint.save(trainer, records: run, to: checkpoint) }
+          throw Interrupted()
+        }
+        if keepsCheckpoints && step > 0 && step % config.checkpointEvery == 0 {
           try GPTCheckpoint.save(trainer, records: run, to: checkpoint)
         }
         if step % config.spectrumInterval == 0 { record() }
@@ -198,6 +193,8 @@ public struct GPTExperiment {
           progress.advance(by: 50, note: String(format: "run %d step %d loss %.3f %.0f tok/s", k, step + 1, lastLoss, rate))
         }
       }
+    } catch let stop as Interrupted {
+      throw stop
     } catch {
       run.failure = "run \(k): \(error)"
       return (run, nil)

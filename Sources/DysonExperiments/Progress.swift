@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Progress of a long job on standard error — runs done, rate, ETA — redrawn in place on a
-/// terminal, silent in pipes and under CI (environment variable CI set).
+/// terminal, silent in pipes, under CI (environment variable CI set) and with `--quiet`.
 public final class Progress: Sendable {
   private struct State { var done = 0; var lastDraw = 0.0 }
   private let state = Mutex(State())
@@ -11,10 +11,13 @@ public final class Progress: Sendable {
   private let start = Date()
   private let enabled: Bool
 
+  /// Set by `--quiet`: no progress lines even on a terminal.
+  public static let silenced = Atomic<Bool>(false)
+
   public init(total: Int, label: String) {
     self.total = total
     self.label = label
-    enabled = isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
+    enabled = isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil && !Self.silenced.load(ordering: .relaxed)
   }
 
   /// Records `count` more units done; `note` (e.g. the step and the loss) shows after the rate.

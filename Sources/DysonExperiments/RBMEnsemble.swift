@@ -38,29 +38,13 @@ public enum RBMEnsemble {
     let groupSize = VectorizedPCD.suits(training) ? VectorizedPCD.width : 1
     let groups = (runs + groupSize - 1) / groupSize
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
-    let outcomes: [Run] = try await withThrowingTaskGroup(of: (Int, [Run]).self) { group in
-      var results = [Run?](repeating: nil, count: runs)
-      var next = 0
-      func launch(_ g: Int) {
-        let first = g * groupSize
-        let streams = (first..<min(first + groupSize, runs)).map(UInt64.init)
-        group.addTask {
-          let outcome = groupSize == 1
-            ? [try runAlone(training, seed: seed, stream: streams[0], recordEvery: recordEvery, sampling: sampling)]
-            : try runInLanes(training, seed: seed, streams: streams, recordEvery: recordEvery, sampling: sampling)
-          return (g, outcome)
-        }
-      }
-      while next < min(width, groups) { launch(next); next += 1 }
-      for try await (g, outcome) in group {
-        for (offset, run) in outcome.enumerated() {
-          results[g * groupSize + offset] = run
-          progress?.advance()
-        }
-        if next < groups { launch(next); next += 1 }
-      }
-      return results.map { $0! }
-    }
+    let outcomes = try await orderedTaskGroup(count: groups, width: width, { g in
+      let first = g * groupSize
+      let streams = (first..<min(first + groupSize, runs)).map(UInt64.init)
+      return groupSize == 1
+        ? [try runAlone(training, seed: seed, stream: streams[0], recordEvery: recordEvery, sampling: sampling)]
+        : try runInLanes(training, seed: seed, streams: streams, recordEvery: recordEvery, sampling: sampling)
+    }, completed: { _, runs in progress?.advance(by: runs.count) }).flatMap { $0 }
     progress?.finish()
     return outcomes
   }

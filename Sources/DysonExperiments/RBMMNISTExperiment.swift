@@ -121,20 +121,9 @@ public struct RBMMNISTExperiment {
     let dataSpectrum = try SymmetricEigen(correlator).eigenvalues.sorted(by: >)
     let updates = config.epochs * (data.rows / config.training.batch)
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
-    let models: [Model] = try await withThrowingTaskGroup(of: (Int, Model).self) { group in
-      var results = [Model?](repeating: nil, count: config.hiddenSizes.count)
-      var next = 0
-      func launch(_ k: Int) {
-        group.addTask { [data] in (k, try train(config, hidden: config.hiddenSizes[k], data: data, updates: updates, mean: mean)) }
-      }
-      while next < min(width, config.hiddenSizes.count) { launch(next); next += 1 }
-      for try await (k, model) in group {
-        results[k] = model
-        progress?.advance()
-        if next < config.hiddenSizes.count { launch(next); next += 1 }
-      }
-      return results.map { $0! }
-    }
+    let models = try await orderedTaskGroup(count: config.hiddenSizes.count, width: width, { [data] k in
+      try train(config, hidden: config.hiddenSizes[k], data: data, updates: updates, mean: mean)
+    }, completed: { _, _ in progress?.advance() })
     progress?.finish()
     return Result(config: config, dataSpectrum: dataSpectrum, meanImage: mean, models: models, seconds: Date().timeIntervalSince(start))
   }

@@ -114,7 +114,7 @@ public struct TeacherStudentExperiment {
       let seed = SplitMix64.mix(config.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
       let training = c
       let data = TeacherStudentData(c, seed: seed)
-      let outcomes = await train(training, data: config.dataPerStudent ? nil : data, seed: seed, runs: config.runs, width: width)
+      let outcomes = try await train(training, data: config.dataPerStudent ? nil : data, seed: seed, runs: config.runs, width: width)
       let students = outcomes.compactMap { if case .student(let s) = $0 { s } else { nil } }
       let failures = outcomes.compactMap { if case .failure(let e) = $0 { e } else { nil } }
       guard students.count >= 2 else {
@@ -140,31 +140,19 @@ public struct TeacherStudentExperiment {
   /// Students 0..<runs of one configuration in a task group, chunks of 100 per task; each student
   /// its own stream, so the outcome does not depend on the number of workers.
   /// `data` nil: each student draws its own data set (from a seed of its own).
-  static func train(_ c: TeacherStudentConfiguration, data: TeacherStudentData?, seed: UInt64, runs: Int, width: Int) async -> [Outcome] {
+  static func train(_ c: TeacherStudentConfiguration, data: TeacherStudentData?, seed: UInt64, runs: Int, width: Int) async throws -> [Outcome] {
     let chunk = 100
     let chunks = (runs + chunk - 1) / chunk
-    return await withTaskGroup(of: (Int, [Outcome]).self) { group in
-      var results = [[Outcome]?](repeating: nil, count: chunks)
-      var next = 0
-      func launch(_ k: Int) {
-        group.addTask {
-          var part: [Outcome] = []
-          for run in k * chunk..<min((k + 1) * chunk, runs) {
-            let own = data ?? TeacherStudentData(c, seed: SplitMix64.mix(seed ^ UInt64(run) &* 0xD1B5_4A32_D192_ED03))
-            do { part.append(.student(try TeacherStudentRun(c, data: own, seed: seed, stream: UInt64(run)))) } catch {
-              part.append(.failure("\(error)"))
-            }
-          }
-          return (k, part)
+    return try await orderedTaskGroup(count: chunks, width: width) { k in
+      var part: [Outcome] = []
+      for run in k * chunk..<min((k + 1) * chunk, runs) {
+        let own = data ?? TeacherStudentData(c, seed: SplitMix64.mix(seed ^ UInt64(run) &* 0xD1B5_4A32_D192_ED03))
+        do { part.append(.student(try TeacherStudentRun(c, data: own, seed: seed, stream: UInt64(run)))) } catch {
+          part.append(.failure("\(error)"))
         }
       }
-      while next < min(width, chunks) { launch(next); next += 1 }
-      for await (k, r) in group {
-        results[k] = r
-        if next < chunks { launch(next); next += 1 }
-      }
-      return results.flatMap { $0! }
-    }
+      return part
+    }.flatMap { $0 }
   }
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {

@@ -57,15 +57,14 @@ enum GPTCommand {
                                                defaults: defaults, quick: .quick)
     let name = ensemble ? "gpt spectra" : "gpt train"
     let directory = o.string("out") ?? (ensemble ? "runs/gpt-spectra" : "runs/gpt-train")
+    var output = try ExperimentOutput(directory: directory, study: ensemble ? "gpt-spectra" : "gpt-train", force: o.has("force"))
     if config.checkpointEvery > 0 || resume {
       // Checkpoints live in the output folder; --resume continues every run from its own.
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
       config.checkpointDirectory = directory
       config.resume = resume
     }
     let progress = Progress(total: config.runs * config.iterations, label: "\(name): steps")
     let result = try await RBMCommand.asUsage { try await GPTExperiment.run(config, progress: progress) }
-    var output = try ExperimentOutput(directory: directory)
     try GPTExperiment.write(result, to: &output)
     for run in result.runs { if let f = run.failure { printError(f) } }
     print(String(format: "%@: %d run(s) × %d steps of a %d-parameter GPT in %.1f s", name, config.runs, config.iterations, result.parameterCount, result.seconds))

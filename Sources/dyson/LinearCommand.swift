@@ -49,10 +49,10 @@ enum LinearCommand {
     let (config, o) = try RBMCommand.configure(arguments, settings: TeacherStudentExperiment.Config.settings,
                                                 defaults: TeacherStudentExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/linear-ts"
+    var output = try ExperimentOutput(directory: directory, study: "linear-ts", force: o.has("force"))
     let result = try await RBMCommand.asUsage {
       try await TeacherStudentExperiment.run(config, progress: Progress(total: config.grid.count, label: "linear ts: configurations"))
     }
-    var output = try ExperimentOutput(directory: directory)
     try TeacherStudentExperiment.write(result, to: &output)
     print(String(format: "linear ts: %d configurations × %d students in %.1f s", result.measurements.count, config.runs, result.seconds))
     print("  α      |B|  ns     σ_pred    ⟨S⟩                ⟨S⟩/σ_pred  theory   U₄                 ⟨ξ⟩      loss")
@@ -72,8 +72,8 @@ enum LinearCommand {
     let (config, o) = try RBMCommand.configure(arguments, settings: FixedZExperiment.Config.settings,
                                                 defaults: FixedZExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/linear-hidden"
+    var output = try ExperimentOutput(directory: directory, study: "linear-hidden", force: o.has("force"))
     let result = try await RBMCommand.asUsage { try await FixedZExperiment.run(config) }
-    var output = try ExperimentOutput(directory: directory)
     try FixedZExperiment.write(result, to: &output)
     for f in result.failures.prefix(3) { printError(f) }
     let c = config.training

@@ -68,7 +68,7 @@ enum RBMCommand {
 
   /// Options, then `--config FILE` values, then command-line values override the defaults.
   static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config) throws -> (Config, Options) {
-    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"], switches: ["quick"])
+    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"], switches: ["quick", "force"])
     var config = o.has("quick") ? quick : defaults
     if let file = o.string("config") {
       let object: [String: Any]
@@ -100,8 +100,8 @@ enum RBMCommand {
     let (config, o) = try configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
                                      defaults: RBMUniversalityExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/rbm-universality"
+    var output = try ExperimentOutput(directory: directory, study: "rbm-universality", force: o.has("force"))
     let result = try await asUsage { try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs")) }
-    var output = try ExperimentOutput(directory: directory)
     try RBMUniversalityExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
     let c = config.training
@@ -121,8 +121,8 @@ enum RBMCommand {
     let (config, o) = try configure(arguments, settings: RBMScalingExperiment.Config.settings,
                                      defaults: RBMScalingExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/rbm-scaling"
+    var output = try ExperimentOutput(directory: directory, study: "rbm-scaling", force: o.has("force"))
     let result = try await asUsage { try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations")) }
-    var output = try ExperimentOutput(directory: directory)
     try RBMScalingExperiment.write(result, to: &output)
     print(String(format: "rbm scaling: %d configurations × %d runs in %.0f s", result.points.count, config.base.runs, result.seconds))
     for p in result.points {
@@ -138,6 +138,7 @@ enum RBMCommand {
     let (config, o) = try configure(arguments, settings: RBMMNISTExperiment.Config.settings,
                                      defaults: RBMMNISTExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/rbm-mnist"
+    var output = try ExperimentOutput(directory: directory, study: "rbm-mnist", force: o.has("force"))
     let data: Matrix<Double>
     do { data = try RBMMNISTExperiment.loadImages(path: config.imagesPath, count: config.images) } catch let e as FileFormatError {
       throw RuntimeError(description: "\(e)\n(the MNIST files come from Datasets/fetch.sh; or pass --images-path FILE)")
@@ -145,7 +146,6 @@ enum RBMCommand {
     let result = try await asUsage {
       try await RBMMNISTExperiment.run(config, data: data, progress: Progress(total: config.hiddenSizes.count, label: "rbm mnist: models"))
     }
-    var output = try ExperimentOutput(directory: directory)
     try RBMMNISTExperiment.write(result, to: &output)
     let c = config.training
     print(String(format: "rbm mnist: %d images, μ² = %g, α = %g, |B| = %d, k = %d, %d epoch(s), in %.0f s", data.rows, c.mu2, c.alpha, c.batch, c.gibbsSteps, config.epochs, result.seconds))
@@ -169,8 +169,8 @@ enum RBMCommand {
       throw UsageError(description: "--hidden (\(config.training.hidden)) must not exceed --visible (\(config.training.visible))")
     }
     let directory = o.string("out") ?? "runs/rbm-learn"
+    var output = try ExperimentOutput(directory: directory, study: "rbm-learn", force: o.has("force"))
     let result = try await asUsage { try await RBMLearnExperiment.run(config, progress: Progress(total: config.runs, label: "rbm learn: runs")) }
-    var output = try ExperimentOutput(directory: directory)
     try RBMLearnExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
     let c = config.training

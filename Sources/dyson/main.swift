@@ -1,5 +1,6 @@
 // dyson: the command line of Dyson. Exit codes: 0 success, 1 runtime failure, 2 usage error.
 import DysonCore
+import DysonExperiments
 import Foundation
 
 let version = "0.1.0"
@@ -8,15 +9,18 @@ let usage = """
 usage: dyson <command> [options]
 
 Commands:
+  reproduce   every study below with the papers' settings, one report (--quick: about 4 minutes)
   wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
   gallery     the example figures of Docs/figures, on ensembles with known answers
   rbm STUDY   Gaussian RBM: learn (MP → μ² − κ), universality (surmise, U₄), scaling (α/|B| rule), mnist (UV regulator)
   linear STUDY  linear networks: ts (teacher–student with induced noise, ⟨S⟩ against √(α·ns²/|B|)), hidden (fixed Z: two species)
   gpt ACTION  character-level GPT: train, spectra (50 runs: MP fits, spacings, tails), sample, grad
+  dbm         Dyson Brownian motion of SGD: two degenerate levels, the linear scaling rule exactly
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
   help CMD    the options of a command, with their defaults
 
-Options: --help, --version. Still to come: reproduce.
+Options: --help, --version. Every command takes --help and --quiet (no progress lines);
+Ctrl-C stops after the current step. Exit codes: 0 success, 1 runtime failure, 2 usage error.
 """
 
 func printError(_ message: String) {
@@ -30,6 +34,8 @@ let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
   "rbm": (RBMCommand.help, RBMCommand.run),
   "linear": (LinearCommand.help, LinearCommand.run),
   "gpt": (GPTCommand.help, GPTCommand.run),
+  "dbm": (DBMCommand.help, DBMCommand.run),
+  "reproduce": (ReproduceCommand.help, ReproduceCommand.run),
 ]
 
 /// Ends the process with `code` after the command has printed its own messages.
@@ -38,6 +44,7 @@ struct ExitQuietly: Error {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+Interruption.installSignalHandler()
 do {
   switch arguments.first {
   case nil, "-h", "--help":
@@ -53,11 +60,19 @@ do {
       let hint = commands.keys.min { editDistance($0, name) < editDistance($1, name) }.map { " (did you mean '\($0)'?)" } ?? ""
       throw UsageError(description: "unknown command '\(name)'\(hint); see dyson --help")
     }
-    let rest = Array(arguments.dropFirst())
+    var rest = Array(arguments.dropFirst())
+    // --quiet silences progress for every command; reproduce also drops its per-study lines.
+    if rest.contains("--quiet") {
+      Progress.silenced.store(true, ordering: .relaxed)
+      if name != "reproduce" { rest.removeAll { $0 == "--quiet" } }
+    }
     if rest.contains("--help") || rest.contains("-h") { print(command.help) } else { try await command.run(rest) }
   }
 } catch let error as ExitQuietly {
   exit(error.code)
+} catch is Interrupted {
+  printError("interrupted; no file was left half-written. dyson reproduce and dyson gpt continue with --resume from what they kept; other commands start again")
+  exit(130)
 } catch let error as UsageError {
   printError(error.description)
   exit(2)

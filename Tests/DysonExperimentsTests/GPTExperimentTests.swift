@@ -97,7 +97,7 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     let result = try await GPTExperiment.run(config, workers: 1)
     let directory = NSTemporaryDirectory() + "dyson-gpt-out-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var output = try ExperimentOutput(directory: directory)
+    var output = try ExperimentOutput(directory: directory, study: "test")
     try GPTExperiment.write(result, to: &output)
     for name in ["config.json", "summary.json", "losses.csv", "spectra.csv", "losses.svg", "histograms.svg", "fits.svg", "weights.safetensors", "sample.txt", "index.html"] {
       #expect(FileManager.default.fileExists(atPath: directory + "/" + name), "\(name) missing")
@@ -132,6 +132,40 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     let resumed = try await GPTExperiment.run(config, workers: 1)
     #expect(resumed.runs[0].spectra == straight.runs[0].spectra)
     #expect(resumed.runs[0].losses.map(\.train) == straight.runs[0].losses.map(\.train))
+    #expect(resumed.model?.parameters == straight.model?.parameters)
+  }
+
+  @Test("a stop request mid-run leaves a checkpoint at that step; --resume ends bit-identical")
+  func interruptAndResume() async throws {
+    let text = try writeText()
+    let directory = NSTemporaryDirectory() + "dyson-gpt-stop-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer {
+      try? FileManager.default.removeItem(atPath: text)
+      try? FileManager.default.removeItem(atPath: directory)
+    }
+    var config = smallConfig(text: text)
+    config.runs = 1
+    config.iterations = 60
+    let straight = try await GPTExperiment.run(config, workers: 1)
+    config.checkpointEvery = 5
+    config.checkpointDirectory = directory
+    // The flag is read once when the run is launched, then before every step: it trips before
+    // step 36 (after 36 steps), between the periodic checkpoints at 35 and 40, so the run must save its own.
+    let flag = InterruptFlag(trippingAt: 38)
+    await #expect(throws: Interrupted.self) {
+      _ = try await Interruption.$flag.withValue(flag) { try await GPTExperiment.run(config, workers: 1) }
+    }
+    let corpus = try TextCorpus(text: String(contentsOfFile: text, encoding: .utf8))
+    var settings = config.training
+    settings.model.vocabulary = corpus.vocabulary.count
+    let saved = try GPTTrainer(settings, corpus: corpus, seed: config.seed)
+    _ = try GPTCheckpoint.load(GPTCheckpoint.path(directory: directory, run: 0), into: saved)
+    #expect(saved.step == 36)
+    config.resume = true
+    let resumed = try await GPTExperiment.run(config, workers: 1)
+    #expect(resumed.runs[0].spectra == straight.runs[0].spectra)
+    #expect(resumed.runs[0].losses.map(\.validation) == straight.runs[0].losses.map(\.validation))
     #expect(resumed.model?.parameters == straight.model?.parameters)
   }
 

@@ -46,7 +46,7 @@ struct RBMLearnTests {
     let result = try await RBMLearnExperiment.run(config)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dyson-rbm-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    var output = try ExperimentOutput(directory: dir)
+    var output = try ExperimentOutput(directory: dir, study: "test")
     try RBMLearnExperiment.write(result, to: &output)
     for file in ["config.json", "summary.json", "trajectory.csv", "final.csv", "trajectory.svg", "spectra.svg", "index.html"] {
       #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")

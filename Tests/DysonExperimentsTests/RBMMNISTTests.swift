@@ -27,7 +27,7 @@ struct RBMMNISTTests {
     #expect(abs(one[1] - 1.0 / 6) < 1e-9)   // N_h = 1 cannot give a second mode more than 1/μ²
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dyson-mnist-\(UUID())").path
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var output = try ExperimentOutput(directory: directory)
+    var output = try ExperimentOutput(directory: directory, study: "test")
     try RBMMNISTExperiment.write(r, to: &output)
     for file in ["config.json", "summary.json", "spectra.csv", "spectra.svg", "samples-nh3.png", "samples-nh1.png", "index.html"] {
       #expect(FileManager.default.fileExists(atPath: "\(directory)/\(file)"), "\(file) missing")

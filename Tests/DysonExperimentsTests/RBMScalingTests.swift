@@ -35,7 +35,7 @@ struct RBMScalingTests {
     #expect(r.points.count == 3 && r.collapse.x.count == 6)     // 3 configurations × 2 pairs on a 6-ring
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dyson-scaling-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    var output = try ExperimentOutput(directory: dir)
+    var output = try ExperimentOutput(directory: dir, study: "test")
     try RBMScalingExperiment.write(r, to: &output)
     let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
     #expect(summary["a_fit"] is Double && summary["a_fit_error"] is Double && summary["r2"] is Double)

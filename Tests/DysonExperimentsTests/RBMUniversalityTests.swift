@@ -53,7 +53,7 @@ struct RBMUniversalityTests {
     #expect(r.spectra.count == 6 && r.modes.count == 4)       // κ on a 6-ring: 1 + 2 pairs + 1
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dyson-univ-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    var output = try ExperimentOutput(directory: dir)
+    var output = try ExperimentOutput(directory: dir, study: "test")
     try RBMUniversalityExperiment.write(r, to: &output)
     for file in ["config.json", "summary.json", "spectra.csv", "pairs.svg", "universality.svg", "index.html"] {
       #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")

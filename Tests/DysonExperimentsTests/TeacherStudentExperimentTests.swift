@@ -35,7 +35,7 @@ struct TeacherStudentExperimentTests {
     let r = try await TeacherStudentExperiment.run(tiny(), workers: 2)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dyson-ts-\(UUID())").path
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var output = try ExperimentOutput(directory: directory)
+    var output = try ExperimentOutput(directory: directory, study: "test")
     try TeacherStudentExperiment.write(r, to: &output)
     for file in ["config.json", "summary.json", "singular_values.csv", "collapse.svg", "density.svg", "index.html"] {
       #expect(FileManager.default.fileExists(atPath: "\(directory)/\(file)"), "\(file) missing")

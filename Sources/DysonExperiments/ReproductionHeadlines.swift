@@ -1,0 +1,132 @@
+import DysonRMT
+import Foundation
+
+/// The headline numbers of each study for the report, next to the paper's value or the theory's.
+extension Reproduction {
+  static func format(_ value: Double, _ error: Double? = nil, digits: Int = 4) -> String {
+    guard let error, error.isFinite else { return String(format: "%.\(digits)f", value) }
+    return String(format: "%.\(digits)f ± %.\(digits)f", value, error)
+  }
+
+  /// "a–b" over the values, or one value when they agree to the digits shown.
+  static func range(_ values: [Double], digits: Int = 4) -> String {
+    guard let lo = values.min(), let hi = values.max() else { return "—" }
+    let a = String(format: "%.\(digits)f", lo), b = String(format: "%.\(digits)f", hi)
+    return a == b ? a : a + "–" + b
+  }
+
+  static func headlines(_ r: RBMLearnExperiment.Result) -> [Headline] {
+    let c = r.config.training
+    guard !r.final.isEmpty else { return [Headline("runs that succeeded", ours: "0 of \(r.config.runs)", reference: "all")] }
+    let initialMean = r.initial.flatMap { $0 }.reduce(0, +) / Double(r.initial.count * c.hidden)
+    let sorted = r.final.map { $0.sorted(by: >) }
+    let means = r.targets.indices.map { i in sorted.map { $0[i] }.reduce(0, +) / Double(sorted.count) }
+    let worst = zip(means, r.targets).map { abs($0 - $1) / $1 }.max() ?? .nan
+    return [
+      Headline("⟨x⟩ at t = 0 (mean of MP)", ours: format(initialMean), reference: format(c.sigmaH * c.sigmaH * Double(c.visible) * c.initialScale * c.initialScale) + " = σ_h²·N_v·s²"),
+      Headline("largest mode ⟨x₁⟩ at the end", ours: format(means.first!), reference: format(r.targets.first!) + " = μ² − κ_min"),
+      Headline("smallest mode ⟨x_N⟩ at the end", ours: format(means.last!), reference: format(r.targets.last!) + " = μ² − κ_max"),
+      Headline("largest |⟨xᵢ⟩ − (μ² − κᵢ)| / (μ² − κᵢ)", ours: String(format: "%.2f %%", 100 * worst), reference: "→ 0 (Fig. 2: the modes reach μ² − κ)"),
+      Headline("runs that succeeded", ours: "\(r.final.count) of \(r.config.runs)", reference: "all"),
+    ]
+  }
+
+  static func headlines(_ r: RBMUniversalityExperiment.Result) -> [Headline] {
+    let pairs = r.modes.filter { $0.members.count == 2 }, singles = r.modes.filter { $0.members.count == 1 }
+    var out = [
+      Headline("Binder U₄ of the degenerate pairs", ours: range(pairs.map(\.binder), digits: 3), reference: "−4/27 = −0.148 (two-level Coulomb gas)"),
+      Headline("Binder U₄ of the single modes", ours: range(singles.map(\.binder), digits: 3), reference: "0 (Gaussian)"),
+      Headline("pair ⟨S⟩ / (√π σ_fit)", ours: range(pairs.compactMap { m in m.meanSpacing.map { $0 / (Double.pi.squareRoot() * m.sigma) } }, digits: 3),
+               reference: "1 (surmise and semicircle agree)"),
+      Headline("λ/κ of the modes", ours: range(r.modes.map(\.lambdaOverKappa), digits: 3), reference: "slightly below 1 (level repulsion, 2412.20496)"),
+      Headline("runs", ours: "\(r.succeededRuns) of \(r.config.runs)", reference: "7500 in the paper"),
+    ]
+    if let ks = r.spacingKS { out.insert(Headline("spacings s = S/⟨S⟩ vs the surmise: KS p", ours: String(format: "%.3g", ks.pValue), reference: "surmise (p not small)"), at: 2) }
+    return out
+  }
+
+  static func headlines(_ r: RBMScalingExperiment.Result) -> [Headline] {
+    // The equal-ratio set: the spread of each pair's ⟨S⟩ over the four (α, |B|) with α/|B| = 1/160.
+    let equal = r.points.filter { p in r.config.equalRatio.contains { $0.alpha == p.alpha && $0.batch == p.batch } }
+    var spreads: [Double] = []
+    if let first = equal.first {
+      for i in first.modes.indices where first.modes[i].meanSpacing != nil {
+        let values = equal.compactMap { $0.modes.indices.contains(i) ? $0.modes[i].meanSpacing : nil }
+        if let lo = values.min(), let hi = values.max(), values.count == equal.count { spreads.append((hi - lo) / (0.5 * (hi + lo))) }
+      }
+    }
+    return [
+      Headline("a_fit of ⟨S⟩ = a·√(α/|B|·(μ² − κ))", ours: format(r.collapse.slope, r.collapse.jackknifeError), reference: "a free constant (Fig. 1)"),
+      Headline("R² of the collapse", ours: format(r.collapse.r2), reference: "one line for α and |B| scans (Fig. 1)"),
+      Headline("equal α/|B|: spread of ⟨S⟩ per pair", ours: spreads.isEmpty ? "—" : String(format: "%.1f–%.1f %%", 100 * spreads.min()!, 100 * spreads.max()!),
+               reference: "equal ⟨S⟩ (the linear scaling rule)"),
+      Headline("configurations × runs", ours: "\(r.points.count) × \(r.config.base.runs)", reference: "15 × 7500"),
+    ]
+  }
+
+  static func headlines(_ r: RBMMNISTExperiment.Result) -> [Headline] {
+    r.models.map { m in
+      guard let cov = m.covariance else { return Headline("N_h = \(m.hidden)", ours: m.failure ?? "failed", reference: "—") }
+      return Headline("N_h = \(m.hidden): modes within 10 % from the infrared end", ours: "\(RBMMNISTExperiment.learnedModes(model: cov, data: r.dataSpectrum))",
+                      reference: "up to N_h, infrared first (2309.15002)")
+    }
+  }
+
+  static func headlines(_ r: TeacherStudentExperiment.Result) -> [Headline] {
+    let theory = r.measurements.map(\.theoryRatio)
+    return [
+      Headline("a_fit of ⟨S⟩ = a·√(α·ns²/|B|)", ours: format(r.spacingCollapse.slope, r.spacingCollapse.jackknifeError),
+               reference: "√(2π/(2 − α)) = " + range(theory, digits: 3) + " (linearised theory)"),
+      Headline("R² of the collapse", ours: format(r.spacingCollapse.r2), reference: "one line (2407.16427)"),
+      Headline("Binder U₄ of the singular-value pair", ours: range(r.measurements.map(\.pair.binder), digits: 3), reference: "−4/27 = −0.148"),
+      Headline("configurations × students", ours: "\(r.measurements.count) × \(r.config.runs)", reference: "—"),
+    ]
+  }
+
+  static func headlines(_ r: FixedZExperiment.Result) -> [Headline] {
+    var out = r.modes.map { m in
+      Headline(String(format: "relaxation rate of the mode z = %.3g", m.z), ours: format(m.rate, m.rateError, digits: 5),
+               reference: format(m.theoryRate, digits: 5) + " = −ln(1 − αz²)")
+    }
+    out.append(Headline("σ_fast / σ_slow of the stationary pair", ours: format(r.sigmaRatio, r.sigmaRatioError, digits: 3),
+                        reference: format(r.theorySigmaRatio, digits: 3) + " (linearised theory)"))
+    out.append(Headline("ΔAIC, one species − two species", ours: String(format: "%.1f", 2 * (r.oneSpecies.objective - r.twoSpecies.objective) - 2),
+                        reference: "> 0 favours two species (2412.20496)"))
+    return out
+  }
+
+  static func headlines(_ r: GPTExperiment.Result) -> [Headline] {
+    let healthy = r.runs.filter { $0.failure == nil }
+    let c = r.config
+    let initial = r.fits.filter { $0.step == 0 }, last = r.fits.filter { $0.step == r.fits.map(\.step).max() }
+    let finalStep = last.first?.step ?? c.iterations
+    var out = [
+      Headline("train / validation loss after \(c.iterations) steps (mean of \(healthy.count) runs)",
+               ours: String(format: "%.3f / %.3f", mean(healthy.map(\.finalTrain)), mean(healthy.map(\.finalValidation))),
+               reference: c.iterations == 5000 ? "1.66 / 1.82 (lecture model, 5000 steps)" : "1.66 / 1.82 after 5000 steps; this run is shorter"),
+      Headline("MP fit of head-0 keys at step 0: σ² (layers 1–4)", ours: range(initial.map(\.variance), digits: 5),
+               reference: String(format: "%.5f = 1/192, the variance of U(±1/8)", GPTExperiment.initialVariance(c.training.model))),
+      Headline("MP fit at step 0: A", ours: range(initial.map(\.area), digits: 3), reference: "1"),
+      Headline("MP fit at step \(finalStep): σ²", ours: range(last.map(\.variance), digits: 5), reference: "grows (the MP part broadens)"),
+      Headline("MP fit at step \(finalStep): A", ours: range(last.map(\.area), digits: 3), reference: finalStep == 5000 ? "0.75–0.85 (15–25 % to the tail)" : "0.75–0.85 at step 5000"),
+    ]
+    if let tail = r.tail { out.append(Headline("power-law exponent of the tail", ours: format(tail.alpha, tail.alphaError, digits: 2), reference: "a power law (Fig. 4)")) }
+    if !r.spacings.isEmpty {
+      let s2 = mean(r.spacings.map { $0 * $0 })
+      out.append(Headline("unfolded spacings: ⟨s²⟩", ours: String(format: "%.3f", s2), reference: "4/π = 1.273 for GOE, 2 for Poisson (Fig. 3)"))
+    }
+    return out
+  }
+
+  static func headlines(_ r: DBMExperiment.Result) -> [Headline] {
+    let ms = r.measurements
+    let ratios = ms.map { $0.meanSpacing / (Double.pi * $0.discreteVariance).squareRoot() }
+    return [
+      Headline("a_fit of ⟨S⟩ = a·√(α/|B|·g̃²/Ω)", ours: format(r.collapse.slope, r.collapse.jackknifeError), reference: "√π = 1.7725 (continuum)"),
+      Headline("⟨S⟩ / its exact value √(πσ²/(1 − αΩ/2))", ours: range(ratios, digits: 3), reference: "1"),
+      Headline("Binder U₄ of the pooled levels", ours: range(ms.map(\.binder), digits: 3), reference: "−4/27 = −0.148"),
+      Headline("KS p of the spacings vs the surmise, over the configurations", ours: range(ms.map(\.ks.pValue), digits: 2),
+               reference: "spread over (0, 1) when the surmise holds"),
+    ]
+  }
+}
