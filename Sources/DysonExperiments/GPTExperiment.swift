@@ -174,12 +174,12 @@ public struct GPTExperiment {
         progress?.advance(by: trainer.step)
       }
       for step in trainer.step..<max(config.iterations, trainer.step) {
-        let keepsCheckpoints = config.checkpointEvery > 0 && !config.checkpointDirectory.isEmpty
+        // A stop request saves the state wherever there is a checkpoint folder, periodic or not.
         if Interruption.isRequested {
-          if keepsCheckpoints && step > 0 { try GPTCheckpoint.save(trainer, records: run, to: checkpoint) }
+          if !config.checkpointDirectory.isEmpty && step > 0 { try GPTCheckpoint.save(trainer, records: run, to: checkpoint) }
           throw Interrupted()
         }
-        if keepsCheckpoints && step > 0 && step % config.checkpointEvery == 0 {
+        if config.checkpointEvery > 0 && !config.checkpointDirectory.isEmpty && step > 0 && step % config.checkpointEvery == 0 {
           try GPTCheckpoint.save(trainer, records: run, to: checkpoint)
         }
         if step % config.spectrumInterval == 0 { record() }

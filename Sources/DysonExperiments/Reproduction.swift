@@ -179,7 +179,7 @@ public struct Reproduction: Sendable {
   var rbmScaling: RBMScalingExperiment.Config {
     var c = RBMScalingExperiment.Config()
     if quick {
-      c.base.runs = 8
+      c.base.runs = 12
       c.base.training.updates = 60_000
       c.base.burnIn = 30_000
       c.base.sampleEvery = 1500
@@ -203,12 +203,12 @@ public struct Reproduction: Sendable {
     c.runs = 50
     if quick {
       c.runs = 2
-      c.iterations = 1000
+      c.iterations = 2000
       c.evalInterval = 250
       c.evalIters = 10
       c.finalEvalIters = 50
       c.spectrumInterval = 100
-      c.histogramSteps = [0, 1000]
+      c.histogramSteps = [0, 1000, 2000]
       c.resamples = 50
     }
     c.data = dataDirectory + "/" + Study.gptSpectra.dataFile!

@@ -8,11 +8,11 @@ extension Reproduction {
     return String(format: "%.\(digits)f ± %.\(digits)f", value, error)
   }
 
-  /// "a–b" over the values, or one value when they agree to the digits shown.
+  /// "a … b" over the values (typographic minus), or one value when they agree to the digits shown.
   static func range(_ values: [Double], digits: Int = 4) -> String {
     guard let lo = values.min(), let hi = values.max() else { return "—" }
     let a = String(format: "%.\(digits)f", lo), b = String(format: "%.\(digits)f", hi)
-    return a == b ? a : a + "–" + b
+    return (a == b ? a : a + " … " + b).replacingOccurrences(of: "-", with: "−")
   }
 
   static func headlines(_ r: RBMLearnExperiment.Result) -> [Headline] {

@@ -19,6 +19,7 @@ enum DBMCommand {
         --config FILE        settings from a JSON object with the option names as keys
         --quick              1000 chains × 10 samples per configuration
         --out DIR            output folder
+        --force              write into --out even when it holds another command's output
     """
   }
 

@@ -9,7 +9,7 @@ enum GPTCommand {
   static var help: String {
     let lines = RBMCommand.optionLines(GPTExperiment.Config.settings, defaults: GPTExperiment.Config(), width: 17)
     return """
-    usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR]
+    usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force]
            dyson gpt sample --weights W.safetensors [--count N] [--seed S] [--prompt TEXT]
            dyson gpt grad --weights W.safetensors --tokens T.npy --out G.safetensors
 
@@ -24,9 +24,11 @@ enum GPTCommand {
     \(lines)
         --config FILE       settings from a JSON object with the option names as keys
         --quick             2 runs of 300 steps: seconds instead of minutes
-        --resume            continue each run from DIR/checkpoint-runK.safetensors (written with
-                            --checkpoint-every N); the result is bit-identical to an uninterrupted run
+        --resume            continue each run from DIR/checkpoint-runK.safetensors (written every
+                            --checkpoint-every N steps, and on Ctrl-C); the result is bit-identical
+                            to an uninterrupted run
         --out DIR           output folder (default runs/gpt-train or runs/gpt-spectra)
+        --force             write into --out even when it holds another command's output
 
     sample: continues a prompt (default: a newline) with the model of W.safetensors (its vocabulary
     is in the file's metadata). grad: the loss and every parameter's gradient for one batch of
@@ -58,11 +60,10 @@ enum GPTCommand {
     let name = ensemble ? "gpt spectra" : "gpt train"
     let directory = o.string("out") ?? (ensemble ? "runs/gpt-spectra" : "runs/gpt-train")
     var output = try ExperimentOutput(directory: directory, study: ensemble ? "gpt-spectra" : "gpt-train", force: o.has("force"))
-    if config.checkpointEvery > 0 || resume {
-      // Checkpoints live in the output folder; --resume continues every run from its own.
-      config.checkpointDirectory = directory
-      config.resume = resume
-    }
+    // Checkpoints live in the output folder (every --checkpoint-every steps, and always on Ctrl-C);
+    // --resume continues every run from its own.
+    config.checkpointDirectory = directory
+    config.resume = resume
     let progress = Progress(total: config.runs * config.iterations, label: "\(name): steps")
     let result = try await RBMCommand.asUsage { try await GPTExperiment.run(config, progress: progress) }
     try GPTExperiment.write(result, to: &output)

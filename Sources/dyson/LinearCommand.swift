@@ -8,7 +8,7 @@ enum LinearCommand {
     let lines = RBMCommand.optionLines(TeacherStudentExperiment.Config.settings, defaults: TeacherStudentExperiment.Config(), width: 18)
     let hiddenLines = RBMCommand.optionLines(FixedZExperiment.Config.settings, defaults: FixedZExperiment.Config(), width: 18)
     return """
-    usage: dyson linear ts|hidden [--option value …] [--config FILE.json] [--quick] [--out DIR]
+    usage: dyson linear ts|hidden [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force]
 
     ts: the teacher–student model with induced noise (2407.16427): a 2×2 student learns the teacher
     κ·1 by sequential mini-batch SGD with a fixed GOE-like noise matrix per sample; for each point
@@ -22,6 +22,7 @@ enum LinearCommand {
         --config FILE        settings from a JSON object with the option names as keys
         --quick              300 students per configuration
         --out DIR            output folder
+        --force              write into --out even when it holds another command's output
 
     hidden: the network y = ZWx with a fixed Z against the teacher ZW_t x (2412.20496, as science
     notes §4 reconstruct it): squared singular values over the first updates for --shown students and

@@ -10,7 +10,7 @@ enum RBMCommand {
     let lines = optionLines(RBMLearnExperiment.Config.settings, defaults: RBMLearnExperiment.Config(), width: 12)
     let mnistLines = optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 12)
     return """
-    usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR]
+    usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force]
 
     learn: trains an ensemble of Gaussian RBMs by persistent contrastive divergence on the periodic
     1-D free field and records the eigenvalues of σ_h²WᵀW: Marchenko–Pastur at initialisation,
@@ -21,6 +21,7 @@ enum RBMCommand {
         --config FILE   settings from a JSON object with the option names as keys (options override it)
         --quick         8 runs of 2000 updates: seconds instead of minutes
         --out DIR       output folder (default runs/rbm-learn)
+        --force         write into --out even when it holds another command's output
 
     universality: the same training over many runs (default 1000; --resamples N bootstrap resamples,
     default 200) and, per mode κ, the pair spacing ⟨S⟩ against the Wigner surmise, the two-level fit
