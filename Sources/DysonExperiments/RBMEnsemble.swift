@@ -6,7 +6,7 @@ import Foundation
 /// run, so they are identical whatever the number of workers. A run that diverges is kept as a
 /// failure with its message, not as a spectrum.
 public enum RBMEnsemble {
-  public struct Run: Sendable {
+  public struct Run: Sendable, Codable {
     /// Spectrum of σ_h²WᵀW (ascending) at initialisation.
     public var initial: [Double]
     /// At the end; nil when the run diverged.
@@ -16,6 +16,36 @@ public enum RBMEnsemble {
     /// Spectra sampled along the run (see `Sampling`); empty when only the final state is kept.
     public var samples: [[Double]] = []
     public var failure: String?
+
+    public init(initial: [Double], final: [Double]?, trajectory: [(Int, [Double])], samples: [[Double]] = [], failure: String?) {
+      self.initial = initial
+      self.final = final
+      self.trajectory = trajectory
+      self.samples = samples
+      self.failure = failure
+    }
+
+    // Shard files: the trajectory's (update, spectrum) pairs as objects.
+    private enum CodingKeys: String, CodingKey { case initial, final, trajectory, samples, failure }
+    private struct Point: Codable { var update: Int; var x: [Double] }
+
+    public init(from decoder: Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      initial = try c.decode([Double].self, forKey: .initial)
+      final = try c.decodeIfPresent([Double].self, forKey: .final)
+      trajectory = try c.decode([Point].self, forKey: .trajectory).map { ($0.update, $0.x) }
+      samples = try c.decode([[Double]].self, forKey: .samples)
+      failure = try c.decodeIfPresent(String.self, forKey: .failure)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(initial, forKey: .initial)
+      try c.encodeIfPresent(final, forKey: .final)
+      try c.encode(trajectory.map { Point(update: $0.0, x: $0.1) }, forKey: .trajectory)
+      try c.encode(samples, forKey: .samples)
+      try c.encodeIfPresent(failure, forKey: .failure)
+    }
   }
 
   /// Statistics along each run instead of from its final state only: after `burnIn` updates, the
@@ -30,17 +60,19 @@ public enum RBMEnsemble {
     }
   }
 
+  /// Runs 0..<runs, or only `streams` (a shard's part of them; run k is the same whichever shard does it).
   public static func run(
     _ training: PCDConfiguration, runs: Int, seed: UInt64, recordEvery: Int? = nil,
-    sampling: Sampling? = nil, workers: Int? = nil, progress: Progress? = nil
+    sampling: Sampling? = nil, workers: Int? = nil, progress: Progress? = nil, streams part: Range<Int>? = nil
   ) async throws -> [Run] {
+    let part = part ?? 0..<runs
     // Small RBMs go four runs to a vector (`VectorizedPCD`, bit-identical to one run per task).
     let groupSize = VectorizedPCD.suits(training) ? VectorizedPCD.width : 1
-    let groups = (runs + groupSize - 1) / groupSize
+    let groups = (part.count + groupSize - 1) / groupSize
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
     let outcomes = try await orderedTaskGroup(count: groups, width: width, { g in
-      let first = g * groupSize
-      let streams = (first..<min(first + groupSize, runs)).map(UInt64.init)
+      let first = part.lowerBound + g * groupSize
+      let streams = (first..<min(first + groupSize, part.upperBound)).map(UInt64.init)
       return groupSize == 1
         ? [try runAlone(training, seed: seed, stream: streams[0], recordEvery: recordEvery, sampling: sampling)]
         : try runInLanes(training, seed: seed, streams: streams, recordEvery: recordEvery, sampling: sampling)

@@ -66,20 +66,35 @@ public struct RBMLearnExperiment {
   /// Trains the ensemble in a task group (at most one run per core); results are ordered by run,
   /// so they are identical whatever the number of workers.
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
+    let start = Date()
+    let runs = try await ensemble(config, workers: workers, progress: progress)
+    return try result(config, runs: runs, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// The raw records of runs `part` (all by default): what a shard keeps.
+  public static func ensemble(_ config: Config, part: Range<Int>? = nil, workers: Int? = nil, progress: Progress? = nil) async throws -> [RBMEnsemble.Run] {
+    _ = try targets(config)
+    return try await RBMEnsemble.run(config.training, runs: config.runs, seed: config.seed, recordEvery: config.recordEvery,
+                                     workers: workers, progress: progress, streams: part)
+  }
+
+  /// x_s = μ² − κ for the learned modes, after checking the configuration.
+  static func targets(_ config: Config) throws -> [Double] {
     let c = config.training
     guard c.hidden <= c.visible else { throw ExperimentError.invalid("hidden (\(c.hidden)) must not exceed visible (\(c.visible)) for the MP comparison") }
-    let start = Date()
     let field = try LatticeFreeField(sites: c.visible, mass2: c.mass2)
     guard field.eigenvalues.last! < c.mu2 else {
       throw ExperimentError.invalid("μ² = \(c.mu2) must exceed the largest target eigenvalue κ_max = \(field.eigenvalues.last!) (m² + 4)")
     }
-    let targets = field.eigenvalues.prefix(c.hidden).map { c.mu2 - $0 }
-    let outcomes = try await RBMEnsemble.run(c, runs: config.runs, seed: config.seed, recordEvery: config.recordEvery,
-                                             workers: workers, progress: progress)
+    return field.eigenvalues.prefix(c.hidden).map { c.mu2 - $0 }
+  }
+
+  /// The result from every run's records, in run order.
+  public static func result(_ config: Config, runs outcomes: [RBMEnsemble.Run], seconds: Double) throws -> Result {
+    let targets = try targets(config)
     return Result(config: config, trajectory: outcomes.first?.trajectory.map { (update: $0.0, x: $0.1) } ?? [],
                   initial: outcomes.map(\.initial), final: outcomes.compactMap(\.final),
-                  failures: outcomes.compactMap(\.failure), targets: targets.sorted(by: >),
-                  seconds: Date().timeIntervalSince(start))
+                  failures: outcomes.compactMap(\.failure), targets: targets.sorted(by: >), seconds: seconds)
   }
 
   /// Writes config.json, summary.json, CSVs, the two figures and index.html.

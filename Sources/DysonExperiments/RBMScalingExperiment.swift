@@ -68,19 +68,39 @@ public struct RBMScalingExperiment {
 
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
     let start = Date()
-    var points: [Point] = []
-    let grid = config.grid
-    for (index, pair) in grid.enumerated() {
-      var c = config.base
-      c.training.alpha = pair.alpha
-      c.training.batch = pair.batch
-      // Each grid point its own seed, so points are independent ensembles.
-      c.seed = SplitMix64.mix(config.base.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
-      let r = try await RBMUniversalityExperiment.run(c, workers: workers, progress: nil)
-      points.append(Point(alpha: pair.alpha, batch: pair.batch, modes: r.modes, succeeded: r.spectra.count))
+    let runs = try await ensembles(config, workers: workers, progress: progress)
+    return try result(config, runs: runs, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// The universality configuration of grid point `index`: its (α, |B|) and a seed of its own, so
+  /// points are independent ensembles.
+  static func pointConfig(_ config: Config, _ index: Int) -> RBMUniversalityExperiment.Config {
+    let pair = config.grid[index]
+    var c = config.base
+    c.training.alpha = pair.alpha
+    c.training.batch = pair.batch
+    c.seed = SplitMix64.mix(config.base.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+    return c
+  }
+
+  /// Per grid point, the raw records of runs `part` (all by default): what a shard keeps.
+  public static func ensembles(_ config: Config, part: Range<Int>? = nil, workers: Int? = nil, progress: Progress? = nil) async throws -> [[RBMEnsemble.Run]] {
+    var out: [[RBMEnsemble.Run]] = []
+    for index in config.grid.indices {
+      out.append(try await RBMUniversalityExperiment.ensemble(pointConfig(config, index), part: part, workers: workers))
       progress?.advance()
     }
     progress?.finish()
+    return out
+  }
+
+  /// The result from every grid point's runs, in run order.
+  public static func result(_ config: Config, runs: [[RBMEnsemble.Run]], seconds: Double) throws -> Result {
+    var points: [Point] = []
+    for (index, pair) in config.grid.enumerated() {
+      let r = try RBMUniversalityExperiment.result(pointConfig(config, index), runs: runs[index], seconds: 0)
+      points.append(Point(alpha: pair.alpha, batch: pair.batch, modes: r.modes, succeeded: r.spectra.count))
+    }
     let mu2 = config.base.training.mu2
     let scanned = Set(config.alphas.map { Config.Pair(alpha: $0, batch: config.alphaScanBatch) } + config.batches.map { Config.Pair(alpha: config.batchScanAlpha, batch: $0) })
     var x: [Double] = [], y: [Double] = [], e: [Double] = []
@@ -92,7 +112,7 @@ public struct RBMScalingExperiment {
         e.append(err)
       }
     }
-    return Result(config: config, points: points, collapse: ThroughOriginFit(x: x, y: y, errors: e), seconds: Date().timeIntervalSince(start))
+    return Result(config: config, points: points, collapse: ThroughOriginFit(x: x, y: y, errors: e), seconds: seconds)
   }
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {

@@ -85,24 +85,46 @@ public struct RBMUniversalityExperiment {
   }
 
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
+    let start = Date()
+    let runs = try await ensemble(config, workers: workers, progress: progress)
+    return try result(config, runs: runs, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// The raw records of runs `part` (all by default): what a shard keeps.
+  public static func ensemble(_ config: Config, part: Range<Int>? = nil, workers: Int? = nil, progress: Progress? = nil) async throws -> [RBMEnsemble.Run] {
+    _ = try kappas(config)
+    return try await RBMEnsemble.run(config.training, runs: config.runs, seed: config.seed, sampling: sampling(config),
+                                     workers: workers, progress: progress, streams: part)
+  }
+
+  static func sampling(_ config: Config) -> RBMEnsemble.Sampling? {
+    config.sampleEvery > 0 ? RBMEnsemble.Sampling(burnIn: config.burnIn, every: config.sampleEvery) : nil
+  }
+
+  /// The target's κ (ascending), after checking the configuration.
+  static func kappas(_ config: Config) throws -> [Double] {
     let c = config.training
     guard c.hidden == c.visible else { throw ExperimentError.invalid("universality needs hidden = visible (every κ learned), got \(c.hidden) and \(c.visible)") }
     let field = try LatticeFreeField(sites: c.visible, mass2: c.mass2)
     guard field.eigenvalues.last! < c.mu2 else {
       throw ExperimentError.invalid("μ² = \(c.mu2) must exceed the largest target eigenvalue κ_max = \(field.eigenvalues.last!) (m² + 4)")
     }
-    let start = Date()
     if config.sampleEvery > 0 && config.burnIn > c.updates {
       throw ExperimentError.invalid("--burn-in (\(config.burnIn)) must not exceed --steps (\(c.updates)) when sampling along runs")
     }
-    let sampling = config.sampleEvery > 0 ? RBMEnsemble.Sampling(burnIn: config.burnIn, every: config.sampleEvery) : nil
-    let runs = try await RBMEnsemble.run(c, runs: config.runs, seed: config.seed, sampling: sampling, workers: workers, progress: progress)
+    return field.eigenvalues
+  }
+
+  /// The result from every run's records, in run order.
+  public static func result(_ config: Config, runs: [RBMEnsemble.Run], seconds: Double) throws -> Result {
+    let c = config.training
+    let kappas = try kappas(config)
     // Final states (the papers), or every sample of every successful run.
-    let states = sampling == nil ? runs.compactMap(\.final) : runs.filter { $0.final != nil }.flatMap(\.samples)
+    let states = sampling(config) == nil ? runs.compactMap(\.final) : runs.filter { $0.final != nil }.flatMap(\.samples)
     let spectra = states.map { $0.map { c.mu2 - $0 }.sorted() }
-    let (modes, ks) = try analyse(spectra, kappas: field.eigenvalues, resamples: config.resamples, seed: config.seed)
+    let (modes, ks) = try analyse(spectra, kappas: kappas, resamples: config.resamples, seed: config.seed)
     return Result(config: config, spectra: spectra, succeededRuns: runs.filter { $0.final != nil }.count, modes: modes, spacingKS: ks,
-                  failures: runs.compactMap(\.failure), seconds: Date().timeIntervalSince(start))
+                  failures: runs.compactMap(\.failure), seconds: seconds)
   }
 
   /// The analysis alone, on ascending λ spectra and ascending κ (so it can be tested on samples

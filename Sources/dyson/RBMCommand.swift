@@ -22,6 +22,8 @@ enum RBMCommand {
         --quick         8 runs of 2000 updates: seconds instead of minutes
         --out DIR       output folder (default runs/rbm-learn)
         --force         write into --out even when it holds another command's output
+        --shard i/n     run only block i of n of the runs (every grid point for scaling) and write
+                        DIR/shard.json; dyson merge joins the shards (learn, universality, scaling)
 
     universality: the same training over many runs (default 1000; --resamples N bootstrap resamples,
     default 200) and, per mode κ, the pair spacing ⟨S⟩ against the Wigner surmise, the two-level fit
@@ -69,7 +71,7 @@ enum RBMCommand {
 
   /// Options, then `--config FILE` values, then command-line values override the defaults.
   static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config) throws -> (Config, Options) {
-    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"], switches: ["quick", "force"])
+    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out", "shard"], switches: ["quick", "force"])
     var config = o.has("quick") ? quick : defaults
     if let file = o.string("config") {
       let object: [String: Any]
@@ -97,12 +99,47 @@ enum RBMCommand {
     return (config, o)
   }
 
+  /// `--shard i/n`, if given.
+  static func shardOption(_ o: Options) throws -> Shard? {
+    guard let text = o.string("shard") else { return nil }
+    do { return try Shard(parsing: text) } catch { throw UsageError(description: "\(error)") }
+  }
+
+  /// Runs one shard's part of the ensemble(s) and writes DIR/shard.json and DIR/config.json;
+  /// `dyson merge` turns the shards into the study's outputs.
+  static func runShard<Config>(
+    _ study: String, shard: Shard, settings: [Setting<Config>], config: Config, runs: Int, directory: String, force: Bool,
+    _ body: (Range<Int>, DysonExperiments.Progress) async throws -> [[RBMEnsemble.Run]]
+  ) async throws {
+    let part = shard.runs(of: runs)
+    let output = try ExperimentOutput(directory: directory, study: study + "-shard", force: force)
+    let start = Date()
+    let ensembles = try await asUsage { try await body(part, Progress(total: part.count, label: "\(study) shard \(shard): runs")) }
+    let file = ShardFile(study: study, shard: shard, configuration: settingsText(settings, config), seconds: Date().timeIntervalSince(start), ensembles: ensembles)
+    try file.write(to: directory)
+    try AtomicFile.write(settingsText(settings, config) + "\n", to: output.path("config.json"))
+    print(String(format: "%@ shard %@: runs %d..<%d in %.1f s; wrote %@/shard.json (join the shards with dyson merge DIR… --out DIR)",
+                 study, shard.description, part.lowerBound, part.upperBound, file.seconds, directory))
+  }
+
   static func universality(_ arguments: [String]) async throws {
     let (config, o) = try configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
                                      defaults: RBMUniversalityExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/rbm-universality"
+    if let shard = try shardOption(o) {
+      try await runShard("rbm-universality", shard: shard, settings: RBMUniversalityExperiment.Config.settings, config: config, runs: config.runs,
+                         directory: directory, force: o.has("force")) { part, progress in
+        [try await RBMUniversalityExperiment.ensemble(config, part: part, progress: progress)]
+      }
+      return
+    }
     var output = try ExperimentOutput(directory: directory, study: "rbm-universality", force: o.has("force"))
     let result = try await asUsage { try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs")) }
+    try report(result, to: &output)
+  }
+
+  static func report(_ result: RBMUniversalityExperiment.Result, to output: inout ExperimentOutput) throws {
+    let config = result.config, directory = output.directory
     try RBMUniversalityExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
     let c = config.training
@@ -122,8 +159,20 @@ enum RBMCommand {
     let (config, o) = try configure(arguments, settings: RBMScalingExperiment.Config.settings,
                                      defaults: RBMScalingExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/rbm-scaling"
+    if let shard = try shardOption(o) {
+      try await runShard("rbm-scaling", shard: shard, settings: RBMScalingExperiment.Config.settings, config: config, runs: config.base.runs,
+                         directory: directory, force: o.has("force")) { part, progress in
+        try await RBMScalingExperiment.ensembles(config, part: part, progress: progress)
+      }
+      return
+    }
     var output = try ExperimentOutput(directory: directory, study: "rbm-scaling", force: o.has("force"))
     let result = try await asUsage { try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations")) }
+    try report(result, to: &output)
+  }
+
+  static func report(_ result: RBMScalingExperiment.Result, to output: inout ExperimentOutput) throws {
+    let config = result.config, directory = output.directory
     try RBMScalingExperiment.write(result, to: &output)
     print(String(format: "rbm scaling: %d configurations × %d runs in %.0f s", result.points.count, config.base.runs, result.seconds))
     for p in result.points {
@@ -170,8 +219,20 @@ enum RBMCommand {
       throw UsageError(description: "--hidden (\(config.training.hidden)) must not exceed --visible (\(config.training.visible))")
     }
     let directory = o.string("out") ?? "runs/rbm-learn"
+    if let shard = try shardOption(o) {
+      try await runShard("rbm-learn", shard: shard, settings: RBMLearnExperiment.Config.settings, config: config, runs: config.runs,
+                         directory: directory, force: o.has("force")) { part, progress in
+        [try await RBMLearnExperiment.ensemble(config, part: part, progress: progress)]
+      }
+      return
+    }
     var output = try ExperimentOutput(directory: directory, study: "rbm-learn", force: o.has("force"))
     let result = try await asUsage { try await RBMLearnExperiment.run(config, progress: Progress(total: config.runs, label: "rbm learn: runs")) }
+    try report(result, to: &output)
+  }
+
+  static func report(_ result: RBMLearnExperiment.Result, to output: inout ExperimentOutput) throws {
+    let config = result.config, directory = output.directory
     try RBMLearnExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
     let c = config.training

@@ -17,6 +17,7 @@ Commands:
   gpt ACTION  character-level GPT: train, spectra (50 runs: MP fits, spacings, tails), sample, grad
   dbm         Dyson Brownian motion of SGD: two degenerate levels, the linear scaling rule exactly
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
+  merge       joins the shards of a study run with --shard i/n (rbm learn, universality, scaling)
   help CMD    the options of a command, with their defaults
 
 Options: --help, --version. Every command takes --help and --quiet (no progress lines);
@@ -36,6 +37,7 @@ let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
   "gpt": (GPTCommand.help, GPTCommand.run),
   "dbm": (DBMCommand.help, DBMCommand.run),
   "reproduce": (ReproduceCommand.help, ReproduceCommand.run),
+  "merge": (MergeCommand.help, MergeCommand.run),
 ]
 
 /// Ends the process with `code` after the command has printed its own messages.

@@ -1,0 +1,115 @@
+import DysonIO
+import Foundation
+
+/// `--shard i/n`: part i (1…n) of an ensemble's runs, a contiguous block, so that n machines (a
+/// SLURM job array, GNU parallel) share one ensemble. Run k draws from stream k of the seed
+/// whichever shard does it, so merged shards give exactly the records of an unsharded run.
+public struct Shard: Codable, Sendable, Hashable, CustomStringConvertible {
+  public let index: Int
+  public let count: Int
+
+  public init(index: Int, count: Int) throws(SettingError) {
+    guard count >= 1, (1...count).contains(index) else {
+      throw SettingError(name: "shard", message: "must be i/n with 1 ≤ i ≤ n, got \(index)/\(count)")
+    }
+    self.index = index
+    self.count = count
+  }
+
+  /// Parses "i/n".
+  public init(parsing text: String) throws(SettingError) {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+      throw SettingError(name: "shard", message: "must be i/n (e.g. 2/8), got '\(text)'")
+    }
+    try self.init(index: i, count: n)
+  }
+
+  public var description: String { "\(index)/\(count)" }
+
+  /// This shard's runs out of `total`: block i of n nearly equal blocks.
+  public func runs(of total: Int) -> Range<Int> {
+    (index - 1) * total / count..<index * total / count
+  }
+}
+
+/// What one shard keeps: its study, the full configuration (as config.json holds it), and the raw
+/// records of its runs, per ensemble of the study (one, or one per grid point). Written as
+/// `shard.json`; `dyson merge` joins the shards and runs the analysis once, on all records.
+public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
+  public var study: String
+  public var shard: Shard
+  public var configuration: String
+  public var seconds: Double
+  public var ensembles: [[Record]]
+
+  public init(study: String, shard: Shard, configuration: String, seconds: Double, ensembles: [[Record]]) {
+    self.study = study
+    self.shard = shard
+    self.configuration = configuration
+    self.seconds = seconds
+    self.ensembles = ensembles
+  }
+
+  public static var fileName: String { "shard.json" }
+
+  public func write(to directory: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try AtomicFile.write(try encoder.encode(self), to: directory + "/" + Self.fileName)
+  }
+
+  public static func read(from directory: String) throws -> ShardFile {
+    let path = directory + "/" + fileName
+    guard let data = FileManager.default.contents(atPath: path) else { throw ShardError("\(path): no shard file (was this folder written with --shard?)") }
+    do { return try JSONDecoder().decode(ShardFile.self, from: data) } catch {
+      throw ShardError("\(path): not a shard file of this kind: \(error)")
+    }
+  }
+
+  /// Joins shards 1…n of one study and configuration: per ensemble, the records in run order,
+  /// and the shards' seconds added up.
+  public static func merge(_ files: [ShardFile]) throws -> ShardFile {
+    guard let first = files.first else { throw ShardError("no shards to merge") }
+    for f in files {
+      guard f.study == first.study else { throw ShardError("shards of different studies: \(first.study) and \(f.study)") }
+      guard f.configuration == first.configuration else {
+        throw ShardError("shard \(f.shard) was run with other settings than shard \(first.shard); compare their config.json")
+      }
+      guard f.shard.count == first.shard.count, f.ensembles.count == first.ensembles.count else {
+        throw ShardError("shard \(f.shard) does not belong to a split into \(first.shard.count)")
+      }
+    }
+    let byIndex = Dictionary(grouping: files, by: \.shard.index)
+    let missing = (1...first.shard.count).filter { byIndex[$0] == nil }
+    guard missing.isEmpty else { throw ShardError("shards missing: \(missing.map { "\($0)/\(first.shard.count)" }.joined(separator: ", "))") }
+    guard byIndex.values.allSatisfy({ $0.count == 1 }) else { throw ShardError("a shard is given twice") }
+    let ordered = (1...first.shard.count).map { byIndex[$0]![0] }
+    let ensembles = first.ensembles.indices.map { e in ordered.flatMap { $0.ensembles[e] } }
+    return ShardFile(study: first.study, shard: try Shard(index: 1, count: 1), configuration: first.configuration,
+                     seconds: ordered.map(\.seconds).reduce(0, +), ensembles: ensembles)
+  }
+}
+
+public struct ShardError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// The settings of `config` as the JSON text config.json holds (keys in settings order).
+public func settingsText<Config>(_ settings: [Setting<Config>], _ config: Config) -> String {
+  JSONValue.object(settings.map { ($0.name, .string($0.read(config))) }).serialized()
+}
+
+/// `defaults` with every setting of a config.json-style JSON object applied.
+public func applySettings<Config>(_ settings: [Setting<Config>], text: String, to defaults: Config) throws -> Config {
+  guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+    throw ShardError("the stored configuration is not a JSON object")
+  }
+  var config = defaults
+  for (key, value) in object {
+    guard let setting = settings.first(where: { $0.name == key }) else { throw ShardError("unknown setting '\(key)' in the stored configuration") }
+    try setting.write(&config, "\(value)")
+  }
+  return config
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// The built `dyson` beside the test bundle (.build/<configuration>/dyson).
+private func dysonExecutable() throws -> URL {
+  var directory = Bundle.main.bundleURL
+  for _ in 0..<4 {
+    let candidate = directory.appendingPathComponent("dyson")
+    if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    directory = directory.deletingLastPathComponent()
+  }
+  throw CLIError(message: "no dyson executable near \(Bundle.main.bundleURL.path)")
+}
+
+private struct CLIError: Error { let message: String }
+
+/// Starts `dyson arguments…` in the background with its output discarded.
+private func start(_ arguments: [String]) throws -> Process {
+  let p = Process()
+  p.executableURL = try dysonExecutable()
+  p.arguments = arguments
+  p.standardOutput = FileHandle.nullDevice
+  p.standardError = FileHandle.nullDevice
+  try p.run()
+  return p
+}
+
+private func finish(_ p: Process) async -> Int32 {
+  while p.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+  return p.terminationStatus
+}
+
+@Suite("dyson merge (command line)") struct ShardCLITests {
+  @Test("two shards run as background jobs and merged equal the unsharded run, file for file")
+  func shardsAndMerge() async throws {
+    let root = NSTemporaryDirectory() + "dyson-cli-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let settings = ["rbm", "universality", "--runs", "8", "--steps", "400", "--resamples", "10"]
+    #expect(await finish(try start(settings + ["--out", root + "/whole"])) == 0)
+    // GNU parallel is not needed: the shards are two background processes at once.
+    let shards = try [1, 2].map { try start(settings + ["--shard", "\($0)/2", "--out", root + "/shard\($0)"]) }
+    for p in shards { #expect(await finish(p) == 0) }
+    #expect(await finish(try start(["merge", root + "/shard1", root + "/shard2", "--out", root + "/merged"])) == 0)
+
+    let files = try FileManager.default.contentsOfDirectory(atPath: root + "/whole").sorted()
+    #expect(files.contains("summary.json") && files.contains("pairs.svg"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/merged").sorted() == files)
+    // Everything but the timings is byte for byte the same.
+    func untimed(_ path: String) throws -> String {
+      try String(contentsOfFile: path, encoding: .utf8).replacing(/"seconds":[-+0-9.eE]+/, with: "").replacing(/[0-9]+\.[0-9]+ s\b/, with: "")
+    }
+    for name in files {
+      #expect(try untimed(root + "/merged/" + name) == untimed(root + "/whole/" + name), "\(name) differs")
+    }
+    // A missing shard is a runtime error, exit 1, and no output.
+    #expect(await finish(try start(["merge", root + "/shard1", "--out", root + "/partial"])) == 1)
+    #expect(!FileManager.default.fileExists(atPath: root + "/partial/summary.json"))
+  }
+
+  @Test("a bad --shard is a usage error (exit 2)")
+  func badShard() async throws {
+    let root = NSTemporaryDirectory() + "dyson-cli-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    #expect(await finish(try start(["rbm", "universality", "--quick", "--shard", "3/2", "--out", root])) == 2)
+  }
+}

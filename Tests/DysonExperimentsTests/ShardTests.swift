@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import DysonExperiments
+
+@Suite("Shards") struct ShardTests {
+  @Test("blocks 1…n of a shard split cover every run exactly once, in order, sizes within one")
+  func partition() throws {
+    for total in [0, 1, 7, 40, 1000] {
+      for n in [1, 2, 3, 7, 8] {
+        let blocks = try (1...n).map { try Shard(index: $0, count: n).runs(of: total) }
+        #expect(blocks.flatMap { Array($0) } == Array(0..<total))
+        let sizes = blocks.map(\.count)
+        #expect(sizes.max()! - sizes.min()! <= 1)
+      }
+    }
+  }
+
+  @Test("i/n is parsed and checked")
+  func parsing() throws {
+    #expect(try Shard(parsing: "3/8") == Shard(index: 3, count: 8))
+    for bad in ["0/4", "5/4", "1/0", "2", "a/b", "1/2/3", "-1/2"] {
+      #expect(throws: SettingError.self) { try Shard(parsing: bad) }
+    }
+  }
+
+  static func config() -> RBMUniversalityExperiment.Config {
+    var c = RBMUniversalityExperiment.Config()
+    c.runs = 10
+    c.training.updates = 400
+    c.resamples = 10
+    return c
+  }
+
+  @Test("shards merged give the unsharded result; a missing, doubled or foreign shard is refused")
+  func mergeEqualsUnsharded() async throws {
+    let c = Self.config()
+    let whole = try await RBMUniversalityExperiment.run(c, workers: 2)
+    let text = settingsText(RBMUniversalityExperiment.Config.settings, c)
+    var files: [ShardFile<RBMEnsemble.Run>] = []
+    for i in 1...3 {
+      let shard = try Shard(index: i, count: 3)
+      let runs = try await RBMUniversalityExperiment.ensemble(c, part: shard.runs(of: c.runs), workers: 1)
+      files.append(ShardFile(study: "rbm-universality", shard: shard, configuration: text, seconds: 1, ensembles: [runs]))
+    }
+    // Through the file format, as dyson merge reads them.
+    let directory = NSTemporaryDirectory() + "dyson-shards-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    for f in files { try f.write(to: directory + "/\(f.shard.index)") }
+    let read = try (1...3).reversed().map { try ShardFile<RBMEnsemble.Run>.read(from: directory + "/\($0)") }
+    let merged = try ShardFile.merge(read)
+    #expect(merged.seconds == 3)
+    let config = try applySettings(RBMUniversalityExperiment.Config.settings, text: merged.configuration, to: RBMUniversalityExperiment.Config())
+    #expect(config == c)
+    let joined = try RBMUniversalityExperiment.result(config, runs: merged.ensembles[0], seconds: merged.seconds)
+    #expect(joined.spectra == whole.spectra)
+    #expect(joined.modes.map(\.binder) == whole.modes.map(\.binder))
+    #expect(joined.modes.map(\.sigma) == whole.modes.map(\.sigma))
+
+    #expect(throws: ShardError.self) { try ShardFile.merge(Array(files.prefix(2))) }
+    #expect(throws: ShardError.self) { try ShardFile.merge(files + [files[0]]) }
+    var other = files[2]
+    other.configuration = settingsText(RBMUniversalityExperiment.Config.settings, Self.config().with { $0.seed = 2 })
+    #expect(throws: ShardError.self) { try ShardFile.merge([files[0], files[1], other]) }
+  }
+}
+
+extension RBMUniversalityExperiment.Config {
+  func with(_ change: (inout Self) -> Void) -> Self {
+    var c = self
+    change(&c)
+    return c
+  }
+}
