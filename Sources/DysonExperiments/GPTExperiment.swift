@@ -76,7 +76,7 @@ public struct GPTExperiment {
   }
 
   /// What one run records.
-  public struct Run: Sendable {
+  public struct Run: Sendable, Codable {
     /// (step, train loss, validation loss) every evalInterval steps and at the end.
     public var losses: [(step: Int, train: Double, validation: Double)] = []
     /// Recorded steps, and per step the spectra indexed [layer][projection][head] (16 values each, ascending).
@@ -85,6 +85,39 @@ public struct GPTExperiment {
     public var finalTrain = Double.nan
     public var finalValidation = Double.nan
     public var failure: String?
+
+    public init() {}
+
+    // Shard files: losses as objects; NaN (a failed run's losses) as null, which JSON lacks.
+    private enum CodingKeys: String, CodingKey { case losses, spectrumSteps, spectra, finalTrain, finalValidation, failure }
+    private struct Loss: Codable { var step: Int; var train: Double?; var validation: Double? }
+
+    public init(from decoder: Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      losses = try c.decode([Loss].self, forKey: .losses).map { ($0.step, $0.train ?? .nan, $0.validation ?? .nan) }
+      spectrumSteps = try c.decode([Int].self, forKey: .spectrumSteps)
+      spectra = try c.decode([[[[[Double]]]]].self, forKey: .spectra)
+      finalTrain = try c.decodeIfPresent(Double.self, forKey: .finalTrain) ?? .nan
+      finalValidation = try c.decodeIfPresent(Double.self, forKey: .finalValidation) ?? .nan
+      failure = try c.decodeIfPresent(String.self, forKey: .failure)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+      func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(losses.map { Loss(step: $0.step, train: finite($0.train), validation: finite($0.validation)) }, forKey: .losses)
+      try c.encode(spectrumSteps, forKey: .spectrumSteps)
+      try c.encode(spectra, forKey: .spectra)
+      try c.encodeIfPresent(finite(finalTrain), forKey: .finalTrain)
+      try c.encodeIfPresent(finite(finalValidation), forKey: .finalValidation)
+      try c.encodeIfPresent(failure, forKey: .failure)
+    }
+  }
+
+  /// A run as a shard keeps it: run 0 also keeps its final parameters (weights.safetensors, the sample).
+  public struct ShardRecord: Sendable, Codable {
+    public var run: Run
+    public var parameters: [Float]?
   }
 
   /// The MP fit of head 0's key spectra of one layer, pooled over runs, at one step.
@@ -126,26 +159,46 @@ public struct GPTExperiment {
 
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
     let start = Date()
+    let records = try await ensemble(config, workers: workers, progress: progress)
+    return try result(config, records: records, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// The text and the training settings with the text's vocabulary, after checking both.
+  static func prepare(_ config: Config) throws -> (TextCorpus, GPTTrainer.Settings) {
     let corpus = try loadCorpus(config)
     var adjusted = config.training
     adjusted.model.vocabulary = corpus.vocabulary.count
-    let settings = adjusted
-    do { _ = try GPTTrainer(settings, corpus: corpus, seed: config.seed) } catch { throw ExperimentError.invalid("\(error)") }
+    do { _ = try GPTTrainer(adjusted, corpus: corpus, seed: config.seed) } catch { throw ExperimentError.invalid("\(error)") }
+    return (corpus, adjusted)
+  }
+
+  /// Runs `part` (all by default), one per task: what a shard keeps (run 0 with its parameters).
+  public static func ensemble(_ config: Config, part: Range<Int>? = nil, workers: Int? = nil, progress: Progress? = nil) async throws -> [ShardRecord] {
+    let (corpus, settings) = try prepare(config)
+    let part = part ?? 0..<config.runs
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
-    let outcomes = try await orderedTaskGroup(count: config.runs, width: width) { k in
+    let records = try await orderedTaskGroup(count: part.count, width: width) { i in
+      let k = part.lowerBound + i
       // One run per task; its kernels stay on the task's thread, so runs do not oversubscribe.
       let (run, model) = try Parallelism.$kernelThreads.withValue(1) {
         try train(config, settings: settings, corpus: corpus, run: k, progress: progress)
       }
-      return (run, k == 0 ? model : nil)
+      return ShardRecord(run: run, parameters: k == 0 ? model?.parameters : nil)
     }
     progress?.finish()
-    let runs = outcomes.map(\.0)
+    return records
+  }
+
+  /// The analysis of every run's records, in run order.
+  public static func result(_ config: Config, records: [ShardRecord], seconds: Double) throws -> Result {
+    let (corpus, settings) = try prepare(config)
+    let runs = records.map(\.run)
+    let model = try records.first?.parameters.map { try GPT<Float>(settings.model, parameters: $0) }
     let healthy = runs.filter { $0.failure == nil }
     let analysis = analyse(config, runs: healthy, headSize: settings.model.headSize, embedding: settings.model.embedding)
     return Result(config: config, runs: runs, fits: analysis.fits, spacings: analysis.spacings, spacingKS: analysis.ks,
                   tail: analysis.tail, parameterCount: GPTLayout(settings.model).count,
-                  seconds: Date().timeIntervalSince(start), model: outcomes.first?.1, vocabulary: corpus.vocabulary)
+                  seconds: seconds, model: model, vocabulary: corpus.vocabulary)
   }
 
   /// One run: the training loop with its loss estimates and spectra.

@@ -29,6 +29,8 @@ enum GPTCommand {
                             to an uninterrupted run
         --out DIR           output folder (default runs/gpt-train or runs/gpt-spectra)
         --force             write into --out even when it holds another command's output
+        --shard i/n         spectra: run only block i of n of the runs and write DIR/shard.json;
+                            dyson merge joins the shards (Docs/Cluster.md)
 
     sample: continues a prompt (default: a newline) with the model of W.safetensors (its vocabulary
     is in the file's metadata). grad: the loss and every parameter's gradient for one batch of
@@ -56,16 +58,29 @@ enum GPTCommand {
     if ensemble { defaults.runs = 50 }
     let resume = arguments.contains("--resume")
     var (config, o) = try RBMCommand.configure(arguments.filter { $0 != "--resume" }, settings: GPTExperiment.Config.settings,
-                                               defaults: defaults, quick: .quick)
+                                               defaults: defaults, quick: .quick, shardable: ensemble)
     let name = ensemble ? "gpt spectra" : "gpt train"
     let directory = o.string("out") ?? (ensemble ? "runs/gpt-spectra" : "runs/gpt-train")
-    var output = try ExperimentOutput(directory: directory, study: ensemble ? "gpt-spectra" : "gpt-train", force: o.has("force"))
     // Checkpoints live in the output folder (every --checkpoint-every steps, and always on Ctrl-C);
     // --resume continues every run from its own.
     config.checkpointDirectory = directory
     config.resume = resume
+    if let shard = try RBMCommand.shardOption(o) {
+      let c = config
+      try await RBMCommand.runShard("gpt-spectra", shard: shard, settings: GPTExperiment.Config.settings, config: config, runs: config.runs,
+                                    directory: directory, force: o.has("force"), progressUnits: config.iterations) { part, progress in
+        [try await GPTExperiment.ensemble(c, part: part, progress: progress)]
+      }
+      return
+    }
+    var output = try ExperimentOutput(directory: directory, study: ensemble ? "gpt-spectra" : "gpt-train", force: o.has("force"))
     let progress = Progress(total: config.runs * config.iterations, label: "\(name): steps")
     let result = try await RBMCommand.asUsage { try await GPTExperiment.run(config, progress: progress) }
+    try report(result, name: name, to: &output)
+  }
+
+  static func report(_ result: GPTExperiment.Result, name: String, to output: inout ExperimentOutput) throws {
+    let config = result.config, directory = output.directory
     try GPTExperiment.write(result, to: &output)
     for run in result.runs { if let f = run.failure { printError(f) } }
     print(String(format: "%@: %d run(s) × %d steps of a %d-parameter GPT in %.1f s", name, config.runs, config.iterations, result.parameterCount, result.seconds))

@@ -9,7 +9,7 @@ enum MergeCommand {
   Joins the folders written by one study run as shards (--shard 1/n … n/n, same settings otherwise)
   and writes the study's outputs to DIR: records, summary.json, figures and index.html identical to
   an unsharded run's except for the timings (the shards' seconds are added up). Sharded studies:
-  rbm learn, rbm universality, rbm scaling. See Docs/Cluster.md for SLURM and GNU parallel.
+  rbm learn, rbm universality, rbm scaling, gpt spectra. See Docs/Cluster.md for SLURM and GNU parallel.
 
       --out DIR     output folder (required)
       --force       write into DIR even when it holds another command's output
@@ -19,14 +19,23 @@ enum MergeCommand {
     let o = try Options(arguments, valued: ["out"], switches: ["force"], positional: true)
     guard !o.positionals.isEmpty else { throw UsageError(description: "no shard folders; usage: dyson merge SHARD_DIR… --out DIR") }
     guard let directory = o.string("out") else { throw UsageError(description: "dyson merge needs --out DIR") }
-    let merged: ShardFile<RBMEnsemble.Run>
-    do {
-      merged = try ShardFile.merge(try o.positionals.map { try ShardFile<RBMEnsemble.Run>.read(from: $0) })
-    } catch let e as ShardError {
-      throw RuntimeError(description: "merge: \(e)")
+    // The first shard's study decides the kind of records to read.
+    struct Header: Decodable { let study: String }
+    guard let data = FileManager.default.contents(atPath: o.positionals[0] + "/" + ShardFile<RBMEnsemble.Run>.fileName),
+          let header = try? JSONDecoder().decode(Header.self, from: data) else {
+      throw RuntimeError(description: "merge: \(o.positionals[0])/shard.json is missing or unreadable (was this folder written with --shard?)")
     }
-    var output = try ExperimentOutput(directory: directory, study: merged.study, force: o.has("force"))
     do {
+      if header.study == "gpt-spectra" {
+        let merged = try ShardFile.merge(try o.positionals.map { try ShardFile<GPTExperiment.ShardRecord>.read(from: $0) })
+        var output = try ExperimentOutput(directory: directory, study: merged.study, force: o.has("force"))
+        let config = try applySettings(GPTExperiment.Config.settings, text: merged.configuration, to: GPTExperiment.Config())
+        let result = try await RBMCommand.asUsage { try GPTExperiment.result(config, records: merged.ensembles[0], seconds: merged.seconds) }
+        try GPTCommand.report(result, name: "gpt spectra", to: &output)
+        return
+      }
+      let merged = try ShardFile.merge(try o.positionals.map { try ShardFile<RBMEnsemble.Run>.read(from: $0) })
+      var output = try ExperimentOutput(directory: directory, study: merged.study, force: o.has("force"))
       switch merged.study {
       case "rbm-learn":
         let config = try applySettings(RBMLearnExperiment.Config.settings, text: merged.configuration, to: RBMLearnExperiment.Config())

@@ -70,8 +70,8 @@ enum RBMCommand {
   }
 
   /// Options, then `--config FILE` values, then command-line values override the defaults.
-  static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config) throws -> (Config, Options) {
-    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out", "shard"], switches: ["quick", "force"])
+  static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config, shardable: Bool = false) throws -> (Config, Options) {
+    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"] + (shardable ? ["shard"] : []), switches: ["quick", "force"])
     var config = o.has("quick") ? quick : defaults
     if let file = o.string("config") {
       let object: [String: Any]
@@ -107,14 +107,14 @@ enum RBMCommand {
 
   /// Runs one shard's part of the ensemble(s) and writes DIR/shard.json and DIR/config.json;
   /// `dyson merge` turns the shards into the study's outputs.
-  static func runShard<Config>(
+  static func runShard<Config, Record: Codable & Sendable>(
     _ study: String, shard: Shard, settings: [Setting<Config>], config: Config, runs: Int, directory: String, force: Bool,
-    _ body: (Range<Int>, DysonExperiments.Progress) async throws -> [[RBMEnsemble.Run]]
+    progressUnits: Int = 1, _ body: (Range<Int>, DysonExperiments.Progress) async throws -> [[Record]]
   ) async throws {
     let part = shard.runs(of: runs)
     let output = try ExperimentOutput(directory: directory, study: study + "-shard", force: force)
     let start = Date()
-    let ensembles = try await asUsage { try await body(part, Progress(total: part.count, label: "\(study) shard \(shard): runs")) }
+    let ensembles = try await asUsage { try await body(part, Progress(total: part.count * progressUnits, label: "\(study) shard \(shard)")) }
     let file = ShardFile(study: study, shard: shard, configuration: settingsText(settings, config), seconds: Date().timeIntervalSince(start), ensembles: ensembles)
     try file.write(to: directory)
     try AtomicFile.write(settingsText(settings, config) + "\n", to: output.path("config.json"))
@@ -124,7 +124,7 @@ enum RBMCommand {
 
   static func universality(_ arguments: [String]) async throws {
     let (config, o) = try configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
-                                     defaults: RBMUniversalityExperiment.Config(), quick: .quick)
+                                     defaults: RBMUniversalityExperiment.Config(), quick: .quick, shardable: true)
     let directory = o.string("out") ?? "runs/rbm-universality"
     if let shard = try shardOption(o) {
       try await runShard("rbm-universality", shard: shard, settings: RBMUniversalityExperiment.Config.settings, config: config, runs: config.runs,
@@ -157,7 +157,7 @@ enum RBMCommand {
 
   static func scaling(_ arguments: [String]) async throws {
     let (config, o) = try configure(arguments, settings: RBMScalingExperiment.Config.settings,
-                                     defaults: RBMScalingExperiment.Config(), quick: .quick)
+                                     defaults: RBMScalingExperiment.Config(), quick: .quick, shardable: true)
     let directory = o.string("out") ?? "runs/rbm-scaling"
     if let shard = try shardOption(o) {
       try await runShard("rbm-scaling", shard: shard, settings: RBMScalingExperiment.Config.settings, config: config, runs: config.base.runs,
@@ -214,7 +214,7 @@ enum RBMCommand {
 
   static func learn(_ arguments: [String]) async throws {
     let (config, o) = try configure(arguments, settings: RBMLearnExperiment.Config.settings,
-                                     defaults: RBMLearnExperiment.Config(), quick: .quick)
+                                     defaults: RBMLearnExperiment.Config(), quick: .quick, shardable: true)
     guard config.training.hidden <= config.training.visible else {
       throw UsageError(description: "--hidden (\(config.training.hidden)) must not exceed --visible (\(config.training.visible))")
     }

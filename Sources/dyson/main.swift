@@ -17,7 +17,7 @@ Commands:
   gpt ACTION  character-level GPT: train, spectra (50 runs: MP fits, spacings, tails), sample, grad
   dbm         Dyson Brownian motion of SGD: two degenerate levels, the linear scaling rule exactly
   spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
-  merge       joins the shards of a study run with --shard i/n (rbm learn, universality, scaling)
+  merge       joins the shards of a study run with --shard i/n (rbm learn, universality, scaling; gpt spectra)
   help CMD    the options of a command, with their defaults
 
 Options: --help, --version. Every command takes --help and --quiet (no progress lines);

@@ -30,6 +30,11 @@ private func finish(_ p: Process) async -> Int32 {
   return p.terminationStatus
 }
 
+/// A text file without its timings: summary.json's "seconds" and the "12.3 s" of index.html.
+private func untimed(_ path: String) throws -> String {
+  try String(contentsOfFile: path, encoding: .utf8).replacing(/"seconds":[-+0-9.eE]+/, with: "").replacing(/[0-9]+\.[0-9]+ s\b/, with: "")
+}
+
 @Suite("dyson merge (command line)") struct ShardCLITests {
   @Test("two shards run as background jobs and merged equal the unsharded run, file for file")
   func shardsAndMerge() async throws {
@@ -46,9 +51,6 @@ private func finish(_ p: Process) async -> Int32 {
     #expect(files.contains("summary.json") && files.contains("pairs.svg"))
     #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/merged").sorted() == files)
     // Everything but the timings is byte for byte the same.
-    func untimed(_ path: String) throws -> String {
-      try String(contentsOfFile: path, encoding: .utf8).replacing(/"seconds":[-+0-9.eE]+/, with: "").replacing(/[0-9]+\.[0-9]+ s\b/, with: "")
-    }
     for name in files {
       #expect(try untimed(root + "/merged/" + name) == untimed(root + "/whole/" + name), "\(name) differs")
     }
@@ -62,5 +64,33 @@ private func finish(_ p: Process) async -> Int32 {
     let root = NSTemporaryDirectory() + "dyson-cli-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
     #expect(await finish(try start(["rbm", "universality", "--quick", "--shard", "3/2", "--out", root])) == 2)
+  }
+}
+
+@Suite("dyson merge (command line): GPT") struct GPTShardCLITests {
+  @Test("gpt spectra in two shards, merged, equals the unsharded ensemble (weights of run 0 included)")
+  func gptShards() async throws {
+    let root = NSTemporaryDirectory() + "dyson-cli-gpt-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let text = root + "/text.txt"
+    try String(repeating: "to be or not to be, that is the question.\n", count: 60).write(toFile: text, atomically: true, encoding: .utf8)
+    let settings = ["gpt", "spectra", "--data", text, "--runs", "3", "--iters", "12", "--layers", "1", "--heads", "2", "--embedding", "8",
+                    "--block", "8", "--hidden", "16", "--batch", "2", "--eval-interval", "6", "--eval-iters", "2", "--final-eval-iters", "2",
+                    "--spectrum-interval", "6", "--histogram-steps", "0,12", "--resamples", "5"]
+    #expect(await finish(try start(settings + ["--out", root + "/whole"])) == 0)
+    let shards = try [1, 2].map { try start(settings + ["--shard", "\($0)/2", "--out", root + "/shard\($0)"]) }
+    for p in shards { #expect(await finish(p) == 0) }
+    #expect(await finish(try start(["merge", root + "/shard1", root + "/shard2", "--out", root + "/merged"])) == 0)
+    let files = try FileManager.default.contentsOfDirectory(atPath: root + "/whole").sorted()
+    #expect(files.contains("weights.safetensors") && files.contains("spectra.csv"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/merged").sorted() == files)
+    for name in files {
+      if name == "summary.json" || name == "index.html" {
+        #expect(try untimed(root + "/merged/" + name) == untimed(root + "/whole/" + name), "\(name) differs")
+      } else {
+        #expect(FileManager.default.contents(atPath: root + "/merged/" + name) == FileManager.default.contents(atPath: root + "/whole/" + name), "\(name) differs")
+      }
+    }
   }
 }
