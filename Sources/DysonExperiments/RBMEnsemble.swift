@@ -1,3 +1,4 @@
+import DysonIO
 import DysonModels
 import Foundation
 
@@ -61,24 +62,45 @@ public enum RBMEnsemble {
   }
 
   /// Runs 0..<runs, or only `streams` (a shard's part of them; run k is the same whichever shard does it).
+  /// With a `checkpoint`, finished runs are saved every minute and when a stop is requested, and
+  /// with `checkpoint.resume` the saved runs are taken instead of being run again.
   public static func run(
     _ training: PCDConfiguration, runs: Int, seed: UInt64, recordEvery: Int? = nil,
-    sampling: Sampling? = nil, workers: Int? = nil, progress: Progress? = nil, streams part: Range<Int>? = nil
+    sampling: Sampling? = nil, workers: Int? = nil, progress: Progress? = nil, streams part: Range<Int>? = nil,
+    checkpoint: EnsembleCheckpoint? = nil
   ) async throws -> [Run] {
     let part = part ?? 0..<runs
+    var done: [Int: Run] = [:]
+    if let checkpoint, checkpoint.resume { done = try checkpoint.load().filter { part.contains($0.key) } }
+    progress?.advance(by: done.count)
     // Small RBMs go four runs to a vector (`VectorizedPCD`, bit-identical to one run per task).
     let groupSize = VectorizedPCD.suits(training) ? VectorizedPCD.width : 1
-    let groups = (part.count + groupSize - 1) / groupSize
+    let todo = part.filter { done[$0] == nil }
+    let groups = stride(from: 0, to: todo.count, by: groupSize).map { Array(todo[$0..<min($0 + groupSize, todo.count)]) }
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
-    let outcomes = try await orderedTaskGroup(count: groups, width: width, { g in
-      let first = part.lowerBound + g * groupSize
-      let streams = (first..<min(first + groupSize, part.upperBound)).map(UInt64.init)
-      return groupSize == 1
-        ? [try runAlone(training, seed: seed, stream: streams[0], recordEvery: recordEvery, sampling: sampling)]
-        : try runInLanes(training, seed: seed, streams: streams, recordEvery: recordEvery, sampling: sampling)
-    }, completed: { _, runs in progress?.advance(by: runs.count) }).flatMap { $0 }
+    var lastSave = Date()
+    do {
+      _ = try await orderedTaskGroup(count: groups.count, width: width, { g in
+        let streams = groups[g].map(UInt64.init)
+        return groupSize == 1
+          ? [try runAlone(training, seed: seed, stream: streams[0], recordEvery: recordEvery, sampling: sampling)]
+          : try runInLanes(training, seed: seed, streams: streams, recordEvery: recordEvery, sampling: sampling)
+      }, completed: { g, runs in
+        for (stream, run) in zip(groups[g], runs) { done[stream] = run }
+        progress?.advance(by: runs.count)
+        if let checkpoint, Date().timeIntervalSince(lastSave) >= checkpoint.interval {
+          try checkpoint.save(done)
+          lastSave = Date()
+        }
+      })
+    } catch let stop as Interrupted {
+      try checkpoint?.save(done)
+      throw stop
+    }
+    // Saved once complete too: a study of several ensembles (scaling) may stop in a later one.
+    if !todo.isEmpty { try checkpoint?.save(done) }
     progress?.finish()
-    return outcomes
+    return part.map { done[$0]! }
   }
 
   /// Run `stream` on its own (large RBMs: the scalar PCD with gemm inside).
@@ -142,4 +164,48 @@ public enum RBMEnsemble {
     }
     return runs
   }
+}
+
+/// Where an ensemble keeps its finished runs, so that a stopped job resumes without redoing them.
+/// The file names the settings it belongs to (`key`); a file of other settings is refused.
+public struct EnsembleCheckpoint: Sendable {
+  public var path: String
+  public var key: String
+  public var resume: Bool
+  /// Seconds between saves while running (a stop request always saves).
+  public var interval: TimeInterval = 60
+
+  public init(path: String, key: String, resume: Bool) {
+    self.path = path
+    self.key = key
+    self.resume = resume
+  }
+
+  private struct Stored: Codable {
+    var key: String
+    var streams: [Int]
+    var runs: [RBMEnsemble.Run]
+  }
+
+  public func save(_ runs: [Int: RBMEnsemble.Run]) throws {
+    let streams = runs.keys.sorted()
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try AtomicFile.write(try encoder.encode(Stored(key: key, streams: streams, runs: streams.map { runs[$0]! })), to: path)
+  }
+
+  /// The saved runs by stream; none when there is no file yet.
+  public func load() throws -> [Int: RBMEnsemble.Run] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+    let stored: Stored
+    do { stored = try JSONDecoder().decode(Stored.self, from: data) } catch {
+      throw ExperimentError.invalid("\(path) is not a checkpoint of finished runs: \(error)")
+    }
+    guard stored.key == key else {
+      throw ExperimentError.invalid("\(path) holds runs of other settings; rerun without --resume, or remove the file")
+    }
+    return Dictionary(uniqueKeysWithValues: zip(stored.streams, stored.runs))
+  }
+
+  public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -16,6 +16,10 @@ public struct RBMLearnExperiment {
     /// Updates between two recorded spectra of run 0.
     public var recordEvery = 500
     public var seed: UInt64 = 1
+    /// Where finished runs are saved (every minute and on Ctrl-C); empty: nowhere. Not a setting.
+    public var checkpointDirectory = ""
+    /// Take the runs saved in the checkpoint instead of running them again.
+    public var resume = false
 
     public init() {}
 
@@ -75,7 +79,13 @@ public struct RBMLearnExperiment {
   public static func ensemble(_ config: Config, part: Range<Int>? = nil, workers: Int? = nil, progress: Progress? = nil) async throws -> [RBMEnsemble.Run] {
     _ = try targets(config)
     return try await RBMEnsemble.run(config.training, runs: config.runs, seed: config.seed, recordEvery: config.recordEvery,
-                                     workers: workers, progress: progress, streams: part)
+                                     workers: workers, progress: progress, streams: part, checkpoint: checkpoint(config))
+  }
+
+  /// The checkpoint of finished runs, keyed by every setting, when the config names a folder.
+  public static func checkpoint(_ config: Config) -> EnsembleCheckpoint? {
+    guard !config.checkpointDirectory.isEmpty else { return nil }
+    return EnsembleCheckpoint(path: config.checkpointDirectory + "/checkpoint.json", key: settingsText(Config.settings, config), resume: config.resume)
   }
 
   /// x_s = μ² − κ for the learned modes, after checking the configuration.

@@ -73,13 +73,14 @@ public struct RBMScalingExperiment {
   }
 
   /// The universality configuration of grid point `index`: its (α, |B|) and a seed of its own, so
-  /// points are independent ensembles.
+  /// points are independent ensembles; its own checkpoint file.
   static func pointConfig(_ config: Config, _ index: Int) -> RBMUniversalityExperiment.Config {
     let pair = config.grid[index]
     var c = config.base
     c.training.alpha = pair.alpha
     c.training.batch = pair.batch
     c.seed = SplitMix64.mix(config.base.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+    c.checkpointName = "checkpoint-point\(index).json"
     return c
   }
 
@@ -95,6 +96,11 @@ public struct RBMScalingExperiment {
   }
 
   /// The result from every grid point's runs, in run order.
+  /// The checkpoints of every grid point (to remove once the outputs are written).
+  public static func checkpoints(_ config: Config) -> [EnsembleCheckpoint] {
+    config.grid.indices.compactMap { RBMUniversalityExperiment.checkpoint(pointConfig(config, $0)) }
+  }
+
   public static func result(_ config: Config, runs: [[RBMEnsemble.Run]], seconds: Double) throws -> Result {
     var points: [Point] = []
     for (index, pair) in config.grid.enumerated() {

@@ -22,6 +22,11 @@ public struct RBMUniversalityExperiment {
     /// many updates along each run, from update `burnIn` on (the option of Docs/RBM.md).
     public var sampleEvery = 0
     public var burnIn = 30_000
+    /// Where finished runs are saved (every minute and on Ctrl-C); empty: nowhere. Not a setting.
+    public var checkpointDirectory = ""
+    public var checkpointName = "checkpoint.json"
+    /// Take the runs saved in the checkpoint instead of running them again.
+    public var resume = false
 
     public init() {}
 
@@ -94,7 +99,14 @@ public struct RBMUniversalityExperiment {
   public static func ensemble(_ config: Config, part: Range<Int>? = nil, workers: Int? = nil, progress: Progress? = nil) async throws -> [RBMEnsemble.Run] {
     _ = try kappas(config)
     return try await RBMEnsemble.run(config.training, runs: config.runs, seed: config.seed, sampling: sampling(config),
-                                     workers: workers, progress: progress, streams: part)
+                                     workers: workers, progress: progress, streams: part, checkpoint: checkpoint(config))
+  }
+
+  /// The checkpoint of finished runs, keyed by every setting, when the config names a folder.
+  public static func checkpoint(_ config: Config) -> EnsembleCheckpoint? {
+    guard !config.checkpointDirectory.isEmpty else { return nil }
+    return EnsembleCheckpoint(path: config.checkpointDirectory + "/" + config.checkpointName,
+                              key: settingsText(Config.settings, config), resume: config.resume)
   }
 
   static func sampling(_ config: Config) -> RBMEnsemble.Sampling? {

@@ -247,19 +247,31 @@ public struct Reproduction: Sendable {
     let start = Date()
     let headlines: [Headline]
     switch study {
+    // The ensembles keep their finished runs in the study's folder (every minute and on Ctrl-C),
+    // so that --resume does not run them again; once the outputs are written they go.
     case .rbmLearn:
-      let r = try await RBMLearnExperiment.run(rbmLearn, workers: workers, progress: progress(rbmLearn.runs, "rbm-learn: runs"))
+      var c = rbmLearn
+      c.checkpointDirectory = folder
+      c.resume = resume
+      let r = try await RBMLearnExperiment.run(c, workers: workers, progress: progress(c.runs, "rbm-learn: runs"))
       try RBMLearnExperiment.write(r, to: &output)
+      RBMLearnExperiment.checkpoint(c)?.remove()
       headlines = Self.headlines(r)
     case .rbmUniversality:
-      let c = rbmUniversality
+      var c = rbmUniversality
+      c.checkpointDirectory = folder
+      c.resume = resume
       let r = try await RBMUniversalityExperiment.run(c, workers: workers, progress: progress(c.runs, "rbm-universality: runs"))
       try RBMUniversalityExperiment.write(r, to: &output)
+      RBMUniversalityExperiment.checkpoint(c)?.remove()
       headlines = Self.headlines(r)
     case .rbmScaling:
-      let c = rbmScaling
+      var c = rbmScaling
+      c.base.checkpointDirectory = folder
+      c.base.resume = resume
       let r = try await RBMScalingExperiment.run(c, workers: workers, progress: progress(c.grid.count, "rbm-scaling: configurations"))
       try RBMScalingExperiment.write(r, to: &output)
+      RBMScalingExperiment.checkpoints(c).forEach { $0.remove() }
       headlines = Self.headlines(r)
     case .rbmMNIST:
       let c = rbmMNIST

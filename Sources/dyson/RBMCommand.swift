@@ -10,7 +10,7 @@ enum RBMCommand {
     let lines = optionLines(RBMLearnExperiment.Config.settings, defaults: RBMLearnExperiment.Config(), width: 12)
     let mnistLines = optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 12)
     return """
-    usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force]
+    usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--resume] [--shard i/n]
 
     learn: trains an ensemble of Gaussian RBMs by persistent contrastive divergence on the periodic
     1-D free field and records the eigenvalues of σ_h²WᵀW: Marchenko–Pastur at initialisation,
@@ -22,6 +22,8 @@ enum RBMCommand {
         --quick         8 runs of 2000 updates: seconds instead of minutes
         --out DIR       output folder (default runs/rbm-learn)
         --force         write into --out even when it holds another command's output
+        --resume        take the runs a stopped run of the same settings saved in DIR (every minute
+                        and on Ctrl-C) instead of running them again
         --shard i/n     run only block i of n of the runs (every grid point for scaling) and write
                         DIR/shard.json; dyson merge joins the shards (learn, universality, scaling)
 
@@ -71,7 +73,7 @@ enum RBMCommand {
 
   /// Options, then `--config FILE` values, then command-line values override the defaults.
   static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config, shardable: Bool = false) throws -> (Config, Options) {
-    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"] + (shardable ? ["shard"] : []), switches: ["quick", "force"])
+    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"] + (shardable ? ["shard"] : []), switches: ["quick", "force"] + (shardable ? ["resume"] : []))
     var config = o.has("quick") ? quick : defaults
     if let file = o.string("config") {
       let object: [String: Any]
@@ -123,19 +125,23 @@ enum RBMCommand {
   }
 
   static func universality(_ arguments: [String]) async throws {
-    let (config, o) = try configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
+    var (config, o) = try configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
                                      defaults: RBMUniversalityExperiment.Config(), quick: .quick, shardable: true)
     let directory = o.string("out") ?? "runs/rbm-universality"
+    config.checkpointDirectory = directory
+    config.resume = o.has("resume")
     if let shard = try shardOption(o) {
       try await runShard("rbm-universality", shard: shard, settings: RBMUniversalityExperiment.Config.settings, config: config, runs: config.runs,
                          directory: directory, force: o.has("force")) { part, progress in
         [try await RBMUniversalityExperiment.ensemble(config, part: part, progress: progress)]
       }
+      RBMUniversalityExperiment.checkpoint(config)?.remove()  // the shard is written: the finished runs are in shard.json
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-universality", force: o.has("force"))
     let result = try await asUsage { try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs")) }
     try report(result, to: &output)
+    RBMUniversalityExperiment.checkpoint(config)?.remove()  // only a stopped job needs them
   }
 
   static func report(_ result: RBMUniversalityExperiment.Result, to output: inout ExperimentOutput) throws {
@@ -156,19 +162,23 @@ enum RBMCommand {
   }
 
   static func scaling(_ arguments: [String]) async throws {
-    let (config, o) = try configure(arguments, settings: RBMScalingExperiment.Config.settings,
+    var (config, o) = try configure(arguments, settings: RBMScalingExperiment.Config.settings,
                                      defaults: RBMScalingExperiment.Config(), quick: .quick, shardable: true)
     let directory = o.string("out") ?? "runs/rbm-scaling"
+    config.base.checkpointDirectory = directory
+    config.base.resume = o.has("resume")
     if let shard = try shardOption(o) {
       try await runShard("rbm-scaling", shard: shard, settings: RBMScalingExperiment.Config.settings, config: config, runs: config.base.runs,
                          directory: directory, force: o.has("force")) { part, progress in
         try await RBMScalingExperiment.ensembles(config, part: part, progress: progress)
       }
+      RBMScalingExperiment.checkpoints(config).forEach { $0.remove() }  // the shard is written: the finished runs are in shard.json
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-scaling", force: o.has("force"))
     let result = try await asUsage { try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations")) }
     try report(result, to: &output)
+    RBMScalingExperiment.checkpoints(config).forEach { $0.remove() }  // only a stopped job needs them
   }
 
   static func report(_ result: RBMScalingExperiment.Result, to output: inout ExperimentOutput) throws {
@@ -213,22 +223,26 @@ enum RBMCommand {
   }
 
   static func learn(_ arguments: [String]) async throws {
-    let (config, o) = try configure(arguments, settings: RBMLearnExperiment.Config.settings,
+    var (config, o) = try configure(arguments, settings: RBMLearnExperiment.Config.settings,
                                      defaults: RBMLearnExperiment.Config(), quick: .quick, shardable: true)
     guard config.training.hidden <= config.training.visible else {
       throw UsageError(description: "--hidden (\(config.training.hidden)) must not exceed --visible (\(config.training.visible))")
     }
     let directory = o.string("out") ?? "runs/rbm-learn"
+    config.checkpointDirectory = directory
+    config.resume = o.has("resume")
     if let shard = try shardOption(o) {
       try await runShard("rbm-learn", shard: shard, settings: RBMLearnExperiment.Config.settings, config: config, runs: config.runs,
                          directory: directory, force: o.has("force")) { part, progress in
         [try await RBMLearnExperiment.ensemble(config, part: part, progress: progress)]
       }
+      RBMLearnExperiment.checkpoint(config)?.remove()  // the shard is written: the finished runs are in shard.json
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-learn", force: o.has("force"))
     let result = try await asUsage { try await RBMLearnExperiment.run(config, progress: Progress(total: config.runs, label: "rbm learn: runs")) }
     try report(result, to: &output)
+    RBMLearnExperiment.checkpoint(config)?.remove()  // only a stopped job needs them
   }
 
   static func report(_ result: RBMLearnExperiment.Result, to output: inout ExperimentOutput) throws {

@@ -71,3 +71,30 @@ extension RBMUniversalityExperiment.Config {
     return c
   }
 }
+
+@Suite("Ensemble checkpoints") struct EnsembleCheckpointTests {
+  @Test("stopped after two groups of runs, the saved runs are reused and the result is the uninterrupted one")
+  func stopAndResume() async throws {
+    let directory = NSTemporaryDirectory() + "dyson-ensemble-ckpt-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var c = ShardTests.config()
+    let whole = try await RBMUniversalityExperiment.run(c, workers: 1)
+    c.checkpointDirectory = directory
+    // Read once per launch of a group of four runs: the third launch stops the job.
+    let flag = InterruptFlag(trippingAt: 3)
+    await #expect(throws: Interrupted.self) {
+      _ = try await Interruption.$flag.withValue(flag) { try await RBMUniversalityExperiment.run(c, workers: 1) }
+    }
+    let checkpoint = try #require(RBMUniversalityExperiment.checkpoint(c))
+    let saved = try checkpoint.load()
+    #expect(saved.keys.sorted() == Array(0..<8))
+    c.resume = true
+    let resumed = try await RBMUniversalityExperiment.run(c, workers: 2)
+    #expect(resumed.spectra == whole.spectra)
+    #expect(resumed.modes.map(\.binder) == whole.modes.map(\.binder))
+    // Other settings must not pick up these runs.
+    var other = c
+    other.seed = 99
+    #expect(throws: ExperimentError.self) { try EnsembleCheckpoint(path: checkpoint.path, key: settingsText(RBMUniversalityExperiment.Config.settings, other), resume: true).load() }
+  }
+}
