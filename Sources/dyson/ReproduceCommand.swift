@@ -16,8 +16,9 @@ enum ReproduceCommand {
         --quick       smaller ensembles and shorter training: the whole set in about 4 minutes on 2 cores
                       (every figure says so); without it the set takes hours (see Docs/Reproducing.md)
         --out DIR     output folder (default runs/reproduce; runs/reproduce-quick with --quick)
-        --resume      keep studies that finished with the same settings; GPT runs continue from their
-                      checkpoints. Ctrl-C stops after the current step; --resume then finishes the job.
+        --resume      keep studies that finished with the same settings; the RBM ensembles and the GPT
+                      runs continue from what they saved. Ctrl-C stops after the current step;
+                      --resume then finishes the job.
         --force       write into DIR even when it holds another command's output
         --data DIR    where tiny Shakespeare and MNIST are (default Datasets; when missing,
                       Datasets/fetch.sh is run to copy or download them)
