@@ -32,7 +32,7 @@ private func finish(_ p: Process) async -> Int32 {
 
 /// A text file without its timings: summary.json's "seconds" and the "12.3 s" of index.html.
 private func untimed(_ path: String) throws -> String {
-  try String(contentsOfFile: path, encoding: .utf8).replacing(/"seconds":[-+0-9.eE]+/, with: "").replacing(/[0-9]+\.[0-9]+ s\b/, with: "")
+  try String(contentsOfFile: path, encoding: .utf8).replacing(/"seconds":[-+0-9.eE]+/, with: "").replacing(/[0-9]+(\.[0-9]+)? s\b/, with: "")
 }
 
 @Suite("dyson merge (command line)") struct ShardCLITests {
