@@ -13,7 +13,7 @@ enum ReproduceCommand {
 
     \(Study.allCases.map { "  \($0.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \($0.title)" }.joined(separator: "\n"))
 
-        --quick       smaller ensembles and shorter training: the whole set in about 4 minutes on 2 cores
+        --quick       smaller ensembles and shorter training: the whole set in about 2.5 minutes on 2 cores
                       (every figure says so); without it the set takes hours (see Docs/Reproducing.md)
         --out DIR     output folder (default runs/reproduce; runs/reproduce-quick with --quick)
         --resume      keep studies that finished with the same settings; the RBM ensembles and the GPT
