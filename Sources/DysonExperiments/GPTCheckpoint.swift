@@ -38,7 +38,7 @@ enum GPTCheckpoint {
     let m = try Safetensors.readMetadata(path: path)
     func random(_ key: String) throws -> Xoshiro256StarStar {
       let w = (m[key] ?? "").split(separator: ",").compactMap { UInt64($0) }
-      guard w.count == 4 else { throw fail("no RNG state '\(key)'") }
+      guard w.count == 4, w.contains(where: { $0 != 0 }) else { throw fail("no RNG state '\(key)'") }
       return Xoshiro256StarStar(state: (w[0], w[1], w[2], w[3]))
     }
     guard let step = m["step"].flatMap(Int.init), let p = tensors["parameters"], let m1 = tensors["adamw.first_moment"],

@@ -44,6 +44,10 @@ public struct RBMMNISTExperiment {
     /// Exact samples drawn from each trained model for the PNG grid.
     public var samples = 16
     public var seed: UInt64 = 1
+    /// Where each model's training state is saved (every minute, on Ctrl-C, when done); "" keeps none.
+    public var checkpointDirectory = ""
+    /// Continue each model from its saved state instead of starting again.
+    public var resume = false
 
     public init() {}
 
@@ -134,9 +138,26 @@ public struct RBMMNISTExperiment {
     c.hidden = hidden
     c.visible = data.columns
     let seed = config.seed &+ UInt64(hidden)
+    let checkpoint = config.checkpointDirectory.isEmpty ? nil : RBMMNISTCheckpoint(directory: config.checkpointDirectory, config: config, hidden: hidden)
     do {
       var pcd = try DataPCD(data: data, configuration: c, negativePhase: config.negativePhase, seed: seed)
-      for _ in 0..<updates { try pcd.update() }
+      if config.resume, let checkpoint, let saved = try checkpoint.load() {
+        do { try pcd.restore(saved) } catch { throw FileFormatError(file: checkpoint.path, fault: "\(error)") }
+      }
+      var lastSave = Date()
+      while pcd.updatesDone < updates {
+        if Interruption.isRequested {
+          try checkpoint?.save(pcd.state)
+          throw Interrupted()
+        }
+        try pcd.update()
+        if let checkpoint, Date().timeIntervalSince(lastSave) >= 60 {
+          try checkpoint.save(pcd.state)
+          lastSave = Date()
+        }
+      }
+      // Done: a later stop (in another model) resumes this one without training it again.
+      try checkpoint?.save(pcd.state)
       var rng = Xoshiro256StarStar(seed: seed, stream: 1)
       let phi = try pcd.rbm.samples(config.samples, using: &rng)
       let images = (0..<phi.rows).map { r -> [Double] in
@@ -151,6 +172,12 @@ public struct RBMMNISTExperiment {
     } catch let e as RBMError {
       return Model(hidden: hidden, covariance: nil, samples: [], failure: "N_h = \(hidden): \(e)", seconds: Date().timeIntervalSince(start))
     }
+  }
+
+  /// Removes the models' saved states (once the outputs are written, only a stopped job needs them).
+  public static func removeCheckpoints(_ config: Config) {
+    guard !config.checkpointDirectory.isEmpty else { return }
+    for h in config.hiddenSizes { RBMMNISTCheckpoint(directory: config.checkpointDirectory, config: config, hidden: h).remove() }
   }
 
   /// Modes whose learned covariance is within 10 % of the data's, counted from the infrared end

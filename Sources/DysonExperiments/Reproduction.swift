@@ -274,10 +274,13 @@ public struct Reproduction: Sendable {
       RBMScalingExperiment.checkpoints(c).forEach { $0.remove() }
       headlines = Self.headlines(r)
     case .rbmMNIST:
-      let c = rbmMNIST
+      var c = rbmMNIST
+      c.checkpointDirectory = folder
+      c.resume = resume
       let data = try RBMMNISTExperiment.loadImages(path: c.imagesPath, count: c.images)
       let r = try await RBMMNISTExperiment.run(c, data: data, workers: workers, progress: progress(c.hiddenSizes.count, "rbm-mnist: models"))
       try RBMMNISTExperiment.write(r, to: &output)
+      RBMMNISTExperiment.removeCheckpoints(c)
       headlines = Self.headlines(r)
     case .linearTS:
       let c = linearTS

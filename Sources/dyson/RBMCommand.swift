@@ -23,7 +23,8 @@ enum RBMCommand {
         --out DIR       output folder (default runs/rbm-learn)
         --force         write into --out even when it holds another command's output
         --resume        take the runs a stopped run of the same settings saved in DIR (every minute
-                        and on Ctrl-C) instead of running them again
+                        and on Ctrl-C) instead of running them again; mnist continues each model
+                        from its saved training state
         --shard i/n     run only block i of n of the runs (every grid point for scaling) and write
                         DIR/shard.json; dyson merge joins the shards (learn, universality, scaling)
 
@@ -72,8 +73,9 @@ enum RBMCommand {
   }
 
   /// Options, then `--config FILE` values, then command-line values override the defaults.
-  static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config, shardable: Bool = false) throws -> (Config, Options) {
-    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"] + (shardable ? ["shard"] : []), switches: ["quick", "force"] + (shardable ? ["resume"] : []))
+  static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config, shardable: Bool = false, resumable: Bool = false) throws -> (Config, Options) {
+    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"] + (shardable ? ["shard"] : []),
+                        switches: ["quick", "force"] + (shardable || resumable ? ["resume"] : []))
     var config = o.has("quick") ? quick : defaults
     if let file = o.string("config") {
       let object: [String: Any]
@@ -195,9 +197,11 @@ enum RBMCommand {
   }
 
   static func mnist(_ arguments: [String]) async throws {
-    let (config, o) = try configure(arguments, settings: RBMMNISTExperiment.Config.settings,
-                                     defaults: RBMMNISTExperiment.Config(), quick: .quick)
+    var (config, o) = try configure(arguments, settings: RBMMNISTExperiment.Config.settings,
+                                     defaults: RBMMNISTExperiment.Config(), quick: .quick, resumable: true)
     let directory = o.string("out") ?? "runs/rbm-mnist"
+    config.checkpointDirectory = directory
+    config.resume = o.has("resume")
     var output = try ExperimentOutput(directory: directory, study: "rbm-mnist", force: o.has("force"))
     let data: Matrix<Double>
     do { data = try RBMMNISTExperiment.loadImages(path: config.imagesPath, count: config.images) } catch let e as FileFormatError {
@@ -207,6 +211,7 @@ enum RBMCommand {
       try await RBMMNISTExperiment.run(config, data: data, progress: Progress(total: config.hiddenSizes.count, label: "rbm mnist: models"))
     }
     try RBMMNISTExperiment.write(result, to: &output)
+    RBMMNISTExperiment.removeCheckpoints(config)   // only a stopped job needs them
     let c = config.training
     print(String(format: "rbm mnist: %d images, μ² = %g, α = %g, |B| = %d, k = %d, %d epoch(s), in %.0f s", data.rows, c.mu2, c.alpha, c.batch, c.gibbsSteps, config.epochs, result.seconds))
     print("  data covariance, top 5: " + result.dataSpectrum.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " ")

@@ -73,7 +73,7 @@ do {
 } catch let error as ExitQuietly {
   exit(error.code)
 } catch is Interrupted {
-  printError("interrupted; no file was left half-written. dyson reproduce, rbm learn|universality|scaling and gpt train|spectra continue with --resume from what they kept; other commands start again")
+  printError("interrupted; no file was left half-written. dyson reproduce, rbm learn|universality|scaling|mnist and gpt train|spectra continue with --resume from what they kept; other commands start again")
   exit(130)
 } catch let error as UsageError {
   printError(error.description)

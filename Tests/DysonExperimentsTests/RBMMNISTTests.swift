@@ -36,6 +36,41 @@ struct RBMMNISTTests {
     #expect(Array(png.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
   }
 
+  @Test("Stopped mid-model, the saved training states resume to the uninterrupted models bit for bit")
+  func stopAndResume() async throws {
+    var rng = Xoshiro256StarStar(seed: 9)
+    let data = Matrix<Double>(rows: 1024, columns: 16) { _, i in Double(i % 4 + 1).squareRoot() * 0.3 * rng.normal() }
+    var c = RBMMNISTExperiment.Config()
+    c.hiddenSizes = [3, 1]
+    c.training.mu2 = 6; c.training.alpha = 0.01; c.training.batch = 64; c.training.gibbsSteps = 2
+    c.epochs = 2   // 32 updates per model, over an epoch boundary
+    c.samples = 2
+    let whole = try await RBMMNISTExperiment.run(c, data: data, workers: 1)
+    let directory = NSTemporaryDirectory() + "dyson-mnist-ckpt-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    c.checkpointDirectory = directory
+    // One poll per update (and one per model launched): N_h = 3 finishes its 32, N_h = 1 stops early.
+    await #expect(throws: Interrupted.self) {
+      _ = try await Interruption.$flag.withValue(InterruptFlag(trippingAt: 40)) { try await RBMMNISTExperiment.run(c, data: data, workers: 1) }
+    }
+    let first = try #require(try RBMMNISTCheckpoint(directory: directory, config: c, hidden: 3).load())
+    let second = try #require(try RBMMNISTCheckpoint(directory: directory, config: c, hidden: 1).load())
+    // 33 batches of 16 per pass were drawn (the chains start from the first): two reshuffles.
+    #expect(first.updatesDone == 32 && first.epochsDone == 2)
+    #expect((1..<8).contains(second.updatesDone), "stopped after \(second.updatesDone) updates")
+    c.resume = true
+    let resumed = try await RBMMNISTExperiment.run(c, data: data, workers: 2)
+    #expect(resumed.models.map(\.covariance) == whole.models.map(\.covariance))
+    #expect(resumed.models.map(\.samples) == whole.models.map(\.samples))
+    // Other settings must not pick up these states.
+    var other = c
+    other.training.alpha = 0.02
+    await #expect(throws: ExperimentError.self) { _ = try await RBMMNISTExperiment.run(other, data: data, workers: 1) }
+    RBMMNISTExperiment.removeCheckpoints(c)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+  }
+
   @Test("Settings: lists, booleans and paths parse; bad values name the option")
   func settings() throws {
     var c = RBMMNISTExperiment.Config()

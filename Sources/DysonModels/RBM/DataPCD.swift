@@ -65,6 +65,43 @@ public struct DataPCD: Sendable {
     chains = batch
   }
 
+  /// Everything an update reads that is not scratch: restoring it continues the run bit for bit.
+  public struct State: Sendable, Equatable {
+    public var updatesDone: Int
+    public var epochsDone: Int
+    public var cursor: Int
+    public var order: [Int]
+    public var random: Xoshiro256StarStar
+    public var weights: [Double]
+    public var chains: [Double]
+    public var velocity: [Double]
+
+    public init(updatesDone: Int, epochsDone: Int, cursor: Int, order: [Int], random: Xoshiro256StarStar,
+                weights: [Double], chains: [Double], velocity: [Double]) {
+      (self.updatesDone, self.epochsDone, self.cursor, self.order) = (updatesDone, epochsDone, cursor, order)
+      (self.random, self.weights, self.chains, self.velocity) = (random, weights, chains, velocity)
+    }
+  }
+
+  public var state: State {
+    State(updatesDone: updatesDone, epochsDone: epochsDone, cursor: cursor, order: order, random: rng,
+          weights: rbm.weights.elements, chains: chains, velocity: velocity)
+  }
+
+  /// Continues from `s`; throws when it does not fit this trainer's shapes and data.
+  public mutating func restore(_ s: State) throws {
+    let nv = rbm.visible, nh = configuration.hidden, nb = configuration.batch
+    guard s.weights.count == nv * nh, s.velocity.count == nv * nh, s.chains.count == nb * nv,
+          s.order.count == samples, Set(s.order).count == samples, s.order.allSatisfy({ (0..<samples).contains($0) }),
+          (0...samples).contains(s.cursor), s.updatesDone >= 0, s.epochsDone >= 0 else {
+      throw RBMError.invalidData("the saved state does not fit N_v = \(nv), N_h = \(nh), |B| = \(nb) and \(samples) samples")
+    }
+    guard (s.weights + s.chains + s.velocity).allSatisfy(\.isFinite) else { throw RBMError.invalidData("the saved state holds NaN or ±∞") }
+    (updatesDone, epochsDone, cursor, order, rng) = (s.updatesDone, s.epochsDone, s.cursor, s.order, s.random)
+    (chains, velocity) = (s.chains, s.velocity)
+    rbm.weights = try Matrix(rows: nv, columns: nh, elements: s.weights)
+  }
+
   /// Φ ← the next |B| samples of this epoch's order (a new order when the epoch ends).
   mutating func nextBatch() {
     let nv = rbm.visible, nb = configuration.batch
