@@ -18,6 +18,19 @@ func rbmSuite(filter: String?) -> [BenchResult] {
     report(r)
     results += r
   }
+  // The ensemble kernel's sampler: four streams, one per lane; ns per N(0, 1) value.
+  if filter.map({ "normal-lanes-ns".contains($0) }) ?? true {
+    var lanes = (Xoshiro256StarStar(seed: 1, stream: 0), Xoshiro256StarStar(seed: 1, stream: 1),
+                 Xoshiro256StarStar(seed: 1, stream: 2), Xoshiro256StarStar(seed: 1, stream: 3))
+    var buffer = [SIMD4<Double>](repeating: .zero, count: 1024)
+    let t = measure(budget: 0.4) { buffer.withUnsafeMutableBufferPointer { Xoshiro256StarStar.fillNormal($0, lanes: &lanes) } }
+    let mean = buffer.reduce(.zero, +).sum() / 4096
+    precondition(abs(mean) < 0.1, "normals: mean \(mean)")
+    let r = [BenchResult(suite: "rbm", name: "normal-lanes-ns", metric: "best", value: t[0] / 4096 * 1e9, unit: "ns"),
+             BenchResult(suite: "rbm", name: "normal-lanes-ns", metric: "median", value: t[t.count / 2] / 4096 * 1e9, unit: "ns")]
+    report(r)
+    results += r
+  }
   for (n, batch) in [(10, 16), (10, 64), (100, 64)] {
     let name = "pcd-update-\(n)x\(n)-b\(batch)"
     if let f = filter, !name.contains(f) { continue }

@@ -126,6 +126,25 @@ struct FillNormalTests {
     #expect(fast == slow)
   }
 
+  @Test("Four lanes give each generator's own fillNormal numbers and final state, tails and wedges included")
+  func lanesMatchScalar() {
+    let seeds = (0..<4).map { Xoshiro256StarStar(seed: 11, stream: UInt64($0)) }
+    var lanes = (seeds[0], seeds[1], seeds[2], seeds[3])
+    var vectors = [SIMD4<Double>](repeating: .zero, count: 20_000)   // ~240 draws per lane miss the core
+    vectors.withUnsafeMutableBufferPointer { Xoshiro256StarStar.fillNormal($0, lanes: &lanes) }
+    let finals = [lanes.0, lanes.1, lanes.2, lanes.3]
+    var beyondR = 0
+    for k in 0..<4 {
+      var g = seeds[k]
+      var reference = [Double](repeating: 0, count: vectors.count)
+      reference.withUnsafeMutableBufferPointer { g.fillNormal($0) }
+      #expect(vectors.map { $0[k].bitPattern } == reference.map(\.bitPattern), "lane \(k)")
+      #expect(finals[k] == g, "lane \(k) state")
+      beyondR += reference.filter { abs($0) > 3.6541528853610088 }.count
+    }
+    #expect(beyondR > 0)   // P(|z| > r) = 2.6e-4: about 21 tail draws in 80 000
+  }
+
   @Test("normalPolar is the polar method: equal to the formula with libm's log to 1e-14")
   func polar() {
     var a = Xoshiro256StarStar(seed: 8), b = Xoshiro256StarStar(seed: 8)
