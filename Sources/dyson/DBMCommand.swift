@@ -6,7 +6,7 @@ enum DBMCommand {
   static var help: String {
     let lines = RBMCommand.optionLines(DBMExperiment.Config.settings, defaults: DBMExperiment.Config(), width: 18)
     return """
-    usage: dyson dbm [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force]
+    usage: dyson dbm [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
 
     A 2×2 symmetric X updated as mini-batch SGD does near a degenerate minimum κ·1,
     X' = X − αΩ(X − κ1) + (α/√|B|)·g̃·H with H from the GOE, over the authors' α and |B| scans and the
@@ -20,6 +20,7 @@ enum DBMCommand {
         --quick              1000 chains × 10 samples per configuration
         --out DIR            output folder
         --force              write into --out even when it holds another command's output
+        --json               print the study's summary.json instead of the summary
     """
   }
 
@@ -29,14 +30,14 @@ enum DBMCommand {
     var output = try ExperimentOutput(directory: directory, study: "dbm", force: o.has("force"))
     let result = try await RBMCommand.asUsage { try await DBMExperiment.run(config, progress: Progress(total: config.grid.count, label: "dbm: configurations")) }
     try DBMExperiment.write(result, to: &output)
-    print(String(format: "dbm: %d configurations × %d chains × %d samples in %.1f s", result.measurements.count, config.chains, config.samples, result.seconds))
-    print("  α       |B|  ⟨S⟩                 continuum √π σ   exact (discrete)   U₄       KS p")
+    say(String(format: "dbm: %d configurations × %d chains × %d samples in %.1f s", result.measurements.count, config.chains, config.samples, result.seconds))
+    say("  α       |B|  ⟨S⟩                 continuum √π σ   exact (discrete)   U₄       KS p")
     for m in result.measurements {
-      print(String(format: "  %-6g  %-3d  %.5f ± %.5f   %.5f          %.5f            %+.4f  %.3g", m.point.alpha, m.point.batch, m.meanSpacing, m.meanSpacingError,
+      say(String(format: "  %-6g  %-3d  %.5f ± %.5f   %.5f          %.5f            %+.4f  %.3g", m.point.alpha, m.point.batch, m.meanSpacing, m.meanSpacingError,
                    (Double.pi * m.continuumVariance).squareRoot(), (Double.pi * m.discreteVariance).squareRoot(), m.binder, m.ks.pValue))
     }
-    print(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·g̃²/Ω): a_fit = %.4f ± %.4f (√π = %.4f), R² = %.4f",
+    say(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·g̃²/Ω): a_fit = %.4f ± %.4f (√π = %.4f), R² = %.4f",
                  result.collapse.slope, result.collapse.jackknifeError, Double.pi.squareRoot(), result.collapse.r2))
-    print("wrote \(directory)/index.html")
+    try finishStudy(directory)
   }
 }

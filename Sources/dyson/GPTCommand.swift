@@ -9,7 +9,7 @@ enum GPTCommand {
   static var help: String {
     let lines = RBMCommand.optionLines(GPTExperiment.Config.settings, defaults: GPTExperiment.Config(), width: 17)
     return """
-    usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force]
+    usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
            dyson gpt sample --weights W.safetensors [--count N] [--seed S] [--prompt TEXT]
            dyson gpt grad --weights W.safetensors --tokens T.npy --out G.safetensors
 
@@ -29,6 +29,7 @@ enum GPTCommand {
                             to an uninterrupted run
         --out DIR           output folder (default runs/gpt-train or runs/gpt-spectra)
         --force             write into --out even when it holds another command's output
+        --json              train, spectra: print summary.json instead of the summary
         --shard i/n         spectra: run only block i of n of the runs and write DIR/shard.json;
                             dyson merge joins the shards (Docs/Cluster.md)
 
@@ -83,20 +84,20 @@ enum GPTCommand {
     let config = result.config, directory = output.directory
     try GPTExperiment.write(result, to: &output)
     for run in result.runs { if let f = run.failure { printError(f) } }
-    print(String(format: "%@: %d run(s) × %d steps of a %d-parameter GPT in %.1f s", name, config.runs, config.iterations, result.parameterCount, result.seconds))
+    say(String(format: "%@: %d run(s) × %d steps of a %d-parameter GPT in %.1f s", name, config.runs, config.iterations, result.parameterCount, result.seconds))
     for (k, run) in result.runs.enumerated().prefix(10) where run.failure == nil {
-      print(String(format: "  run %d: train loss %.4f, validation loss %.4f (%d batches each)", k, run.finalTrain, run.finalValidation, config.finalEvalIters))
+      say(String(format: "  run %d: train loss %.4f, validation loss %.4f (%d batches each)", k, run.finalTrain, run.finalValidation, config.finalEvalIters))
     }
-    print(String(format: "  MP fit of head 0's keys (σ² at initialisation in theory: %.5f):", GPTExperiment.initialVariance(config.training.model)))
+    say(String(format: "  MP fit of head 0's keys (σ² at initialisation in theory: %.5f):", GPTExperiment.initialVariance(config.training.model)))
     for f in result.fits where config.histogramSteps.contains(f.step) || f.step == config.iterations {
-      print(String(format: "    layer %d step %5d: σ² = %.5f ± %.5f, A = %.3f ± %.3f, beyond x₊: %.3f", f.layer + 1, f.step, f.variance, f.varianceError, f.area, f.areaError, f.tailFraction))
+      say(String(format: "    layer %d step %5d: σ² = %.5f ± %.5f, A = %.3f ± %.3f, beyond x₊: %.3f", f.layer + 1, f.step, f.variance, f.varianceError, f.area, f.areaError, f.tailFraction))
     }
     if let ks = result.spacingKS {
       let s2 = result.spacings.map { $0 * $0 }.reduce(0, +) / Double(result.spacings.count)
-      print(String(format: "  spacings: ⟨s²⟩ = %.3f (GOE 4/π = 1.273, Poisson 2), KS vs surmise D = %.3f, p = %.3g", s2, ks.distance, ks.pValue))
+      say(String(format: "  spacings: ⟨s²⟩ = %.3f (GOE 4/π = 1.273, Poisson 2), KS vs surmise D = %.3f, p = %.3g", s2, ks.distance, ks.pValue))
     }
     if failedAll(result) { throw RuntimeError(description: "every run failed") }
-    print("wrote \(directory)/index.html")
+    try finishStudy(directory)
   }
 
   static func failedAll(_ r: GPTExperiment.Result) -> Bool { r.runs.allSatisfy { $0.failure != nil } }
@@ -115,7 +116,7 @@ enum GPTCommand {
     guard let vocabulary else { throw RuntimeError(description: "\(path) has no vocabulary in its metadata (not written by dyson?)") }
     let prompt = try vocabulary.encode(o.string("prompt") ?? "\n")
     var rng = Xoshiro256StarStar(seed: UInt64(seed))
-    print(vocabulary.decode(try model.generate(after: prompt, count: count, using: &rng)))
+    say(vocabulary.decode(try model.generate(after: prompt, count: count, using: &rng)))
   }
 
   static func gradient(_ arguments: [String]) throws {
@@ -154,6 +155,6 @@ enum GPTCommand {
     }
     let lossTensor = StoredTensor(name: "loss", shape: [], dtype: o.has("double") ? .float64 : .float32, values: [loss])
     try Safetensors.write([lossTensor] + tensors, metadata: ["format": "pt"], to: out)
-    print(String(format: "gpt grad: loss %.6f on %d×%d tokens; wrote %@", loss, batch, length, out))
+    say(String(format: "gpt grad: loss %.6f on %d×%d tokens; wrote %@", loss, batch, length, out))
   }
 }

@@ -8,7 +8,7 @@ enum LinearCommand {
     let lines = RBMCommand.optionLines(TeacherStudentExperiment.Config.settings, defaults: TeacherStudentExperiment.Config(), width: 18)
     let hiddenLines = RBMCommand.optionLines(FixedZExperiment.Config.settings, defaults: FixedZExperiment.Config(), width: 18)
     return """
-    usage: dyson linear ts|hidden [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force]
+    usage: dyson linear ts|hidden [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
 
     ts: the teacher–student model with induced noise (2407.16427): a 2×2 student learns the teacher
     κ·1 by sequential mini-batch SGD with a fixed GOE-like noise matrix per sample; for each point
@@ -23,6 +23,7 @@ enum LinearCommand {
         --quick              300 students per configuration
         --out DIR            output folder
         --force              write into --out even when it holds another command's output
+        --json               print the study's summary.json instead of the summary
 
     hidden: the network y = ZWx with a fixed Z against the teacher ZW_t x (2412.20496, as science
     notes §4 reconstruct it): squared singular values over the first updates for --shown students and
@@ -55,18 +56,18 @@ enum LinearCommand {
       try await TeacherStudentExperiment.run(config, progress: Progress(total: config.grid.count, label: "linear ts: configurations"))
     }
     try TeacherStudentExperiment.write(result, to: &output)
-    print(String(format: "linear ts: %d configurations × %d students in %.1f s", result.measurements.count, config.runs, result.seconds))
-    print("  α      |B|  ns     σ_pred    ⟨S⟩                ⟨S⟩/σ_pred  theory   U₄                 ⟨ξ⟩      loss")
+    say(String(format: "linear ts: %d configurations × %d students in %.1f s", result.measurements.count, config.runs, result.seconds))
+    say("  α      |B|  ns     σ_pred    ⟨S⟩                ⟨S⟩/σ_pred  theory   U₄                 ⟨ξ⟩      loss")
     for m in result.measurements {
       for f in m.failures.prefix(3) { printError(f) }
       let s = m.pair.meanSpacing ?? .nan, e = m.pair.meanSpacingError ?? .nan
-      print(String(format: "  %-5.3g  %-3d  %-5.3g  %.5f   %.5f ± %.5f  %.4f      %.4f   %+.3f ± %.3f   %.5f  %.3g", m.point.alpha, m.point.batch,
+      say(String(format: "  %-5.3g  %-3d  %-5.3g  %.5f   %.5f ± %.5f  %.4f      %.4f   %+.3f ± %.3f   %.5f  %.3g", m.point.alpha, m.point.batch,
                    m.point.noise, m.predictedSigma, s, e, s / m.predictedSigma, m.theoryRatio, m.pair.binder, m.pair.binderError, m.meanSingularValue, m.finalLoss))
     }
-    print(String(format: "  collapse ⟨S⟩ = a·σ_pred: a_fit = %.4f ± %.4f, R² = %.4f; √π·σ_fit: a = %.4f ± %.4f, R² = %.4f (√π = %.4f)",
+    say(String(format: "  collapse ⟨S⟩ = a·σ_pred: a_fit = %.4f ± %.4f, R² = %.4f; √π·σ_fit: a = %.4f ± %.4f, R² = %.4f (√π = %.4f)",
                  result.spacingCollapse.slope, result.spacingCollapse.jackknifeError, result.spacingCollapse.r2,
                  result.sigmaCollapse.slope, result.sigmaCollapse.jackknifeError, result.sigmaCollapse.r2, Double.pi.squareRoot()))
-    print("wrote \(directory)/index.html")
+    try finishStudy(directory)
   }
 
   static func hidden(_ arguments: [String]) async throws {
@@ -78,16 +79,16 @@ enum LinearCommand {
     try FixedZExperiment.write(result, to: &output)
     for f in result.failures.prefix(3) { printError(f) }
     let c = config.training
-    print(String(format: "linear hidden: Z = %@, %d students in %.1f s (α = %g, |B| = %d, ns = %g)", "\(c.z)", result.finals.count, result.seconds, c.alpha, c.batch, c.noise))
+    say(String(format: "linear hidden: Z = %@, %d students in %.1f s (α = %g, |B| = %d, ns = %g)", "\(c.z)", result.finals.count, result.seconds, c.alpha, c.batch, c.noise))
     for m in result.modes {
-      print(String(format: "  z = %.4g: relaxation rate c = %.5f ± %.5f per update (theory −ln(1 − αz²) = %.5f), ξ∞ = %.4f", m.z, m.rate, m.rateError, m.theoryRate, m.limit))
+      say(String(format: "  z = %.4g: relaxation rate c = %.5f ± %.5f per update (theory −ln(1 − αz²) = %.5f), ξ∞ = %.4f", m.z, m.rate, m.rateError, m.theoryRate, m.limit))
     }
     let one = result.oneSpecies, two = result.twoSpecies
-    print(String(format: "  one species: σ = %.5f ± %.5f, −log L = %.2f, KS p = %.3g", one.parameters[1], one.errors[1], one.objective, result.oneSpeciesKS.pValue))
-    print(String(format: "  two species: σ₁ = %.5f ± %.5f, σ₂ = %.5f ± %.5f, −log L = %.2f, KS p = %.3g", abs(two.parameters[1]), two.errors[1],
+    say(String(format: "  one species: σ = %.5f ± %.5f, −log L = %.2f, KS p = %.3g", one.parameters[1], one.errors[1], one.objective, result.oneSpeciesKS.pValue))
+    say(String(format: "  two species: σ₁ = %.5f ± %.5f, σ₂ = %.5f ± %.5f, −log L = %.2f, KS p = %.3g", abs(two.parameters[1]), two.errors[1],
                  abs(two.parameters[2]), two.errors[2], two.objective, result.twoSpeciesKS.pValue))
-    print(String(format: "  ΔAIC (one − two) = %.1f; σ_fast/σ_slow = %.3f ± %.3f, linearised theory %.3f", 2 * (one.objective - two.objective) - 2,
+    say(String(format: "  ΔAIC (one − two) = %.1f; σ_fast/σ_slow = %.3f ± %.3f, linearised theory %.3f", 2 * (one.objective - two.objective) - 2,
                  result.sigmaRatio, result.sigmaRatioError, result.theorySigmaRatio))
-    print("wrote \(directory)/index.html")
+    try finishStudy(directory)
   }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// `dyson merge DIR… --out DIR`: joins the shards of one study into the outputs of an unsharded run.
 enum MergeCommand {
   static let help = """
-  usage: dyson merge SHARD_DIR… --out DIR [--force]
+  usage: dyson merge SHARD_DIR… --out DIR [--force] [--json]
 
   Joins the folders written by one study run as shards (--shard 1/n … n/n, same settings otherwise)
   and writes the study's outputs to DIR: records, summary.json, figures and index.html identical to
@@ -13,6 +13,7 @@ enum MergeCommand {
 
       --out DIR     output folder (required)
       --force       write into DIR even when it holds another command's output
+      --json        print the merged study's summary.json instead of the summary
   """
 
   static func run(_ arguments: [String]) async throws {

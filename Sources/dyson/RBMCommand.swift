@@ -10,7 +10,7 @@ enum RBMCommand {
     let lines = optionLines(RBMLearnExperiment.Config.settings, defaults: RBMLearnExperiment.Config(), width: 12)
     let mnistLines = optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 12)
     return """
-    usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--resume] [--shard i/n]
+    usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--resume] [--shard i/n] [--json]
 
     learn: trains an ensemble of Gaussian RBMs by persistent contrastive divergence on the periodic
     1-D free field and records the eigenvalues of σ_h²WᵀW: Marchenko–Pastur at initialisation,
@@ -22,6 +22,7 @@ enum RBMCommand {
         --quick         8 runs of 2000 updates: seconds instead of minutes
         --out DIR       output folder (default runs/rbm-learn)
         --force         write into --out even when it holds another command's output
+        --json          print the study's summary.json instead of the summary
         --resume        take the runs a stopped run of the same settings saved in DIR (every minute
                         and on Ctrl-C) instead of running them again; mnist continues each model
                         from its saved training state
@@ -122,8 +123,14 @@ enum RBMCommand {
     let file = ShardFile(study: study, shard: shard, configuration: settingsText(settings, config), seconds: Date().timeIntervalSince(start), ensembles: ensembles)
     try file.write(to: directory)
     try AtomicFile.write(settingsText(settings, config) + "\n", to: output.path("config.json"))
-    print(String(format: "%@ shard %@: runs %d..<%d in %.1f s; wrote %@/shard.json (join the shards with dyson merge DIR… --out DIR)",
-                 study, shard.description, part.lowerBound, part.upperBound, file.seconds, directory))
+    if Console.isJSON {
+      let object: [String: Any] = ["study": study, "shard": shard.description, "runs": [part.lowerBound, part.upperBound],
+                                   "seconds": file.seconds, "file": directory + "/shard.json"]
+      print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+    } else {
+      say(String(format: "%@ shard %@: runs %d..<%d in %.1f s; wrote %@/shard.json (join the shards with dyson merge DIR… --out DIR)",
+                  study, shard.description, part.lowerBound, part.upperBound, file.seconds, directory))
+    }
   }
 
   static func universality(_ arguments: [String]) async throws {
@@ -151,16 +158,16 @@ enum RBMCommand {
     try RBMUniversalityExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
     let c = config.training
-    print(String(format: "rbm universality: %d of %d runs, %d spectra, in %.1f s (N = %d, α = %g, |B| = %d, %d updates)",
+    say(String(format: "rbm universality: %d of %d runs, %d spectra, in %.1f s (N = %d, α = %g, |B| = %d, %d updates)",
                  result.succeededRuns, config.runs, result.spectra.count, result.seconds, c.visible, c.alpha, c.batch, c.updates))
-    print("  κ         ⟨S⟩              σ_fit            U₄                λ/κ")
+    say("  κ         ⟨S⟩              σ_fit            U₄                λ/κ")
     for m in result.modes {
       let spacing = m.meanSpacing.map { String(format: "%.4f ± %.4f", $0, m.meanSpacingError ?? .nan) } ?? "—               "
-      print(String(format: "  %-8.4f  %@  %.4f ± %.4f  %+.4f ± %.4f  %.4f ± %.4f", m.kappa, spacing, m.sigma, m.sigmaError,
+      say(String(format: "  %-8.4f  %@  %.4f ± %.4f  %+.4f ± %.4f  %.4f ± %.4f", m.kappa, spacing, m.sigma, m.sigmaError,
                    m.binder, m.binderError, m.lambdaOverKappa, m.lambdaOverKappaError))
     }
-    if let ks = result.spacingKS { print(String(format: "  spacings vs surmise: KS D = %.4f, p = %.3g (two-level U₄ = −4/27 = −0.1481)", ks.distance, ks.pValue)) }
-    print("wrote \(directory)/index.html")
+    if let ks = result.spacingKS { say(String(format: "  spacings vs surmise: KS D = %.4f, p = %.3g (two-level U₄ = −4/27 = −0.1481)", ks.distance, ks.pValue)) }
+    try finishStudy(directory)
   }
 
   static func scaling(_ arguments: [String]) async throws {
@@ -186,14 +193,14 @@ enum RBMCommand {
   static func report(_ result: RBMScalingExperiment.Result, to output: inout ExperimentOutput) throws {
     let config = result.config, directory = output.directory
     try RBMScalingExperiment.write(result, to: &output)
-    print(String(format: "rbm scaling: %d configurations × %d runs in %.0f s", result.points.count, config.base.runs, result.seconds))
+    say(String(format: "rbm scaling: %d configurations × %d runs in %.0f s", result.points.count, config.base.runs, result.seconds))
     for p in result.points {
       let spacings = p.modes.compactMap { $0.meanSpacing }.map { String(format: "%.4f", $0) }.joined(separator: " ")
-      print(String(format: "  α = %-6g |B| = %-3d α/|B| = %-9.5f ⟨S⟩ per pair: %@", p.alpha, p.batch, p.alpha / Double(p.batch), spacings))
+      say(String(format: "  α = %-6g |B| = %-3d α/|B| = %-9.5f ⟨S⟩ per pair: %@", p.alpha, p.batch, p.alpha / Double(p.batch), spacings))
     }
-    print(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·(μ² − κ)): a_fit = %.4f ± %.4f, R² = %.4f over %d points",
+    say(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·(μ² − κ)): a_fit = %.4f ± %.4f, R² = %.4f over %d points",
                  result.collapse.slope, result.collapse.jackknifeError, result.collapse.r2, result.collapse.x.count))
-    print("wrote \(directory)/index.html")
+    try finishStudy(directory)
   }
 
   static func mnist(_ arguments: [String]) async throws {
@@ -213,17 +220,17 @@ enum RBMCommand {
     try RBMMNISTExperiment.write(result, to: &output)
     RBMMNISTExperiment.removeCheckpoints(config)   // only a stopped job needs them
     let c = config.training
-    print(String(format: "rbm mnist: %d images, μ² = %g, α = %g, |B| = %d, k = %d, %d epoch(s), in %.0f s", data.rows, c.mu2, c.alpha, c.batch, c.gibbsSteps, config.epochs, result.seconds))
-    print("  data covariance, top 5: " + result.dataSpectrum.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " ")
+    say(String(format: "rbm mnist: %d images, μ² = %g, α = %g, |B| = %d, k = %d, %d epoch(s), in %.0f s", data.rows, c.mu2, c.alpha, c.batch, c.gibbsSteps, config.epochs, result.seconds))
+    say("  data covariance, top 5: " + result.dataSpectrum.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " ")
           + String(format: "; modes above 1/μ²: %d; zero modes: %d", result.dataSpectrum.filter { $0 > 1 / c.mu2 }.count, result.dataSpectrum.filter { $0 < 1e-12 }.count))
     var failed = false
     for m in result.models {
       guard let cov = m.covariance else { printError(m.failure ?? "N_h = \(m.hidden) failed"); failed = true; continue }
-      print(String(format: "  N_h = %3d: %3d modes within 10 %% from the infrared end; top 5: %@  (%.0f s)", m.hidden,
+      say(String(format: "  N_h = %3d: %3d modes within 10 %% from the infrared end; top 5: %@  (%.0f s)", m.hidden,
                    RBMMNISTExperiment.learnedModes(model: cov, data: result.dataSpectrum),
                    cov.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " "), m.seconds))
     }
-    print("wrote \(directory)/index.html")
+    try finishStudy(directory)
     if failed { throw ExitQuietly(code: 1) }
   }
 
@@ -255,15 +262,15 @@ enum RBMCommand {
     try RBMLearnExperiment.write(result, to: &output)
     for failure in result.failures { printError(failure) }
     let c = config.training
-    print(String(format: "rbm learn: %d of %d runs succeeded in %.1f s (N = %d, α = %g, |B| = %d, %d updates)",
+    say(String(format: "rbm learn: %d of %d runs succeeded in %.1f s (N = %d, α = %g, |B| = %d, %d updates)",
                  result.final.count, config.runs, result.seconds, c.visible, c.alpha, c.batch, c.updates))
     let sorted = result.final.map { $0.sorted(by: >) }
     for (i, target) in result.targets.enumerated() where !sorted.isEmpty {
       let values = sorted.map { $0[i] }
       let mean = values.reduce(0, +) / Double(values.count)
-      print(String(format: "  mode %2d: x = %.4f  target μ² − κ = %.4f", i, mean, target))
+      say(String(format: "  mode %2d: x = %.4f  target μ² − κ = %.4f", i, mean, target))
     }
-    print("wrote \(directory)/index.html")
+    try finishStudy(directory)
     if result.final.isEmpty { throw ExitQuietly(code: 1) }
   }
 }

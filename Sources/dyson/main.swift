@@ -21,7 +21,8 @@ Commands:
   help CMD    the options of a command, with their defaults
 
 Options: --help, --version. Every command takes --help and --quiet (no progress lines);
-Ctrl-C stops after the current step. Exit codes: 0 success, 1 runtime failure, 2 usage error.
+--json prints a machine-readable result instead of the summary (reproduce, spectrum, wishart, and
+the study commands rbm, linear, dbm, merge, gpt train|spectra: the study's summary.json). Ctrl-C stops after the current step. Exit codes: 0 success, 1 runtime failure, 2 usage error.
 """
 
 func printError(_ message: String) {
@@ -67,6 +68,11 @@ do {
     if rest.contains("--quiet") {
       Progress.silenced.store(true, ordering: .relaxed)
       if name != "reproduce" { rest.removeAll { $0 == "--quiet" } }
+    }
+    // --json: the study commands print their summary.json instead of the human summary.
+    if Console.takesJSON(name, rest), rest.contains("--json") {
+      Console.json.store(true, ordering: .relaxed)
+      rest.removeAll { $0 == "--json" }
     }
     if rest.contains("--help") || rest.contains("-h") { print(command.help) } else { try await command.run(rest) }
   }

@@ -94,3 +94,26 @@ private func untimed(_ path: String) throws -> String {
     }
   }
 }
+
+@Suite("--json (command line)") struct JSONCLITests {
+  @Test("a study command with --json prints exactly its summary.json; a command without JSON output refuses it")
+  func studyJSON() async throws {
+    let root = NSTemporaryDirectory() + "dyson-json-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let p = Process()
+    p.executableURL = try dysonExecutable()
+    p.arguments = ["rbm", "universality", "--runs", "8", "--steps", "400", "--resamples", "10", "--json", "--out", root]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let printed = pipe.fileHandleForReading.readDataToEndOfFile()
+    #expect(await finish(p) == 0)
+    // Standard output is one JSON document, and it is the file's.
+    let parsed = try #require(try JSONSerialization.jsonObject(with: printed) as? NSDictionary)
+    let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/summary.json"))) as? NSDictionary)
+    #expect(parsed == file)
+    #expect(parsed["modes"] != nil)
+    #expect(await finish(try start(["gpt", "sample", "--json"])) == 2)
+  }
+}
