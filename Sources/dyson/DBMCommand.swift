@@ -4,7 +4,7 @@ import Foundation
 /// `dyson dbm`: Dyson Brownian motion of two degenerate levels under SGD, over the (α, |B|) grid.
 enum DBMCommand {
   static var help: String {
-    let lines = RBMCommand.optionLines(DBMExperiment.Config.settings, defaults: DBMExperiment.Config(), width: 18)
+    let lines = StudyOptions.optionLines(DBMExperiment.Config.settings, defaults: DBMExperiment.Config(), width: 18)
     return """
     usage: dyson dbm [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
 
@@ -25,10 +25,10 @@ enum DBMCommand {
   }
 
   static func run(_ arguments: [String]) async throws {
-    let (config, o) = try RBMCommand.configure(arguments, settings: DBMExperiment.Config.settings, defaults: DBMExperiment.Config(), quick: .quick)
+    let (config, o) = try StudyOptions.configure(arguments, settings: DBMExperiment.Config.settings, defaults: DBMExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/dbm"
     var output = try ExperimentOutput(directory: directory, study: "dbm", force: o.has("force"))
-    let result = try await RBMCommand.asUsage { try await DBMExperiment.run(config, progress: Progress(total: config.grid.count, label: "dbm: configurations")) }
+    let result = try await StudyOptions.asUsage { try await DBMExperiment.run(config, progress: Progress(total: config.grid.count, label: "dbm: configurations")) }
     try DBMExperiment.write(result, to: &output)
     say(String(format: "dbm: %d configurations × %d chains × %d samples in %.1f s", result.measurements.count, config.chains, config.samples, result.seconds))
     say("  α       |B|  ⟨S⟩                 continuum √π σ   exact (discrete)   U₄       KS p")

@@ -7,7 +7,7 @@ import Foundation
 /// `dyson gpt train|spectra|sample|grad`: the character-level GPT of 2411.13512.
 enum GPTCommand {
   static var help: String {
-    let lines = RBMCommand.optionLines(GPTExperiment.Config.settings, defaults: GPTExperiment.Config(), width: 17)
+    let lines = StudyOptions.optionLines(GPTExperiment.Config.settings, defaults: GPTExperiment.Config(), width: 17)
     return """
     usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
            dyson gpt sample --weights W.safetensors [--count N] [--seed S] [--prompt TEXT]
@@ -58,7 +58,7 @@ enum GPTCommand {
     var defaults = GPTExperiment.Config()
     if ensemble { defaults.runs = 50 }
     let resume = arguments.contains("--resume")
-    var (config, o) = try RBMCommand.configure(arguments.filter { $0 != "--resume" }, settings: GPTExperiment.Config.settings,
+    var (config, o) = try StudyOptions.configure(arguments.filter { $0 != "--resume" }, settings: GPTExperiment.Config.settings,
                                                defaults: defaults, quick: .quick, shardable: ensemble)
     let name = ensemble ? "gpt spectra" : "gpt train"
     let directory = o.string("out") ?? (ensemble ? "runs/gpt-spectra" : "runs/gpt-train")
@@ -66,9 +66,9 @@ enum GPTCommand {
     // --resume continues every run from its own.
     config.checkpointDirectory = directory
     config.resume = resume
-    if let shard = try RBMCommand.shardOption(o) {
+    if let shard = try StudyOptions.shardOption(o) {
       let c = config
-      try await RBMCommand.runShard("gpt-spectra", shard: shard, settings: GPTExperiment.Config.settings, config: config, runs: config.runs,
+      try await StudyOptions.runShard("gpt-spectra", shard: shard, settings: GPTExperiment.Config.settings, config: config, runs: config.runs,
                                     directory: directory, force: o.has("force"), progressUnits: config.iterations) { part, progress in
         [try await GPTExperiment.ensemble(c, part: part, progress: progress)]
       }
@@ -76,7 +76,7 @@ enum GPTCommand {
     }
     var output = try ExperimentOutput(directory: directory, study: ensemble ? "gpt-spectra" : "gpt-train", force: o.has("force"))
     let progress = Progress(total: config.runs * config.iterations, label: "\(name): steps")
-    let result = try await RBMCommand.asUsage { try await GPTExperiment.run(config, progress: progress) }
+    let result = try await StudyOptions.asUsage { try await GPTExperiment.run(config, progress: progress) }
     try report(result, name: name, to: &output)
   }
 

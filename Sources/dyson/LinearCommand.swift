@@ -5,8 +5,8 @@ import Foundation
 /// `hidden` (one hidden layer with a fixed Z).
 enum LinearCommand {
   static var help: String {
-    let lines = RBMCommand.optionLines(TeacherStudentExperiment.Config.settings, defaults: TeacherStudentExperiment.Config(), width: 18)
-    let hiddenLines = RBMCommand.optionLines(FixedZExperiment.Config.settings, defaults: FixedZExperiment.Config(), width: 18)
+    let lines = StudyOptions.optionLines(TeacherStudentExperiment.Config.settings, defaults: TeacherStudentExperiment.Config(), width: 18)
+    let hiddenLines = StudyOptions.optionLines(FixedZExperiment.Config.settings, defaults: FixedZExperiment.Config(), width: 18)
     return """
     usage: dyson linear ts|hidden [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
 
@@ -48,11 +48,11 @@ enum LinearCommand {
   }
 
   static func teacherStudent(_ arguments: [String]) async throws {
-    let (config, o) = try RBMCommand.configure(arguments, settings: TeacherStudentExperiment.Config.settings,
+    let (config, o) = try StudyOptions.configure(arguments, settings: TeacherStudentExperiment.Config.settings,
                                                 defaults: TeacherStudentExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/linear-ts"
     var output = try ExperimentOutput(directory: directory, study: "linear-ts", force: o.has("force"))
-    let result = try await RBMCommand.asUsage {
+    let result = try await StudyOptions.asUsage {
       try await TeacherStudentExperiment.run(config, progress: Progress(total: config.grid.count, label: "linear ts: configurations"))
     }
     try TeacherStudentExperiment.write(result, to: &output)
@@ -71,11 +71,11 @@ enum LinearCommand {
   }
 
   static func hidden(_ arguments: [String]) async throws {
-    let (config, o) = try RBMCommand.configure(arguments, settings: FixedZExperiment.Config.settings,
+    let (config, o) = try StudyOptions.configure(arguments, settings: FixedZExperiment.Config.settings,
                                                 defaults: FixedZExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/linear-hidden"
     var output = try ExperimentOutput(directory: directory, study: "linear-hidden", force: o.has("force"))
-    let result = try await RBMCommand.asUsage { try await FixedZExperiment.run(config) }
+    let result = try await StudyOptions.asUsage { try await FixedZExperiment.run(config) }
     try FixedZExperiment.write(result, to: &output)
     for f in result.failures.prefix(3) { printError(f) }
     let c = config.training

@@ -31,7 +31,7 @@ enum MergeCommand {
         let merged = try ShardFile.merge(try o.positionals.map { try ShardFile<GPTExperiment.ShardRecord>.read(from: $0) })
         var output = try ExperimentOutput(directory: directory, study: merged.study, force: o.has("force"))
         let config = try applySettings(GPTExperiment.Config.settings, text: merged.configuration, to: GPTExperiment.Config())
-        let result = try await RBMCommand.asUsage { try GPTExperiment.result(config, records: merged.ensembles[0], seconds: merged.seconds) }
+        let result = try await StudyOptions.asUsage { try GPTExperiment.result(config, records: merged.ensembles[0], seconds: merged.seconds) }
         try GPTCommand.report(result, name: "gpt spectra", to: &output)
         return
       }

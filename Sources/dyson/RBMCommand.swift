@@ -7,8 +7,8 @@ import Foundation
 /// `dyson rbm <study>`: the Gaussian RBM studies `learn`, `universality`, `scaling` and `mnist`.
 enum RBMCommand {
   static var help: String {
-    let lines = optionLines(RBMLearnExperiment.Config.settings, defaults: RBMLearnExperiment.Config(), width: 12)
-    let mnistLines = optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 12)
+    let lines = StudyOptions.optionLines(RBMLearnExperiment.Config.settings, defaults: RBMLearnExperiment.Config(), width: 12)
+    let mnistLines = StudyOptions.optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 12)
     return """
     usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--resume] [--shard i/n] [--json]
 
@@ -61,86 +61,14 @@ enum RBMCommand {
     }
   }
 
-  /// One help line per setting: `--name  help (default value)`, names padded to `width`.
-  static func optionLines<Config>(_ settings: [Setting<Config>], defaults: Config, width: Int) -> String {
-    settings.map { s in
-      "    --\(s.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
-    }.joined(separator: "\n")
-  }
-
-  /// A configuration the experiment rejects (e.g. μ² ≤ κ_max) is a usage error: exit 2.
-  static func asUsage<R>(_ body: () async throws -> R) async throws -> R {
-    do { return try await body() } catch let e as ExperimentError { throw UsageError(description: e.description) }
-  }
-
-  /// Options, then `--config FILE` values, then command-line values override the defaults.
-  static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config, shardable: Bool = false, resumable: Bool = false) throws -> (Config, Options) {
-    let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"] + (shardable ? ["shard"] : []),
-                        switches: ["quick", "force"] + (shardable || resumable ? ["resume"] : []))
-    var config = o.has("quick") ? quick : defaults
-    if let file = o.string("config") {
-      let object: [String: Any]
-      do {
-        let data = try Data(contentsOf: URL(fileURLWithPath: file))
-        guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-          throw RuntimeError(description: "\(file): not a JSON object")
-        }
-        object = parsed
-      } catch let e as RuntimeError { throw e } catch {
-        throw RuntimeError(description: "\(file): cannot read a JSON object: \(error.localizedDescription)")
-      }
-      for (key, value) in object {
-        guard let setting = settings.first(where: { $0.name == key }) else {
-          throw RuntimeError(description: "\(file): unknown setting '\(key)'")
-        }
-        do { try setting.write(&config, "\(value)") } catch { throw RuntimeError(description: "\(file): \(error)") }
-      }
-    }
-    for setting in settings {
-      if let text = o.string(setting.name) {
-        do { try setting.write(&config, text) } catch { throw UsageError(description: "\(error)") }
-      }
-    }
-    return (config, o)
-  }
-
-  /// `--shard i/n`, if given.
-  static func shardOption(_ o: Options) throws -> Shard? {
-    guard let text = o.string("shard") else { return nil }
-    do { return try Shard(parsing: text) } catch { throw UsageError(description: "\(error)") }
-  }
-
-  /// Runs one shard's part of the ensemble(s) and writes DIR/shard.json and DIR/config.json;
-  /// `dyson merge` turns the shards into the study's outputs.
-  static func runShard<Config, Record: Codable & Sendable>(
-    _ study: String, shard: Shard, settings: [Setting<Config>], config: Config, runs: Int, directory: String, force: Bool,
-    progressUnits: Int = 1, _ body: (Range<Int>, DysonExperiments.Progress) async throws -> [[Record]]
-  ) async throws {
-    let part = shard.runs(of: runs)
-    let output = try ExperimentOutput(directory: directory, study: study + "-shard", force: force)
-    let start = Date()
-    let ensembles = try await asUsage { try await body(part, Progress(total: part.count * progressUnits, label: "\(study) shard \(shard)")) }
-    let file = ShardFile(study: study, shard: shard, configuration: settingsText(settings, config), seconds: Date().timeIntervalSince(start), ensembles: ensembles)
-    try file.write(to: directory)
-    try AtomicFile.write(settingsText(settings, config) + "\n", to: output.path("config.json"))
-    if Console.isJSON {
-      let object: [String: Any] = ["study": study, "shard": shard.description, "runs": [part.lowerBound, part.upperBound],
-                                   "seconds": file.seconds, "file": directory + "/shard.json"]
-      print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
-    } else {
-      say(String(format: "%@ shard %@: runs %d..<%d in %.1f s; wrote %@/shard.json (join the shards with dyson merge DIR… --out DIR)",
-                  study, shard.description, part.lowerBound, part.upperBound, file.seconds, directory))
-    }
-  }
-
   static func universality(_ arguments: [String]) async throws {
-    var (config, o) = try configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
+    var (config, o) = try StudyOptions.configure(arguments, settings: RBMUniversalityExperiment.Config.settings,
                                      defaults: RBMUniversalityExperiment.Config(), quick: .quick, shardable: true)
     let directory = o.string("out") ?? "runs/rbm-universality"
     config.checkpointDirectory = directory
     config.resume = o.has("resume")
-    if let shard = try shardOption(o) {
-      try await runShard("rbm-universality", shard: shard, settings: RBMUniversalityExperiment.Config.settings, config: config, runs: config.runs,
+    if let shard = try StudyOptions.shardOption(o) {
+      try await StudyOptions.runShard("rbm-universality", shard: shard, settings: RBMUniversalityExperiment.Config.settings, config: config, runs: config.runs,
                          directory: directory, force: o.has("force")) { part, progress in
         [try await RBMUniversalityExperiment.ensemble(config, part: part, progress: progress)]
       }
@@ -148,7 +76,7 @@ enum RBMCommand {
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-universality", force: o.has("force"))
-    let result = try await asUsage { try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs")) }
+    let result = try await StudyOptions.asUsage { try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs")) }
     try report(result, to: &output)
     RBMUniversalityExperiment.checkpoint(config)?.remove()  // only a stopped job needs them
   }
@@ -171,13 +99,13 @@ enum RBMCommand {
   }
 
   static func scaling(_ arguments: [String]) async throws {
-    var (config, o) = try configure(arguments, settings: RBMScalingExperiment.Config.settings,
+    var (config, o) = try StudyOptions.configure(arguments, settings: RBMScalingExperiment.Config.settings,
                                      defaults: RBMScalingExperiment.Config(), quick: .quick, shardable: true)
     let directory = o.string("out") ?? "runs/rbm-scaling"
     config.base.checkpointDirectory = directory
     config.base.resume = o.has("resume")
-    if let shard = try shardOption(o) {
-      try await runShard("rbm-scaling", shard: shard, settings: RBMScalingExperiment.Config.settings, config: config, runs: config.base.runs,
+    if let shard = try StudyOptions.shardOption(o) {
+      try await StudyOptions.runShard("rbm-scaling", shard: shard, settings: RBMScalingExperiment.Config.settings, config: config, runs: config.base.runs,
                          directory: directory, force: o.has("force")) { part, progress in
         try await RBMScalingExperiment.ensembles(config, part: part, progress: progress)
       }
@@ -185,7 +113,7 @@ enum RBMCommand {
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-scaling", force: o.has("force"))
-    let result = try await asUsage { try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations")) }
+    let result = try await StudyOptions.asUsage { try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations")) }
     try report(result, to: &output)
     RBMScalingExperiment.checkpoints(config).forEach { $0.remove() }  // only a stopped job needs them
   }
@@ -204,7 +132,7 @@ enum RBMCommand {
   }
 
   static func mnist(_ arguments: [String]) async throws {
-    var (config, o) = try configure(arguments, settings: RBMMNISTExperiment.Config.settings,
+    var (config, o) = try StudyOptions.configure(arguments, settings: RBMMNISTExperiment.Config.settings,
                                      defaults: RBMMNISTExperiment.Config(), quick: .quick, resumable: true)
     let directory = o.string("out") ?? "runs/rbm-mnist"
     config.checkpointDirectory = directory
@@ -214,7 +142,7 @@ enum RBMCommand {
     do { data = try RBMMNISTExperiment.loadImages(path: config.imagesPath, count: config.images) } catch let e as FileFormatError {
       throw RuntimeError(description: "\(e)\n(the MNIST files come from Datasets/fetch.sh; or pass --images-path FILE)")
     }
-    let result = try await asUsage {
+    let result = try await StudyOptions.asUsage {
       try await RBMMNISTExperiment.run(config, data: data, progress: Progress(total: config.hiddenSizes.count, label: "rbm mnist: models"))
     }
     try RBMMNISTExperiment.write(result, to: &output)
@@ -235,7 +163,7 @@ enum RBMCommand {
   }
 
   static func learn(_ arguments: [String]) async throws {
-    var (config, o) = try configure(arguments, settings: RBMLearnExperiment.Config.settings,
+    var (config, o) = try StudyOptions.configure(arguments, settings: RBMLearnExperiment.Config.settings,
                                      defaults: RBMLearnExperiment.Config(), quick: .quick, shardable: true)
     guard config.training.hidden <= config.training.visible else {
       throw UsageError(description: "--hidden (\(config.training.hidden)) must not exceed --visible (\(config.training.visible))")
@@ -243,8 +171,8 @@ enum RBMCommand {
     let directory = o.string("out") ?? "runs/rbm-learn"
     config.checkpointDirectory = directory
     config.resume = o.has("resume")
-    if let shard = try shardOption(o) {
-      try await runShard("rbm-learn", shard: shard, settings: RBMLearnExperiment.Config.settings, config: config, runs: config.runs,
+    if let shard = try StudyOptions.shardOption(o) {
+      try await StudyOptions.runShard("rbm-learn", shard: shard, settings: RBMLearnExperiment.Config.settings, config: config, runs: config.runs,
                          directory: directory, force: o.has("force")) { part, progress in
         [try await RBMLearnExperiment.ensemble(config, part: part, progress: progress)]
       }
@@ -252,7 +180,7 @@ enum RBMCommand {
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-learn", force: o.has("force"))
-    let result = try await asUsage { try await RBMLearnExperiment.run(config, progress: Progress(total: config.runs, label: "rbm learn: runs")) }
+    let result = try await StudyOptions.asUsage { try await RBMLearnExperiment.run(config, progress: Progress(total: config.runs, label: "rbm learn: runs")) }
     try report(result, to: &output)
     RBMLearnExperiment.checkpoint(config)?.remove()  // only a stopped job needs them
   }
