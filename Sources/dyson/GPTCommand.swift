@@ -116,7 +116,7 @@ enum GPTCommand {
     guard let vocabulary else { throw RuntimeError(description: "\(path) has no vocabulary in its metadata (not written by dyson?)") }
     let prompt = try vocabulary.encode(o.string("prompt") ?? "\n")
     var rng = Xoshiro256StarStar(seed: UInt64(seed))
-    say(vocabulary.decode(try model.generate(after: prompt, count: count, using: &rng)))
+    print(vocabulary.decode(try model.generate(after: prompt, count: count, using: &rng)))
   }
 
   static func gradient(_ arguments: [String]) throws {
@@ -155,6 +155,6 @@ enum GPTCommand {
     }
     let lossTensor = StoredTensor(name: "loss", shape: [], dtype: o.has("double") ? .float64 : .float32, values: [loss])
     try Safetensors.write([lossTensor] + tensors, metadata: ["format": "pt"], to: out)
-    say(String(format: "gpt grad: loss %.6f on %d×%d tokens; wrote %@", loss, batch, length, out))
+    print(String(format: "gpt grad: loss %.6f on %d×%d tokens; wrote %@", loss, batch, length, out))
   }
 }
