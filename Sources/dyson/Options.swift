@@ -34,9 +34,11 @@ struct Options {
         guard let v = inlineValue ?? rest.popFirst() else { throw UsageError(description: "--\(name) needs a value") }
         values[name, default: []].append(v)
       } else {
+        // A near name is a typo worth naming; a far one (--shard where there are no shards) is not.
         let all = valued + switches
-        let hint = all.min { editDistance($0, name) < editDistance($1, name) }.map { " (did you mean --\($0)?)" } ?? ""
-        throw UsageError(description: "unknown option --\(name)\(hint)")
+        let nearest = all.min { editDistance($0, name) < editDistance($1, name) }
+        let hint = nearest.flatMap { editDistance($0, name) <= max(2, name.count / 3) ? " (did you mean --\($0)?)" : nil }
+        throw UsageError(description: "unknown option --\(name)" + (hint ?? "; this command's options are in its --help"))
       }
     }
   }

@@ -95,7 +95,7 @@ private func untimed(_ path: String) throws -> String {
   }
 }
 
-@Suite("--json (command line)") struct JSONCLITests {
+@Suite("--json and option errors (command line)") struct JSONCLITests {
   @Test("a study command with --json prints exactly its summary.json; a command without JSON output refuses it")
   func studyJSON() async throws {
     let root = NSTemporaryDirectory() + "dyson-json-\(UUID().uuidString)"
@@ -115,5 +115,24 @@ private func untimed(_ path: String) throws -> String {
     #expect(parsed == file)
     #expect(parsed["modes"] != nil)
     #expect(await finish(try start(["gpt", "sample", "--json"])) == 2)
+  }
+
+  @Test("an unknown option is a usage error (exit 2) naming a near option, and no far one")
+  func unknownOptions() async throws {
+    func stderr(_ arguments: [String]) async throws -> (Int32, String) {
+      let p = Process()
+      p.executableURL = try dysonExecutable()
+      p.arguments = arguments
+      let pipe = Pipe()
+      p.standardOutput = FileHandle.nullDevice
+      p.standardError = pipe
+      try p.run()
+      let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      return (await finish(p), text)
+    }
+    let (typo, typoText) = try await stderr(["rbm", "learn", "--alpah", "0.1"])
+    #expect(typo == 2 && typoText.contains("did you mean --alpha?"), "\(typoText)")
+    let (far, farText) = try await stderr(["rbm", "mnist", "--shard", "1/2"])
+    #expect(far == 2 && farText.contains("unknown option --shard") && !farText.contains("did you mean"), "\(farText)")
   }
 }
