@@ -172,6 +172,12 @@ public struct GPTExperiment {
     return (corpus, adjusted)
   }
 
+  /// Removes the runs' checkpoints (2.5 MB each) once the study is complete.
+  public static func removeCheckpoints(_ config: Config) {
+    guard !config.checkpointDirectory.isEmpty else { return }
+    for k in 0..<config.runs { try? FileManager.default.removeItem(atPath: GPTCheckpoint.path(directory: config.checkpointDirectory, run: k)) }
+  }
+
   /// Runs `part` (all by default), one per task: what a shard keeps (run 0 with its parameters).
   public static func ensemble(_ config: Config, part: Range<Int>? = nil, workers: Int? = nil, progress: Progress? = nil) async throws -> [ShardRecord] {
     let (corpus, settings) = try prepare(config)

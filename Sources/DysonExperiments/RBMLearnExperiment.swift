@@ -88,6 +88,9 @@ public struct RBMLearnExperiment {
     return EnsembleCheckpoint(path: config.checkpointDirectory + "/checkpoint.json", key: settingsText(Config.settings, config), resume: config.resume)
   }
 
+  /// Removes the saved runs: once the outputs (or a shard's shard.json) are written, only a stopped job needs them.
+  public static func removeCheckpoints(_ config: Config) { checkpoint(config)?.remove() }
+
   /// x_s = μ² − κ for the learned modes, after checking the configuration.
   static func targets(_ config: Config) throws -> [Double] {
     let c = config.training

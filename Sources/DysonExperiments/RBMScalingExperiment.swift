@@ -96,9 +96,10 @@ public struct RBMScalingExperiment {
   }
 
   /// The result from every grid point's runs, in run order.
-  /// The checkpoints of every grid point (to remove once the outputs are written).
-  public static func checkpoints(_ config: Config) -> [EnsembleCheckpoint] {
-    config.grid.indices.compactMap { RBMUniversalityExperiment.checkpoint(pointConfig(config, $0)) }
+  /// Removes every grid point's saved runs: once the outputs (or a shard's shard.json) are
+  /// written, only a stopped job needs them.
+  public static func removeCheckpoints(_ config: Config) {
+    for k in config.grid.indices { RBMUniversalityExperiment.removeCheckpoints(pointConfig(config, k)) }
   }
 
   public static func result(_ config: Config, runs: [[RBMEnsemble.Run]], seconds: Double) throws -> Result {

@@ -109,6 +109,9 @@ public struct RBMUniversalityExperiment {
                               key: settingsText(Config.settings, config), resume: config.resume)
   }
 
+  /// Removes the saved runs: once the outputs (or a shard's shard.json) are written, only a stopped job needs them.
+  public static func removeCheckpoints(_ config: Config) { checkpoint(config)?.remove() }
+
   static func sampling(_ config: Config) -> RBMEnsemble.Sampling? {
     config.sampleEvery > 0 ? RBMEnsemble.Sampling(burnIn: config.burnIn, every: config.sampleEvery) : nil
   }

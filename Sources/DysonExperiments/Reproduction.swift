@@ -255,7 +255,7 @@ public struct Reproduction: Sendable {
       c.resume = resume
       let r = try await RBMLearnExperiment.run(c, workers: workers, progress: progress(c.runs, "rbm-learn: runs"))
       try RBMLearnExperiment.write(r, to: &output)
-      RBMLearnExperiment.checkpoint(c)?.remove()
+      RBMLearnExperiment.removeCheckpoints(c)
       headlines = Self.headlines(r)
     case .rbmUniversality:
       var c = rbmUniversality
@@ -263,7 +263,7 @@ public struct Reproduction: Sendable {
       c.resume = resume
       let r = try await RBMUniversalityExperiment.run(c, workers: workers, progress: progress(c.runs, "rbm-universality: runs"))
       try RBMUniversalityExperiment.write(r, to: &output)
-      RBMUniversalityExperiment.checkpoint(c)?.remove()
+      RBMUniversalityExperiment.removeCheckpoints(c)
       headlines = Self.headlines(r)
     case .rbmScaling:
       var c = rbmScaling
@@ -271,7 +271,7 @@ public struct Reproduction: Sendable {
       c.base.resume = resume
       let r = try await RBMScalingExperiment.run(c, workers: workers, progress: progress(c.grid.count, "rbm-scaling: configurations"))
       try RBMScalingExperiment.write(r, to: &output)
-      RBMScalingExperiment.checkpoints(c).forEach { $0.remove() }
+      RBMScalingExperiment.removeCheckpoints(c)
       headlines = Self.headlines(r)
     case .rbmMNIST:
       var c = rbmMNIST
@@ -297,8 +297,7 @@ public struct Reproduction: Sendable {
       c.resume = resume
       let r = try await GPTExperiment.run(c, workers: workers, progress: progress(c.runs * c.iterations, "gpt-spectra: steps"))
       try GPTExperiment.write(r, to: &output)
-      // The study is complete: its checkpoints (2.5 MB per run) are no longer needed.
-      for k in 0..<c.runs { try? FileManager.default.removeItem(atPath: GPTCheckpoint.path(directory: folder, run: k)) }
+      GPTExperiment.removeCheckpoints(c)
       headlines = Self.headlines(r)
     case .dbm:
       let c = dbm

@@ -72,13 +72,13 @@ enum RBMCommand {
                          directory: directory, force: o.has("force")) { part, progress in
         [try await RBMUniversalityExperiment.ensemble(config, part: part, progress: progress)]
       }
-      RBMUniversalityExperiment.checkpoint(config)?.remove()  // the shard is written: the finished runs are in shard.json
+      RBMUniversalityExperiment.removeCheckpoints(config)  // the shard is written: the finished runs are in shard.json
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-universality", force: o.has("force"))
     let result = try await StudyOptions.asUsage { try await RBMUniversalityExperiment.run(config, progress: Progress(total: config.runs, label: "rbm universality: runs")) }
     try report(result, to: &output)
-    RBMUniversalityExperiment.checkpoint(config)?.remove()  // only a stopped job needs them
+    RBMUniversalityExperiment.removeCheckpoints(config)  // only a stopped job needs them
   }
 
   static func report(_ result: RBMUniversalityExperiment.Result, to output: inout ExperimentOutput) throws {
@@ -109,13 +109,13 @@ enum RBMCommand {
                          directory: directory, force: o.has("force")) { part, progress in
         try await RBMScalingExperiment.ensembles(config, part: part, progress: progress)
       }
-      RBMScalingExperiment.checkpoints(config).forEach { $0.remove() }  // the shard is written: the finished runs are in shard.json
+      RBMScalingExperiment.removeCheckpoints(config)  // the shard is written: the finished runs are in shard.json
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-scaling", force: o.has("force"))
     let result = try await StudyOptions.asUsage { try await RBMScalingExperiment.run(config, progress: Progress(total: config.grid.count, label: "rbm scaling: configurations")) }
     try report(result, to: &output)
-    RBMScalingExperiment.checkpoints(config).forEach { $0.remove() }  // only a stopped job needs them
+    RBMScalingExperiment.removeCheckpoints(config)  // only a stopped job needs them
   }
 
   static func report(_ result: RBMScalingExperiment.Result, to output: inout ExperimentOutput) throws {
@@ -176,13 +176,13 @@ enum RBMCommand {
                          directory: directory, force: o.has("force")) { part, progress in
         [try await RBMLearnExperiment.ensemble(config, part: part, progress: progress)]
       }
-      RBMLearnExperiment.checkpoint(config)?.remove()  // the shard is written: the finished runs are in shard.json
+      RBMLearnExperiment.removeCheckpoints(config)  // the shard is written: the finished runs are in shard.json
       return
     }
     var output = try ExperimentOutput(directory: directory, study: "rbm-learn", force: o.has("force"))
     let result = try await StudyOptions.asUsage { try await RBMLearnExperiment.run(config, progress: Progress(total: config.runs, label: "rbm learn: runs")) }
     try report(result, to: &output)
-    RBMLearnExperiment.checkpoint(config)?.remove()  // only a stopped job needs them
+    RBMLearnExperiment.removeCheckpoints(config)  // only a stopped job needs them
   }
 
   static func report(_ result: RBMLearnExperiment.Result, to output: inout ExperimentOutput) throws {

@@ -167,6 +167,8 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     #expect(resumed.runs[0].spectra == straight.runs[0].spectra)
     #expect(resumed.runs[0].losses.map(\.validation) == straight.runs[0].losses.map(\.validation))
     #expect(resumed.model?.parameters == straight.model?.parameters)
+    GPTExperiment.removeCheckpoints(config)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("checkpoint") }.isEmpty)
   }
 
   @Test("a missing text is refused with a message naming the file")

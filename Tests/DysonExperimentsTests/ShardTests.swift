@@ -96,5 +96,7 @@ extension RBMUniversalityExperiment.Config {
     var other = c
     other.seed = 99
     #expect(throws: ExperimentError.self) { try EnsembleCheckpoint(path: checkpoint.path, key: settingsText(RBMUniversalityExperiment.Config.settings, other), resume: true).load() }
+    RBMUniversalityExperiment.removeCheckpoints(c)
+    #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
   }
 }
