@@ -171,7 +171,7 @@ public struct DBMExperiment {
   }
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
-    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     let points: [JSONValue] = r.measurements.map { m in
       .object([("alpha", .number(m.point.alpha)), ("batch", .integer(m.point.batch)), ("samples", .integer(m.spacings.count)),
                ("mean_spacing", .number(m.meanSpacing)), ("mean_spacing_error", .number(m.meanSpacingError)),

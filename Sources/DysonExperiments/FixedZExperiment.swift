@@ -193,7 +193,7 @@ public struct FixedZExperiment {
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config.training
-    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     let modes: [JSONValue] = r.modes.map { m in
       .object([("z", .number(m.z)), ("limit", .number(m.limit)), ("rate", .number(m.rate)), ("rate_error", .number(m.rateError)), ("theory_rate", .number(m.theoryRate))])
     }

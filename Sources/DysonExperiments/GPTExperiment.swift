@@ -318,7 +318,7 @@ extension GPTExperiment {
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config
-    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(c))) }), to: "config.json")
+    try output.write(json: settingsJSON(Config.settings, c), to: "config.json")
     var losses = CSVWriter(header: ["run", "step", "train_loss", "val_loss"])
     var spectra = CSVWriter(header: ["run", "step", "layer", "projection", "head", "index", "x"])
     for (k, run) in r.runs.enumerated() {

@@ -114,7 +114,7 @@ public struct RBMLearnExperiment {
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config.training
     // Flat, with the option names as keys: `dyson rbm learn --config config.json` repeats the run.
-    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     let n = c.hidden
     var trajectory = CSVWriter(header: ["update"] + (0..<n).map { "x\($0)" })
     for (u, x) in r.trajectory { trajectory.appendRow([Double(u)] + x) }

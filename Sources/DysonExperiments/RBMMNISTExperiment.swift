@@ -190,7 +190,7 @@ public struct RBMMNISTExperiment {
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config.training
-    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     var csv = CSVWriter(header: ["mode", "data"] + r.models.map { "model_nh\($0.hidden)" })
     for i in 0..<r.dataSpectrum.count {
       csv.appendRow([Double(i), r.dataSpectrum[i]] + r.models.map { $0.covariance?[i] ?? .nan })

@@ -123,7 +123,7 @@ public struct RBMScalingExperiment {
   }
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
-    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     let mu2 = r.config.base.training.mu2
     func n(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
     let configurations: [JSONValue] = r.points.map { p in

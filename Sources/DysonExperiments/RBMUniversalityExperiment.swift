@@ -192,7 +192,7 @@ public struct RBMUniversalityExperiment {
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config.training
-    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     var csv = CSVWriter(header: ["run"] + (0..<c.hidden).map { "lambda\($0)" })
     for (k, s) in r.spectra.enumerated() { csv.appendRow([Double(k)] + s) }
     try output.write(csv: csv, to: "spectra.csv")

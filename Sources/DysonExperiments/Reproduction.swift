@@ -220,18 +220,15 @@ public struct Reproduction: Sendable {
 
   /// The configuration as config.json would hold it (settings by name), to recognise a finished study.
   func configurationText(_ study: Study) throws -> String {
-    func text<C>(_ settings: [Setting<C>], _ c: C) -> String {
-      JSONValue.object(settings.map { ($0.name, .string($0.read(c))) }).serialized()
-    }
     switch study {
-    case .rbmLearn: return text(RBMLearnExperiment.Config.settings, rbmLearn)
-    case .rbmUniversality: return text(RBMUniversalityExperiment.Config.settings, rbmUniversality)
-    case .rbmScaling: return text(RBMScalingExperiment.Config.settings, rbmScaling)
-    case .rbmMNIST: return text(RBMMNISTExperiment.Config.settings, rbmMNIST)
-    case .linearTS: return text(TeacherStudentExperiment.Config.settings, linearTS)
-    case .linearHidden: return text(FixedZExperiment.Config.settings, linearHidden)
-    case .gptSpectra: return text(GPTExperiment.Config.settings.filter { $0.name != "checkpoint-every" }, gptSpectra)
-    case .dbm: return text(DBMExperiment.Config.settings, dbm)
+    case .rbmLearn: return settingsText(RBMLearnExperiment.Config.settings, rbmLearn)
+    case .rbmUniversality: return settingsText(RBMUniversalityExperiment.Config.settings, rbmUniversality)
+    case .rbmScaling: return settingsText(RBMScalingExperiment.Config.settings, rbmScaling)
+    case .rbmMNIST: return settingsText(RBMMNISTExperiment.Config.settings, rbmMNIST)
+    case .linearTS: return settingsText(TeacherStudentExperiment.Config.settings, linearTS)
+    case .linearHidden: return settingsText(FixedZExperiment.Config.settings, linearHidden)
+    case .gptSpectra: return settingsText(GPTExperiment.Config.settings.filter { $0.name != "checkpoint-every" }, gptSpectra)
+    case .dbm: return settingsText(DBMExperiment.Config.settings, dbm)
     }
   }
 

@@ -96,20 +96,30 @@ public struct ShardError: Error, CustomStringConvertible {
   public init(_ description: String) { self.description = description }
 }
 
-/// The settings of `config` as the JSON text config.json holds (keys in settings order).
-public func settingsText<Config>(_ settings: [Setting<Config>], _ config: Config) -> String {
-  JSONValue.object(settings.map { ($0.name, .string($0.read(config))) }).serialized()
+/// The settings of `config` by name, as config.json holds them (keys in settings order).
+public func settingsJSON<Config>(_ settings: [Setting<Config>], _ config: Config) -> JSONValue {
+  .object(settings.map { ($0.name, .string($0.read(config))) })
 }
 
-/// `defaults` with every setting of a config.json-style JSON object applied.
+/// `settingsJSON` as text: what identifies a configuration in checkpoints, shards and reports.
+public func settingsText<Config>(_ settings: [Setting<Config>], _ config: Config) -> String {
+  settingsJSON(settings, config).serialized()
+}
+
+/// Applies every key of a config.json-style object (`--config FILE`, a shard's stored settings).
+public func applySettings<Config>(_ settings: [Setting<Config>], object: [String: Any], to config: inout Config) throws(SettingError) {
+  for (key, value) in object {
+    guard let setting = settings.first(where: { $0.name == key }) else { throw SettingError(name: key, message: "is not a setting of this study") }
+    try setting.write(&config, "\(value)")
+  }
+}
+
+/// `defaults` with the settings of a shard's stored configuration text applied.
 public func applySettings<Config>(_ settings: [Setting<Config>], text: String, to defaults: Config) throws -> Config {
   guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
     throw ShardError("the stored configuration is not a JSON object")
   }
   var config = defaults
-  for (key, value) in object {
-    guard let setting = settings.first(where: { $0.name == key }) else { throw ShardError("unknown setting '\(key)' in the stored configuration") }
-    try setting.write(&config, "\(value)")
-  }
+  do { try applySettings(settings, object: object, to: &config) } catch { throw ShardError("the stored configuration: \(error)") }
   return config
 }

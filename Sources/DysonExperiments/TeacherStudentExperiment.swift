@@ -156,7 +156,7 @@ public struct TeacherStudentExperiment {
   }
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
-    try output.write(json: .object(Config.settings.map { ($0.name, .string($0.read(r.config))) }), to: "config.json")
+    try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     func n(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
     let configurations: [JSONValue] = r.measurements.map { m in
       .object([("alpha", .number(m.point.alpha)), ("batch", .integer(m.point.batch)), ("noise", .number(m.point.noise)),

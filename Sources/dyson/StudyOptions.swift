@@ -33,12 +33,7 @@ enum StudyOptions {
       } catch let e as RuntimeError { throw e } catch {
         throw RuntimeError(description: "\(file): cannot read a JSON object: \(error.localizedDescription)")
       }
-      for (key, value) in object {
-        guard let setting = settings.first(where: { $0.name == key }) else {
-          throw RuntimeError(description: "\(file): unknown setting '\(key)'")
-        }
-        do { try setting.write(&config, "\(value)") } catch { throw RuntimeError(description: "\(file): \(error)") }
-      }
+      do { try applySettings(settings, object: object, to: &config) } catch { throw RuntimeError(description: "\(file): \(error)") }
     }
     for setting in settings {
       if let text = o.string(setting.name) {
