@@ -31,11 +31,14 @@ func rbmSuite(filter: String?) -> [BenchResult] {
     report(r)
     results += r
   }
-  for (n, batch) in [(10, 16), (10, 64), (100, 64)] {
-    let name = "pcd-update-\(n)x\(n)-b\(batch)"
+  // `pcd-update` is the authors' Gibbs sweeps (what the numpy peer does); `pcd-kstep` the default
+  // sampler, the same Markov kernel drawn in one step.
+  for (n, batch, sampler) in [(10, 16, PCDConfiguration.Sampler.gibbs), (10, 64, .gibbs), (100, 64, .gibbs),
+                              (10, 16, .kstep), (10, 64, .kstep), (100, 64, .kstep)] {
+    let name = "pcd-\(sampler == .gibbs ? "update" : "kstep")-\(n)x\(n)-b\(batch)"
     if let f = filter, !name.contains(f) { continue }
     var c = PCDConfiguration()
-    c.visible = n; c.hidden = n; c.batch = batch
+    c.visible = n; c.hidden = n; c.batch = batch; c.sampler = sampler
     var pcd = try! PersistentContrastiveDivergence(configuration: c, seed: 1)
     let updates = 200
     let t = measure(budget: 0.6, minRepeats: 5) { for _ in 0..<updates { try! pcd.update() } }
@@ -46,11 +49,11 @@ func rbmSuite(filter: String?) -> [BenchResult] {
     results += r
   }
   // The ensemble kernel: four runs per vector; µs per run-update (one update of one run).
-  for (n, batch) in [(10, 16), (10, 64)] {
-    let name = "pcd-lanes-\(n)x\(n)-b\(batch)"
+  for (n, batch, sampler) in [(10, 16, PCDConfiguration.Sampler.gibbs), (10, 64, .gibbs), (10, 16, .kstep), (10, 64, .kstep)] {
+    let name = "pcd-lanes-\(sampler == .gibbs ? "" : "kstep-")\(n)x\(n)-b\(batch)"
     if let f = filter, !name.contains(f) { continue }
     var c = PCDConfiguration()
-    c.visible = n; c.hidden = n; c.batch = batch
+    c.visible = n; c.hidden = n; c.batch = batch; c.sampler = sampler
     var pcd = try! VectorizedPCD(configuration: c, seed: 1, streams: [0, 1, 2, 3])
     let updates = 200
     let t = measure(budget: 0.6, minRepeats: 5) { for _ in 0..<updates { pcd.update() } }

@@ -38,10 +38,10 @@ struct GaussianRBMTests {
     }
   }
 
-  @Test("Block-Gibbs chains sample the marginal: ⟨φφᵀ⟩ → K⁻¹")
-  func gibbsMoments() throws {
+  @Test("The persistent chains sample the marginal: ⟨φφᵀ⟩ → K⁻¹", arguments: [PCDConfiguration.Sampler.kstep, .gibbs])
+  func chainMoments(sampler: PCDConfiguration.Sampler) throws {
     var c = PCDConfiguration()
-    c.visible = 6; c.hidden = 4; c.alpha = 0; c.batch = 32; c.gibbsSteps = 2
+    c.visible = 6; c.hidden = 4; c.alpha = 0; c.batch = 32; c.gibbsSteps = 2; c.sampler = sampler
     var pcd = try PersistentContrastiveDivergence(configuration: c, seed: 1)
     // A W with structure: x up to ~0.7 μ², so K⁻¹ is far from 1/μ².
     var rng = Xoshiro256StarStar(seed: 2)
@@ -63,7 +63,7 @@ struct GaussianRBMTests {
     let scale = (0..<6).map { kInverse[$0, $0] }.max()!
     var worst = 0.0
     for i in 0..<6 { for j in 0..<6 { worst = max(worst, abs(moment[i * 6 + j] / n - kInverse[i, j]) / scale) } }
-    print("Gibbs ⟨φφᵀ⟩ vs K⁻¹: largest deviation \(worst) of the largest variance \(scale) (1/μ² = \(1.0 / 9))")
+    print("\(sampler) ⟨φφᵀ⟩ vs K⁻¹: largest deviation \(worst) of the largest variance \(scale) (1/μ² = \(1.0 / 9))")
     #expect(scale > 0.2)                                   // the test is not trivially near 1/μ²
     #expect(worst < 0.03)
   }
@@ -152,10 +152,11 @@ struct GaussianRBMTests {
 
 @Suite("PCD: the gemm path")
 struct PCDGemmPathTests {
-  @Test("gemm and loop paths give the same update to rounding", arguments: [PCDConfiguration.PositivePhase.analytic, .sampled])
-  func pathsAgree(phase: PCDConfiguration.PositivePhase) throws {
+  @Test("gemm and loop paths give the same update to rounding",
+        arguments: [PCDConfiguration.PositivePhase.analytic, .sampled], [PCDConfiguration.Sampler.kstep, .gibbs])
+  func pathsAgree(phase: PCDConfiguration.PositivePhase, sampler: PCDConfiguration.Sampler) throws {
     var c = PCDConfiguration()
-    c.visible = 12; c.hidden = 7; c.batch = 9; c.momentum = 0.5; c.weightDecay = 0.01; c.positivePhase = phase
+    c.visible = 12; c.hidden = 7; c.batch = 9; c.momentum = 0.5; c.weightDecay = 0.01; c.positivePhase = phase; c.sampler = sampler
     var loops = try PersistentContrastiveDivergence(configuration: c, seed: 4)
     var gemm = try PersistentContrastiveDivergence(configuration: c, seed: 4)
     loops.usesGemm = false

@@ -11,12 +11,11 @@ struct VectorizedPCDTests {
     return (pcd.rbm.weights.elements, nil)
   }
 
-  @Test("Each lane is its scalar run bit for bit, whatever runs share the vector", arguments: [
-    PCDConfiguration.PositivePhase.analytic, .sampled,
-  ])
-  func lanesEqualScalarRuns(phase: PCDConfiguration.PositivePhase) throws {
+  @Test("Each lane is its scalar run bit for bit, whatever runs share the vector",
+        arguments: [PCDConfiguration.PositivePhase.analytic, .sampled], [PCDConfiguration.Sampler.kstep, .gibbs])
+  func lanesEqualScalarRuns(phase: PCDConfiguration.PositivePhase, sampler: PCDConfiguration.Sampler) throws {
     var c = PCDConfiguration()
-    c.visible = 7; c.hidden = 5; c.batch = 6; c.gibbsSteps = 2; c.positivePhase = phase
+    c.visible = 7; c.hidden = 5; c.batch = 6; c.gibbsSteps = 2; c.positivePhase = phase; c.sampler = sampler
     c.momentum = 0.3; c.weightDecay = 0.01
     let streams: [UInt64] = [6, 0, 11, 3]
     var lanes = try VectorizedPCD(configuration: c, seed: 8, streams: streams)

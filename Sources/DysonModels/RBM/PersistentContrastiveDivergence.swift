@@ -18,6 +18,8 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
   public var batch = 16
   /// Block-Gibbs steps per update (k).
   public var gibbsSteps = 3
+  /// How the chains take their k sweeps: the same Markov kernel either way.
+  public var sampler = Sampler.kstep
   public var updates = 100_000
   /// Heavy-ball momentum β (0: plain SGD, the authors' setting).
   public var momentum = 0.0
@@ -31,6 +33,14 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
     case analytic
     /// A fresh mini-batch of |B| exact field samples each update (data-like noise on both phases).
     case sampled
+  }
+
+  public enum Sampler: String, Codable, Sendable, CaseIterable {
+    /// The k sweeps' transition φ ← Mᵏφ + Pm + Lξ drawn at once (`KStepTransition`): N_v normals
+    /// per chain instead of 2k·N_v, and no hidden states.
+    case kstep
+    /// The authors' literal sweeps: h|φ, then (φ|h, h|φ) k times.
+    case gibbs
   }
 
   public init() {}
@@ -62,6 +72,9 @@ public struct PersistentContrastiveDivergence: Sendable {
   var usesGemm: Bool
   /// Lower Cholesky factor of K_φ⁻¹, for sampled positive phases.
   let targetFactor: [Double]
+  /// The k-sweep transition, refreshed at every update (sampler `kstep`).
+  typealias TransitionValue = Double
+  var transition: KStepTransition<TransitionValue>
 
   /// A run with W ~ N(0, initialScale²) drawn from stream `stream` of `seed`.
   public init(configuration c: PCDConfiguration, seed: UInt64, stream: UInt64 = 0) throws {
@@ -81,6 +94,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     targetMoment = target.covariance.elements
     targetFactor = choleskyLower(target.covariance.elements, n: c.visible)
     usesGemm = Self.prefersGemm(c)
+    transition = KStepTransition(visible: c.visible)
   }
 
   /// One weight update. Throws `RBMError.diverged` naming the update and hyperparameters when
@@ -94,6 +108,9 @@ public struct PersistentContrastiveDivergence: Sendable {
     var generator = rng          // a local copy: no exclusivity checks in the loops
     let usesGemm = self.usesGemm
     var finite = true
+    var transition = KStepTransition<TransitionValue>(visible: 0)   // moved out, not copied: no copy-on-write
+    swap(&transition, &self.transition)
+    defer { swap(&transition, &self.transition) }
     noise.withUnsafeMutableBufferPointer { z in
       chains.withUnsafeMutableBufferPointer { v in
         hiddenStates.withUnsafeMutableBufferPointer { h in
@@ -133,12 +150,18 @@ public struct PersistentContrastiveDivergence: Sendable {
                 }
               }
             }
-            // The authors' loop ends each sweep with a hidden sample that the next update overwrites
-            // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.
-            sampleHidden()
-            for sweep in 0..<c.gibbsSteps {
-              sampleVisible()
-              if sweep + 1 < c.gibbsSteps { sampleHidden() }
+            if c.sampler == .kstep {
+              generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
+              transition.prepare(weights: w.baseAddress!, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: eta, steps: c.gibbsSteps)
+              transition.advance(chains: v.baseAddress!, noise: z.baseAddress!, batch: nb)
+            } else {
+              // The authors' loop ends each sweep with a hidden sample that the next update overwrites
+              // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.
+              sampleHidden()
+              for sweep in 0..<c.gibbsSteps {
+                sampleVisible()
+                if sweep + 1 < c.gibbsSteps { sampleHidden() }
+              }
             }
             moment.withUnsafeMutableBufferPointer { d in
               // D = T − VᵀV/|B|: positive minus negative second moment.

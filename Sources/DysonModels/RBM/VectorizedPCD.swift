@@ -32,6 +32,8 @@ public struct VectorizedPCD: Sendable {
   let targetMoment: [Double]
   let targetFactor: [Double]
   let hiddenBias: [Double]
+  typealias TransitionValue = SIMD4<Double>
+  var transition: KStepTransition<TransitionValue>
 
   /// Runs `streams` (one to four) of `seed`; with fewer than four, the last stream fills the
   /// spare lanes, whose results are ignored.
@@ -55,6 +57,7 @@ public struct VectorizedPCD: Sendable {
     targetMoment = runs[0].targetMoment
     targetFactor = runs[0].targetFactor
     hiddenBias = runs[0].rbm.hiddenBias
+    transition = KStepTransition(visible: c.visible)
   }
 
   /// Lane `lane`'s machine (its W in a `GaussianRBM`), for spectra and checks.
@@ -76,6 +79,9 @@ public struct VectorizedPCD: Sendable {
     let s2 = c.sigmaH * c.sigmaH, invMu2 = 1 / c.mu2, noiseV = 1 / c.mu2.squareRoot()
     var lanes = generators
     var nonFinite = SIMD4<Double>.zero
+    var transition = KStepTransition<TransitionValue>(visible: 0)   // moved out, not copied: no copy-on-write
+    swap(&transition, &self.transition)
+    defer { swap(&transition, &self.transition) }
     noise.withUnsafeMutableBufferPointer { z in
      transposed.withUnsafeMutableBufferPointer { transposed in
       chains.withUnsafeMutableBufferPointer { v in
@@ -88,14 +94,14 @@ public struct VectorizedPCD: Sendable {
             let zp = z.baseAddress!, vp = v.baseAddress!, hp = h.baseAddress!, wp = w.baseAddress!
             let wtp = transposed.baseAddress!
             // Wᵀ (N_h × N_v), so that φ|h reads rows too. W changes only at the end of the update.
-            for i in 0..<nv { for a in 0..<nh { wtp[a * nv + i] = wp[i * nh + a] } }
+            if c.sampler == .gibbs { for i in 0..<nv { for a in 0..<nh { wtp[a * nv + i] = wp[i * nh + a] } } }
             // h|φ: H = η + σ_h²VW + σ_h ξ; row b of H is (η + σ_h ξ_b) + Σᵢ (σ_h²V_bi)·W_i.
             func sampleHidden() {
               fillNoise(nb * nh)
               for b in 0..<nb {
                 let hRow = hp + b * nh, zRow = zp + b * nh
                 for a in 0..<nh { hRow[a] = hiddenBias[a] + c.sigmaH * zRow[a] }
-                Self.accumulateRows(into: hRow, count: nh, terms: nv, coefficients: vp + b * nv, coefficientStride: 1, scale: s2, rows: wp, rowStride: nh)
+                accumulateRows(into: hRow, count: nh, terms: nv, coefficients: vp + b * nv, coefficientStride: 1, scale: s2, rows: wp, rowStride: nh)
               }
             }
             // φ|h: V = HWᵀ/μ² + ξ/μ; row b of HWᵀ is Σₐ H_ba·(Wᵀ)_a.
@@ -104,16 +110,22 @@ public struct VectorizedPCD: Sendable {
               for b in 0..<nb {
                 let vRow = vp + b * nv, zRow = zp + b * nv
                 for i in 0..<nv { vRow[i] = .zero }
-                Self.accumulateRows(into: vRow, count: nv, terms: nh, coefficients: hp + b * nh, coefficientStride: 1, scale: 1, rows: wtp, rowStride: nv)
+                accumulateRows(into: vRow, count: nv, terms: nh, coefficients: hp + b * nh, coefficientStride: 1, scale: 1, rows: wtp, rowStride: nv)
                 for i in 0..<nv { vRow[i] = vRow[i] * invMu2 + noiseV * zRow[i] }
               }
             }
-            // The authors' loop ends each sweep with a hidden sample that the next update overwrites
-            // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.
-            sampleHidden()
-            for sweep in 0..<c.gibbsSteps {
-              sampleVisible()
-              if sweep + 1 < c.gibbsSteps { sampleHidden() }
+            if c.sampler == .kstep {
+              fillNoise(nb * nv)
+              transition.prepare(weights: wp, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: hiddenBias, steps: c.gibbsSteps)
+              transition.advance(chains: vp, noise: zp, batch: nb)
+            } else {
+              // The authors' loop ends each sweep with a hidden sample that the next update overwrites
+              // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.
+              sampleHidden()
+              for sweep in 0..<c.gibbsSteps {
+                sampleVisible()
+                if sweep + 1 < c.gibbsSteps { sampleHidden() }
+              }
             }
             moment.withUnsafeMutableBufferPointer { d in
               // D = T − VᵀV/|B|.
@@ -132,14 +144,14 @@ public struct VectorizedPCD: Sendable {
               let scale = 1 / Double(nb)
               let dp = d.baseAddress!
               for i in 0..<nv {
-                Self.accumulateRows(into: dp + i * nv, count: nv, terms: nb, coefficients: vp + i, coefficientStride: nv, scale: -scale, rows: vp, rowStride: nv)
+                accumulateRows(into: dp + i * nv, count: nv, terms: nb, coefficients: vp + i, coefficientStride: nv, scale: -scale, rows: vp, rowStride: nv)
               }
               // ΔW = σ_h² D W − λW (velocity form, plain SGD at β = 0).
               velocity.withUnsafeMutableBufferPointer { u in
                 for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] - c.weightDecay * w[k] }
                 let up = u.baseAddress!
                 for i in 0..<nv {
-                  Self.accumulateRows(into: up + i * nh, count: nh, terms: nv, coefficients: dp + i * nv, coefficientStride: 1, scale: s2, rows: wp, rowStride: nh)
+                  accumulateRows(into: up + i * nh, count: nh, terms: nv, coefficients: dp + i * nv, coefficientStride: 1, scale: s2, rows: wp, rowStride: nh)
                 }
                 for k in 0..<(nv * nh) {
                   w[k] += c.alpha * u[k]
@@ -156,32 +168,6 @@ public struct VectorizedPCD: Sendable {
     updatesDone += 1
     for lane in 0..<Self.width where nonFinite[lane].isNaN && failures[lane] == nil {
       failures[lane] = .diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed)
-    }
-  }
-
-  /// out[x] += Σₖ (scale·cₖ)·rows[k·rowStride + x] for x < count, k in order (so each element sums
-  /// in the order of the scalar run), four outputs held in registers at a time instead of being
-  /// stored and reloaded for every term. cₖ = coefficients[k·coefficientStride].
-  @inline(__always)
-  static func accumulateRows(into out: UnsafeMutablePointer<SIMD4<Double>>, count: Int, terms: Int,
-                      coefficients: UnsafePointer<SIMD4<Double>>, coefficientStride: Int, scale: Double,
-                      rows: UnsafePointer<SIMD4<Double>>, rowStride: Int) {
-    var x = 0
-    while x + 4 <= count {
-      var a0 = out[x], a1 = out[x + 1], a2 = out[x + 2], a3 = out[x + 3]
-      for k in 0..<terms {
-        let ck = scale * coefficients[k * coefficientStride]
-        let r = rows + k * rowStride + x
-        a0 += ck * r[0]; a1 += ck * r[1]; a2 += ck * r[2]; a3 += ck * r[3]
-      }
-      out[x] = a0; out[x + 1] = a1; out[x + 2] = a2; out[x + 3] = a3
-      x += 4
-    }
-    while x < count {
-      var a0 = out[x]
-      for k in 0..<terms { a0 += (scale * coefficients[k * coefficientStride]) * rows[k * rowStride + x] }
-      out[x] = a0
-      x += 1
     }
   }
 

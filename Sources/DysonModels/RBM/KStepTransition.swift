@@ -1,0 +1,139 @@
+import DysonCore
+
+/// The k block-Gibbs sweeps of a PCD update drawn in one step: the same Markov kernel for the
+/// visible chain, with one normal per visible unit instead of 2k per unit and hidden unit.
+///
+/// One sweep (h|φ, then φ|h) is linear-Gaussian:
+///   φ' = Mφ + m + ε,  M = (σ_h²/μ²)WWᵀ,  m = Wη/μ²,  ε ~ N(0, (1 + M)/μ²)
+/// (Wh/μ² with h = η + σ_h²Wᵀφ + σ_h ξ, plus ζ/μ). Iterating k times:
+///   φ_k = Mᵏφ + P m + ε_k,  P = Σ_{j<k} Mʲ,  Cov ε_k = Σ_{j<k} Mʲ(1 + M)Mʲ/μ² = Σ_{j<2k} Mʲ/μ² = P(1 + Mᵏ)/μ²,
+/// as M is symmetric. So φ_k = Mᵏφ + Pm + Lξ with LLᵀ = P(1 + Mᵏ)/μ² (Cholesky): the law of the
+/// chains, and so of every W, is the authors' sweeps'; only the random numbers differ.
+///
+/// Generic over the value so that one run (`Double`) and four runs in lanes (`SIMD4<Double>`)
+/// execute the same operations in the same order (bit-identical lanes).
+struct KStepTransition<Value: PCDValue> {
+  let visible: Int
+  /// Mᵏ and Pm (N_v × N_v row-major, N_v), and U = Lᵀ (upper, row-major), refreshed by `prepare`.
+  var propagator: [Value]
+  var offset: [Value]
+  var factor: [Value]
+  /// Scratch: Wᵀ, M, P, a product, a chain's new state.
+  var transposed: [Value], m: [Value], sum: [Value], product: [Value], row: [Value]
+
+  init(visible n: Int) {
+    visible = n
+    propagator = [Value](repeating: .zero, count: n * n)
+    offset = [Value](repeating: .zero, count: n)
+    factor = propagator
+    m = propagator; sum = propagator; product = propagator
+    row = offset
+    transposed = []
+  }
+
+  /// The transition of `steps` sweeps at weights W (N_v × N_h, row-major).
+  mutating func prepare(weights w: UnsafePointer<Value>, hidden nh: Int, sigmaH: Double, mu2: Double,
+                        hiddenBias eta: [Double], steps k: Int) {
+    let n = visible
+    let invMu2 = 1 / mu2
+    if transposed.count != n * nh { transposed = [Value](repeating: .zero, count: n * nh) }
+    transposed.withUnsafeMutableBufferPointer { wtb in
+     m.withUnsafeMutableBufferPointer { mb in
+      sum.withUnsafeMutableBufferPointer { pb in
+       product.withUnsafeMutableBufferPointer { tb in
+        propagator.withUnsafeMutableBufferPointer { ab in
+         factor.withUnsafeMutableBufferPointer { ub in
+          let wt = wtb.baseAddress!, mp = mb.baseAddress!, pp = pb.baseAddress!, tp = tb.baseAddress!
+          let ap = ab.baseAddress!, up = ub.baseAddress!
+          // M = (σ_h²/μ²)WWᵀ, upper triangle: row i gains W_ia·(row a of Wᵀ) from column i on.
+          for i in 0..<n { for a in 0..<nh { wt[a * n + i] = w[i * nh + a] } }
+          for x in 0..<(n * n) { mp[x] = .zero }
+          for i in 0..<n {
+            accumulateRows(into: mp + i * n + i, count: n - i, terms: nh, coefficients: w + i * nh, coefficientStride: 1,
+                           scale: sigmaH * sigmaH * invMu2, rows: wt + i, rowStride: n)
+          }
+          Self.mirrorUpper(mp, n: n)
+          // Mᵏ and P = 1 + M + … + Mᵏ⁻¹: k − 1 products.
+          for x in 0..<(n * n) { ap[x] = mp[x]; pp[x] = .zero }
+          for i in 0..<n { pp[i * n + i] = Value(broadcasting: 1) }
+          for _ in 1..<k {
+            for x in 0..<(n * n) { pp[x] += ap[x] }
+            Self.symmetricProduct(ap, mp, into: tp, n: n)
+            for x in 0..<(n * n) { ap[x] = tp[x] }
+          }
+          // Pm with m = Wη/μ² (zero unless the hidden bias is).
+          row.withUnsafeMutableBufferPointer { mv in
+            for i in 0..<n {
+              var s = Value.zero
+              for a in 0..<nh { s += (invMu2 * eta[a]) * w[i * nh + a] }
+              mv[i] = s
+            }
+            offset.withUnsafeMutableBufferPointer { o in
+              for i in 0..<n { o[i] = .zero }
+              accumulateRows(into: o.baseAddress!, count: n, terms: n, coefficients: mv.baseAddress!, coefficientStride: 1,
+                             scale: 1, rows: pp, rowStride: n)
+            }
+          }
+          // Σ = P(1 + Mᵏ)/μ² = (P + P·Mᵏ)/μ² (P and Mᵏ commute: the product is symmetric).
+          Self.symmetricProduct(pp, ap, into: tp, n: n)
+          for x in 0..<(n * n) { tp[x] = invMu2 * (pp[x] + tp[x]) }
+          // Σ = UᵀU, U upper, row by row: U_ji = (Σ_ji − Σ_{l<j} U_lj·U_li)/U_jj. Σ ≥ 1/μ², so every
+          // pivot is positive while W is finite; NaN in W gives NaN here, as it would in the sweeps.
+          for x in 0..<(n * n) { up[x] = .zero }
+          for j in 0..<n {
+            let uj = up + j * n
+            for i in j..<n { uj[i] = tp[j * n + i] }
+            accumulateRows(into: uj + j, count: n - j, terms: j, coefficients: up + j, coefficientStride: n, scale: -1,
+                           rows: up + j, rowStride: n)
+            let pivot = uj[j].squareRoot()
+            let inverse = Value(broadcasting: 1) / pivot
+            uj[j] = pivot
+            for i in (j + 1)..<n { uj[i] = uj[i] * inverse }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+  }
+
+  /// Advances each of the `batch` chains (rows of V, N_v each): φ ← Mᵏφ + Pm + Lξ, ξ the row of
+  /// `noise`; (Mᵏφ)_i = Σ_j φ_j(Mᵏ)_ji by symmetry, and (Lξ)_i = Σ_{j≤i} ξ_j U_ji.
+  mutating func advance(chains v: UnsafeMutablePointer<Value>, noise z: UnsafePointer<Value>, batch: Int) {
+    let n = visible
+    propagator.withUnsafeBufferPointer { ab in
+     factor.withUnsafeBufferPointer { ub in
+      offset.withUnsafeBufferPointer { o in
+       row.withUnsafeMutableBufferPointer { r in
+        let ap = ab.baseAddress!, up = ub.baseAddress!, rp = r.baseAddress!
+        for b in 0..<batch {
+          let phi = v + b * n
+          for i in 0..<n { rp[i] = o[i] }
+          accumulateRows(into: rp, count: n, terms: n, coefficients: phi, coefficientStride: 1, scale: 1, rows: ap, rowStride: n)
+          accumulateRows(into: rp, count: n, terms: n, coefficients: z + b * n, coefficientStride: 1, scale: 1, rows: up, rowStride: n,
+                         lowerTriangular: true)
+          for i in 0..<n { phi[i] = rp[i] }
+        }
+       }
+      }
+     }
+    }
+  }
+
+  /// C = AB for symmetric n × n A, B that commute (so C is symmetric): the upper triangle, row i
+  /// gaining A_il·(row l of B) from column i on, then mirrored.
+  static func symmetricProduct(_ a: UnsafePointer<Value>, _ b: UnsafePointer<Value>, into c: UnsafeMutablePointer<Value>, n: Int) {
+    for x in 0..<(n * n) { c[x] = .zero }
+    for i in 0..<n {
+      accumulateRows(into: c + i * n + i, count: n - i, terms: n, coefficients: a + i * n, coefficientStride: 1, scale: 1,
+                     rows: b + i, rowStride: n)
+    }
+    mirrorUpper(c, n: n)
+  }
+
+  /// Copies the upper triangle onto the lower.
+  static func mirrorUpper(_ c: UnsafeMutablePointer<Value>, n: Int) {
+    for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
+  }
+}

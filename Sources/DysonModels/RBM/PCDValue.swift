@@ -1,0 +1,52 @@
+import DysonCore
+
+/// The arithmetic the PCD kernels use: `Double` for one run, `SIMD4<Double>` for four in lanes
+/// (lane-wise IEEE operations, so a lane computes exactly what the scalar run does).
+protocol PCDValue: Sendable {
+  static var zero: Self { get }
+  init(broadcasting x: Double)
+  static func + (a: Self, b: Self) -> Self
+  static func - (a: Self, b: Self) -> Self
+  static func * (a: Self, b: Self) -> Self
+  static func * (a: Double, b: Self) -> Self
+  static func / (a: Self, b: Self) -> Self
+  static func += (a: inout Self, b: Self)
+  static func -= (a: inout Self, b: Self)
+  func squareRoot() -> Self
+}
+
+extension Double: PCDValue {
+  init(broadcasting x: Double) { self = x }
+}
+
+extension SIMD4: PCDValue where Scalar == Double {
+  init(broadcasting x: Double) { self.init(repeating: x) }
+}
+
+/// out[x] += Σₖ (scale·cₖ)·rows[k·rowStride + x] for x < count, k in order (so each element sums in
+/// the same order whatever the value type), four outputs held in registers at a time instead of
+/// being stored and reloaded for every term. cₖ = coefficients[k·coefficientStride]. With
+/// `lowerTriangular`, the outputs from x on take only the terms k < x + 4 (k ≤ x alone): the rest of
+/// a lower-triangular system's column is zero.
+@inline(__always)
+func accumulateRows<Value: PCDValue>(into out: UnsafeMutablePointer<Value>, count: Int, terms: Int,
+                                     coefficients: UnsafePointer<Value>, coefficientStride: Int, scale: Double,
+                                     rows: UnsafePointer<Value>, rowStride: Int, lowerTriangular: Bool = false) {
+  var x = 0
+  while x + 4 <= count {
+    var a0 = out[x], a1 = out[x + 1], a2 = out[x + 2], a3 = out[x + 3]
+    for k in 0..<(lowerTriangular ? min(terms, x + 4) : terms) {
+      let ck = scale * coefficients[k * coefficientStride]
+      let r = rows + k * rowStride + x
+      a0 += ck * r[0]; a1 += ck * r[1]; a2 += ck * r[2]; a3 += ck * r[3]
+    }
+    out[x] = a0; out[x + 1] = a1; out[x + 2] = a2; out[x + 3] = a3
+    x += 4
+  }
+  while x < count {
+    var a0 = out[x]
+    for k in 0..<(lowerTriangular ? min(terms, x + 1) : terms) { a0 += (scale * coefficients[k * coefficientStride]) * rows[k * rowStride + x] }
+    out[x] = a0
+    x += 1
+  }
+}
