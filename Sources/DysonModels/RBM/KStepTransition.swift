@@ -18,11 +18,16 @@ struct KStepTransition<Value: PCDValue> {
   var propagator: [Value]
   var offset: [Value]
   var factor: [Value]
-  /// Scratch: Wᵀ, M, P, a product, a chain's new state.
-  var transposed: [Value], m: [Value], sum: [Value], product: [Value], row: [Value]
+  /// Scratch: Wᵀ, M, P, a product, a chain's new state, all chains' new states (gemm path).
+  var transposed: [Value], m: [Value], sum: [Value], product: [Value], row: [Value], rows: [Value] = []
+  /// Products through the packed gemm (one run, `Value == Double`, large N_v) instead of loops:
+  /// the same result to rounding.
+  var usesGemm: Bool
 
-  init(visible n: Int) {
+  init(visible n: Int, usesGemm: Bool = false) {
+    precondition(!usesGemm || Value.self == Double.self, "KStepTransition: gemm is for Double")
     visible = n
+    self.usesGemm = usesGemm
     propagator = [Value](repeating: .zero, count: n * n)
     offset = [Value](repeating: .zero, count: n)
     factor = propagator
@@ -35,8 +40,8 @@ struct KStepTransition<Value: PCDValue> {
   mutating func prepare(weights w: UnsafePointer<Value>, hidden nh: Int, sigmaH: Double, mu2: Double,
                         hiddenBias eta: [Double], steps k: Int) {
     let n = visible
-    let invMu2 = 1 / mu2
-    if transposed.count != n * nh { transposed = [Value](repeating: .zero, count: n * nh) }
+    let invMu2 = 1 / mu2, gemm = usesGemm
+    if !gemm && transposed.count != n * nh { transposed = [Value](repeating: .zero, count: n * nh) }
     transposed.withUnsafeMutableBufferPointer { wtb in
      m.withUnsafeMutableBufferPointer { mb in
       sum.withUnsafeMutableBufferPointer { pb in
@@ -46,11 +51,16 @@ struct KStepTransition<Value: PCDValue> {
           let wt = wtb.baseAddress!, mp = mb.baseAddress!, pp = pb.baseAddress!, tp = tb.baseAddress!
           let ap = ab.baseAddress!, up = ub.baseAddress!
           // M = (σ_h²/μ²)WWᵀ, upper triangle: row i gains W_ia·(row a of Wᵀ) from column i on.
-          for i in 0..<n { for a in 0..<nh { wt[a * n + i] = w[i * nh + a] } }
-          for x in 0..<(n * n) { mp[x] = .zero }
-          for i in 0..<n {
-            accumulateRows(into: mp + i * n + i, count: n - i, terms: nh, coefficients: w + i * nh, coefficientStride: 1,
-                           scale: sigmaH * sigmaH * invMu2, rows: wt + i, rowStride: n)
+          if gemm {
+            Self.gemm(.normal, .transposed, m: n, n: n, k: nh, alpha: sigmaH * sigmaH * invMu2, a: w, lda: nh, b: w, ldb: nh,
+                      beta: 0, c: mp, ldc: n)
+          } else {
+            for i in 0..<n { for a in 0..<nh { wt[a * n + i] = w[i * nh + a] } }
+            for x in 0..<(n * n) { mp[x] = .zero }
+            for i in 0..<n {
+              accumulateRows(into: mp + i * n + i, count: n - i, terms: nh, coefficients: w + i * nh, coefficientStride: 1,
+                             scale: sigmaH * sigmaH * invMu2, rows: wt + i, rowStride: n)
+            }
           }
           Self.mirrorUpper(mp, n: n)
           // Mᵏ and P = 1 + M + … + Mᵏ⁻¹: k − 1 products.
@@ -58,7 +68,7 @@ struct KStepTransition<Value: PCDValue> {
           for i in 0..<n { pp[i * n + i] = Value(broadcasting: 1) }
           for _ in 1..<k {
             for x in 0..<(n * n) { pp[x] += ap[x] }
-            Self.symmetricProduct(ap, mp, into: tp, n: n)
+            Self.symmetricProduct(ap, mp, into: tp, n: n, usesGemm: gemm)
             for x in 0..<(n * n) { ap[x] = tp[x] }
           }
           // Pm with m = Wη/μ² (zero unless the hidden bias is).
@@ -75,7 +85,7 @@ struct KStepTransition<Value: PCDValue> {
             }
           }
           // Σ = P(1 + Mᵏ)/μ² = (P + P·Mᵏ)/μ² (P and Mᵏ commute: the product is symmetric).
-          Self.symmetricProduct(pp, ap, into: tp, n: n)
+          Self.symmetricProduct(pp, ap, into: tp, n: n, usesGemm: gemm)
           for x in 0..<(n * n) { tp[x] = invMu2 * (pp[x] + tp[x]) }
           // Σ = UᵀU, U upper, row by row: U_ji = (Σ_ji − Σ_{l<j} U_lj·U_li)/U_jj. Σ ≥ 1/μ², so every
           // pivot is positive while W is finite; NaN in W gives NaN here, as it would in the sweeps.
@@ -102,6 +112,18 @@ struct KStepTransition<Value: PCDValue> {
   /// `noise`; (Mᵏφ)_i = Σ_j φ_j(Mᵏ)_ji by symmetry, and (Lξ)_i = Σ_{j≤i} ξ_j U_ji.
   mutating func advance(chains v: UnsafeMutablePointer<Value>, noise z: UnsafePointer<Value>, batch: Int) {
     let n = visible
+    if usesGemm {
+      // All chains at once: V ← 1(Pm)ᵀ + V·Mᵏ + Ξ·U.
+      if rows.count != batch * n { rows = [Value](repeating: .zero, count: batch * n) }
+      rows.withUnsafeMutableBufferPointer { r in
+        let rp = r.baseAddress!
+        for b in 0..<batch { for i in 0..<n { rp[b * n + i] = offset[i] } }
+        propagator.withUnsafeBufferPointer { Self.gemm(.normal, .normal, m: batch, n: n, k: n, alpha: 1, a: v, lda: n, b: $0.baseAddress!, ldb: n, beta: 1, c: rp, ldc: n) }
+        factor.withUnsafeBufferPointer { Self.gemm(.normal, .normal, m: batch, n: n, k: n, alpha: 1, a: z, lda: n, b: $0.baseAddress!, ldb: n, beta: 1, c: rp, ldc: n) }
+        for x in 0..<(batch * n) { v[x] = rp[x] }
+      }
+      return
+    }
     propagator.withUnsafeBufferPointer { ab in
      factor.withUnsafeBufferPointer { ub in
       offset.withUnsafeBufferPointer { o in
@@ -123,17 +145,33 @@ struct KStepTransition<Value: PCDValue> {
 
   /// C = AB for symmetric n × n A, B that commute (so C is symmetric): the upper triangle, row i
   /// gaining A_il·(row l of B) from column i on, then mirrored.
-  static func symmetricProduct(_ a: UnsafePointer<Value>, _ b: UnsafePointer<Value>, into c: UnsafeMutablePointer<Value>, n: Int) {
+  static func symmetricProduct(_ a: UnsafePointer<Value>, _ b: UnsafePointer<Value>, into c: UnsafeMutablePointer<Value>,
+                               n: Int, usesGemm: Bool) {
+    if usesGemm {
+      Self.gemm(.normal, .normal, m: n, n: n, k: n, alpha: 1, a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n)
+      Self.mirrorUpper(c, n: n)
+      return
+    }
     for x in 0..<(n * n) { c[x] = .zero }
     for i in 0..<n {
       accumulateRows(into: c + i * n + i, count: n - i, terms: n, coefficients: a + i * n, coefficientStride: 1, scale: 1,
                      rows: b + i, rowStride: n)
     }
-    mirrorUpper(c, n: n)
+    Self.mirrorUpper(c, n: n)
   }
 
   /// Copies the upper triangle onto the lower.
   static func mirrorUpper(_ c: UnsafeMutablePointer<Value>, n: Int) {
     for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
+  }
+
+  /// `Double.gemm` on pointers that hold Doubles (`usesGemm` is only ever set when Value == Double).
+  static func gemm(_ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Value>, lda: Int,
+                   b: UnsafePointer<Value>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Value>, ldc: Int) {
+    let rowsA = ta == .normal ? m : k, rowsB = tb == .normal ? k : n
+    Double.gemm(ta, tb, m: m, n: n, k: k, alpha: alpha,
+                a: UnsafeBufferPointer(start: UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), count: rowsA * lda), lda: lda,
+                b: UnsafeBufferPointer(start: UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), count: rowsB * ldb), ldb: ldb,
+                beta: beta, c: UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), count: m * ldc), ldc: ldc)
   }
 }

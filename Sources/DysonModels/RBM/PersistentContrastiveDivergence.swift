@@ -94,7 +94,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     targetMoment = target.covariance.elements
     targetFactor = choleskyLower(target.covariance.elements, n: c.visible)
     usesGemm = Self.prefersGemm(c)
-    transition = KStepTransition(visible: c.visible)
+    transition = KStepTransition(visible: c.visible, usesGemm: usesGemm)
   }
 
   /// One weight update. Throws `RBMError.diverged` naming the update and hyperparameters when
@@ -111,6 +111,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     var transition = KStepTransition<TransitionValue>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
+    transition.usesGemm = usesGemm
     noise.withUnsafeMutableBufferPointer { z in
       chains.withUnsafeMutableBufferPointer { v in
         hiddenStates.withUnsafeMutableBufferPointer { h in
