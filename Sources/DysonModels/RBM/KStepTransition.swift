@@ -48,13 +48,14 @@ struct KStepTransition<Value: PCDValue> {
        product.withUnsafeMutableBufferPointer { tb in
         propagator.withUnsafeMutableBufferPointer { ab in
          factor.withUnsafeMutableBufferPointer { ub in
-          let wt = wtb.baseAddress!, mp = mb.baseAddress!, pp = pb.baseAddress!, tp = tb.baseAddress!
+          let mp = mb.baseAddress!, pp = pb.baseAddress!, tp = tb.baseAddress!
           let ap = ab.baseAddress!, up = ub.baseAddress!
           // M = (σ_h²/μ²)WWᵀ, upper triangle: row i gains W_ia·(row a of Wᵀ) from column i on.
           if gemm {
             Self.gemm(.normal, .transposed, m: n, n: n, k: nh, alpha: sigmaH * sigmaH * invMu2, a: w, lda: nh, b: w, ldb: nh,
                       beta: 0, c: mp, ldc: n)
           } else {
+            let wt = wtb.baseAddress!   // allocated above for the loop path only
             for i in 0..<n { for a in 0..<nh { wt[a * n + i] = w[i * nh + a] } }
             for x in 0..<(n * n) { mp[x] = .zero }
             for i in 0..<n {
