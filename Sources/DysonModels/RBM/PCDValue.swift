@@ -26,8 +26,8 @@ extension SIMD4: PCDValue where Scalar == Double {
 /// out[x] += Σₖ (scale·cₖ)·rows[k·rowStride + x] for x < count, k in order (so each element sums in
 /// the same order whatever the value type), four outputs held in registers at a time instead of
 /// being stored and reloaded for every term. cₖ = coefficients[k·coefficientStride]. With
-/// `lowerTriangular`, the outputs from x on take only the terms k < x + 4 (k ≤ x alone): the rest of
-/// a lower-triangular system's column is zero.
+/// `lowerTriangular`, a block of outputs x..<x + w takes only the terms k < x + w: the rest of a
+/// lower-triangular system's column is zero.
 @inline(__always)
 func accumulateRows<Value: PCDValue>(into out: UnsafeMutablePointer<Value>, count: Int, terms: Int,
                                      coefficients: UnsafePointer<Value>, coefficientStride: Int, scale: Double,
@@ -43,10 +43,30 @@ func accumulateRows<Value: PCDValue>(into out: UnsafeMutablePointer<Value>, coun
     out[x] = a0; out[x + 1] = a1; out[x + 2] = a2; out[x + 3] = a3
     x += 4
   }
-  while x < count {
+  // The last one to three outputs together too: one at a time, each would wait on its own chain of
+  // dependent additions (N_v = 10 leaves two, for every row of every product).
+  switch count - x {
+  case 3:
+    var a0 = out[x], a1 = out[x + 1], a2 = out[x + 2]
+    for k in 0..<(lowerTriangular ? min(terms, x + 3) : terms) {
+      let ck = scale * coefficients[k * coefficientStride]
+      let r = rows + k * rowStride + x
+      a0 += ck * r[0]; a1 += ck * r[1]; a2 += ck * r[2]
+    }
+    out[x] = a0; out[x + 1] = a1; out[x + 2] = a2
+  case 2:
+    var a0 = out[x], a1 = out[x + 1]
+    for k in 0..<(lowerTriangular ? min(terms, x + 2) : terms) {
+      let ck = scale * coefficients[k * coefficientStride]
+      let r = rows + k * rowStride + x
+      a0 += ck * r[0]; a1 += ck * r[1]
+    }
+    out[x] = a0; out[x + 1] = a1
+  case 1:
     var a0 = out[x]
     for k in 0..<(lowerTriangular ? min(terms, x + 1) : terms) { a0 += (scale * coefficients[k * coefficientStride]) * rows[k * rowStride + x] }
     out[x] = a0
-    x += 1
+  default:
+    break
   }
 }
