@@ -1,3 +1,4 @@
+import DysonCore
 import DysonIO
 import Foundation
 
@@ -42,13 +43,19 @@ public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
   public var configuration: String
   public var seconds: Double
   public var ensembles: [[Record]]
+  /// Whether this process's gemm fused its multiply-adds (`GemmKernel.usesFusedMultiplyAdd`): the
+  /// two kernels agree to rounding, not bit for bit, so shards of both kinds are not joined.
+  /// Nil in shard files written before it was recorded.
+  public var gemmFusedMultiplyAdd: Bool?
 
-  public init(study: String, shard: Shard, configuration: String, seconds: Double, ensembles: [[Record]]) {
+  public init(study: String, shard: Shard, configuration: String, seconds: Double, ensembles: [[Record]],
+              gemmFusedMultiplyAdd: Bool? = GemmKernel.usesFusedMultiplyAdd) {
     self.study = study
     self.shard = shard
     self.configuration = configuration
     self.seconds = seconds
     self.ensembles = ensembles
+    self.gemmFusedMultiplyAdd = gemmFusedMultiplyAdd
   }
 
   public static var fileName: String { "shard.json" }
@@ -76,6 +83,10 @@ public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
       guard f.configuration == first.configuration else {
         throw ShardError("shard \(f.shard) was run with other settings than shard \(first.shard); compare their config.json")
       }
+      if let a = first.gemmFusedMultiplyAdd, let b = f.gemmFusedMultiplyAdd, a != b {
+        let kind = { (fused: Bool) in fused ? "with fused multiply-add" : "without fused multiply-add" }
+        throw ShardError("shard \(first.shard) was computed \(kind(a)) in gemm and shard \(f.shard) \(kind(b)): their numbers differ in the last bits. Run them with the same build, or pin the kernel with DYSON_GEMM_FMA=1 or =0")
+      }
       guard f.shard.count == first.shard.count, f.ensembles.count == first.ensembles.count else {
         throw ShardError("shard \(f.shard) does not belong to a split into \(first.shard.count)")
       }
@@ -87,7 +98,8 @@ public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
     let ordered = (1...first.shard.count).map { byIndex[$0]![0] }
     let ensembles = first.ensembles.indices.map { e in ordered.flatMap { $0.ensembles[e] } }
     return ShardFile(study: first.study, shard: try Shard(index: 1, count: 1), configuration: first.configuration,
-                     seconds: ordered.map(\.seconds).reduce(0, +), ensembles: ensembles)
+                     seconds: ordered.map(\.seconds).reduce(0, +), ensembles: ensembles,
+                     gemmFusedMultiplyAdd: first.gemmFusedMultiplyAdd ?? files.lazy.compactMap(\.gemmFusedMultiplyAdd).first)
   }
 }
 

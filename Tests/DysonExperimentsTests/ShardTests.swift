@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DysonCore
 @testable import DysonExperiments
 
 @Suite("Shards") struct ShardTests {
@@ -61,6 +62,14 @@ import Testing
     var other = files[2]
     other.configuration = settingsText(RBMUniversalityExperiment.Config.settings, Self.config().with { $0.seed = 2 })
     #expect(throws: ShardError.self) { try ShardFile.merge([files[0], files[1], other]) }
+    // Shards whose gemm kernels differ are refused; a shard file from before the field is taken.
+    #expect(merged.gemmFusedMultiplyAdd == GemmKernel.usesFusedMultiplyAdd)
+    var otherKernel = files[1]
+    otherKernel.gemmFusedMultiplyAdd = !GemmKernel.usesFusedMultiplyAdd
+    #expect(throws: ShardError.self) { try ShardFile.merge([files[0], otherKernel, files[2]]) }
+    var unrecorded = files[1]
+    unrecorded.gemmFusedMultiplyAdd = nil
+    #expect(try ShardFile.merge([files[0], unrecorded, files[2]]).ensembles[0].count == c.runs)
   }
 }
 

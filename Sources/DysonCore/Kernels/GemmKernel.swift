@@ -8,44 +8,52 @@ public enum GemmKernel {
 
   /// Whether the micro-kernel uses fused multiply-add (see `MultiplyAccumulate`).
   ///
-  /// Set by `DYSON_GEMM_FMA=1` or `=0` in the environment; otherwise by timing both kernels on
-  /// one tile, min of 5 trials each. The two differ by 2× (FMA build) to 50× (baseline build, where
-  /// FMA is a libm call per lane), so the choice is stable for a given binary and machine.
-  /// Both give results within the same rounding bound; they are not bit-identical to each other.
+  /// Set by `DYSON_GEMM_FMA=1` or `=0` in the environment. Otherwise a debug build never fuses (its
+  /// two kernels run within 1.5× of each other, so a timing could go either way, and two processes
+  /// — a job's shards — could then differ in the last bits). A release build times both kernels on
+  /// one tile, alternating, best of 7 each: they differ by 2× (FMA built in: fused wins) to 50×
+  /// (baseline build, where FMA is a libm call per lane), so the choice, at a 5× threshold, holds
+  /// unless the machine distorts every trial tenfold. Both give results within the same rounding
+  /// bound; they are not bit-identical to each other, which is why shards record the choice.
   public static let usesFusedMultiplyAdd: Bool = {
     switch ProcessInfo.processInfo.environment["DYSON_GEMM_FMA"] {
     case "1": return true
     case "0": return false
     default:
-      let fused = probeSeconds(FusedMultiplyAdd.self)
-      let separate = probeSeconds(SeparateMultiplyAdd.self)
-      return fused <= 1.5 * separate
+      #if DEBUG
+      return false
+      #else
+      var fused = Double.infinity, separate = Double.infinity
+      for _ in 0..<7 {
+        fused = min(fused, probeSeconds(FusedMultiplyAdd.self))
+        separate = min(separate, probeSeconds(SeparateMultiplyAdd.self))
+      }
+      return fused <= 5 * separate
+      #endif
     }
   }()
 
-  /// Best of 5 timings of 64 Float micro-kernel calls at depth 64 (≈ 0.8 MFLOP, tens of µs).
+  /// One timing of 64 Float micro-kernel calls at depth 64 (≈ 0.8 MFLOP, tens of µs).
   static func probeSeconds<FMA: MultiplyAccumulate>(_: FMA.Type) -> Double {
     let kc = 64, nr = 16
     let a = [Float](repeating: 0.5, count: gemmTileRows * kc)
     let b = [Float](repeating: 0.25, count: nr * kc)
     var c = [Float](repeating: 0, count: gemmTileRows * nr)
-    var best = Double.infinity
+    var seconds = 0.0
     a.withUnsafeBufferPointer { pa in
       b.withUnsafeBufferPointer { pb in
         c.withUnsafeMutableBufferPointer { pc in
-          for _ in 0..<5 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<64 {
-              gemmMicroKernel(depth: kc, a: TileOperand(base: pa.baseAddress!, rowStride: 1, depthStride: gemmTileRows),
-                              b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: nr, rows: gemmTileRows,
-                              columns: nr, vector: SIMD8<Float>.self, fma: FMA.self)
-            }
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start))
+          let start = DispatchTime.now().uptimeNanoseconds
+          for _ in 0..<64 {
+            gemmMicroKernel(depth: kc, a: TileOperand(base: pa.baseAddress!, rowStride: 1, depthStride: gemmTileRows),
+                            b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: nr, rows: gemmTileRows,
+                            columns: nr, vector: SIMD8<Float>.self, fma: FMA.self)
           }
+          seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         }
       }
     }
-    return best
+    return seconds
   }
 
   /// Whether to pack A into contiguous panels instead of reading it in place (`DYSON_GEMM_PACK_A=1`).
