@@ -8,9 +8,10 @@ public enum GemmKernel {
 
   /// Whether the micro-kernel uses fused multiply-add (see `MultiplyAccumulate`).
   ///
-  /// Set by `DYSON_GEMM_FMA=1` or `=0` in the environment. Otherwise a debug build never fuses (its
+  /// Set by `DYSON_GEMM_FMA=1` or `=0` in the environment. Otherwise a debug build always fuses (its
   /// two kernels run within 1.5× of each other, so a timing could go either way, and two processes
-  /// — a job's shards — could then differ in the last bits). A release build times both kernels on
+  /// — a job's shards — could then differ in the last bits; fused is the faster of the two there,
+  /// as glibc's `fma` uses the instruction). A release build times both kernels on
   /// one tile, alternating, best of 7 each: they differ by 2× (FMA built in: fused wins) to 50×
   /// (baseline build, where FMA is a libm call per lane), so the choice, at a 5× threshold, holds
   /// unless the machine distorts every trial tenfold. Both give results within the same rounding
@@ -21,7 +22,7 @@ public enum GemmKernel {
     case "0": return false
     default:
       #if DEBUG
-      return false
+      return true
       #else
       var fused = Double.infinity, separate = Double.infinity
       for _ in 0..<7 {
