@@ -46,9 +46,10 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
   public init() {}
 }
 
-/// Persistent contrastive divergence for the Gaussian RBM, step for step as the authors' code
-/// (science notes §2.4): |B| chains start at all ones and persist across updates; each update
-/// draws h from the chains, runs k block-Gibbs sweeps (φ, then h), and takes
+/// Persistent contrastive divergence for the Gaussian RBM as the authors' code (science notes
+/// §2.4): |B| chains start at all ones and persist across updates; each update draws h from the
+/// chains, runs k block-Gibbs sweeps (φ, then h) — step for step with sampler `gibbs`, or as their
+/// exact k-step transition with `kstep` (`KStepTransition`) — and takes
 ///   ΔW = σ_h²(⟨φφᵀ⟩_target − C)W,  C = VᵀV/|B| (raw second moment),  W ← W + αΔW.
 /// (The gradient of log p: ∂(−½φᵀKφ)/∂W = σ_h²φφᵀW, minus its model average; see `GaussianRBM`.)
 public struct PersistentContrastiveDivergence: Sendable {
