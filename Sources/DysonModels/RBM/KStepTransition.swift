@@ -41,6 +41,8 @@ struct KStepTransition<Value: PCDValue> {
                         hiddenBias eta: [Double], steps k: Int) {
     let n = visible
     let invMu2 = 1 / mu2, gemm = usesGemm
+    let hasBias = eta.contains { $0 != 0 }
+    if !hasBias { for i in 0..<n { offset[i] = .zero } }
     if !gemm && transposed.count != n * nh { transposed = [Value](repeating: .zero, count: n * nh) }
     transposed.withUnsafeMutableBufferPointer { wtb in
      m.withUnsafeMutableBufferPointer { mb in
@@ -57,10 +59,9 @@ struct KStepTransition<Value: PCDValue> {
           } else {
             let wt = wtb.baseAddress!   // allocated above for the loop path only
             for i in 0..<n { for a in 0..<nh { wt[a * n + i] = w[i * nh + a] } }
-            for x in 0..<(n * n) { mp[x] = .zero }
             for i in 0..<n {
               accumulateRows(into: mp + i * n + i, count: n - i, terms: nh, coefficients: w + i * nh, coefficientStride: 1,
-                             scale: sigmaH * sigmaH * invMu2, rows: wt + i, rowStride: n)
+                             scale: sigmaH * sigmaH * invMu2, rows: wt + i, rowStride: n, overwrite: true)
             }
           }
           Self.mirrorUpper(mp, n: n)
@@ -72,8 +73,8 @@ struct KStepTransition<Value: PCDValue> {
             Self.symmetricProduct(ap, mp, into: tp, n: n, usesGemm: gemm)
             for x in 0..<(n * n) { ap[x] = tp[x] }
           }
-          // Pm with m = Wη/μ² (zero unless the hidden bias is).
-          row.withUnsafeMutableBufferPointer { mv in
+          // Pm with m = Wη/μ²: zero, and skipped, without a hidden bias (the authors' η = 0).
+          if hasBias { row.withUnsafeMutableBufferPointer { mv in
             for i in 0..<n {
               var s = Value.zero
               for a in 0..<nh { s += (invMu2 * eta[a]) * w[i * nh + a] }
@@ -84,13 +85,13 @@ struct KStepTransition<Value: PCDValue> {
               accumulateRows(into: o.baseAddress!, count: n, terms: n, coefficients: mv.baseAddress!, coefficientStride: 1,
                              scale: 1, rows: pp, rowStride: n)
             }
-          }
+          } }
           // Σ = P(1 + Mᵏ)/μ² = (P + P·Mᵏ)/μ² (P and Mᵏ commute: the product is symmetric).
           Self.symmetricProduct(pp, ap, into: tp, n: n, usesGemm: gemm)
           for x in 0..<(n * n) { tp[x] = invMu2 * (pp[x] + tp[x]) }
           // Σ = UᵀU, U upper, row by row: U_ji = (Σ_ji − Σ_{l<j} U_lj·U_li)/U_jj. Σ ≥ 1/μ², so every
           // pivot is positive while W is finite; NaN in W gives NaN here, as it would in the sweeps.
-          for x in 0..<(n * n) { up[x] = .zero }
+          // Only the upper triangle is written: the lower stays the zeros of `init`.
           for j in 0..<n {
             let uj = up + j * n
             for i in j..<n { uj[i] = tp[j * n + i] }
@@ -153,10 +154,9 @@ struct KStepTransition<Value: PCDValue> {
       Self.mirrorUpper(c, n: n)
       return
     }
-    for x in 0..<(n * n) { c[x] = .zero }
     for i in 0..<n {
       accumulateRows(into: c + i * n + i, count: n - i, terms: n, coefficients: a + i * n, coefficientStride: 1, scale: 1,
-                     rows: b + i, rowStride: n)
+                     rows: b + i, rowStride: n, overwrite: true)
     }
     Self.mirrorUpper(c, n: n)
   }

@@ -27,14 +27,17 @@ extension SIMD4: PCDValue where Scalar == Double {
 /// the same order whatever the value type), four outputs held in registers at a time instead of
 /// being stored and reloaded for every term. cₖ = coefficients[k·coefficientStride]. With
 /// `lowerTriangular`, a block of outputs x..<x + w takes only the terms k < x + w: the rest of a
-/// lower-triangular system's column is zero.
+/// lower-triangular system's column is zero. With `overwrite`, out[x] starts from zero instead of
+/// its old value (the same sums as zeroing `out` first, without the pass over memory).
 @inline(__always)
 func accumulateRows<Value: PCDValue>(into out: UnsafeMutablePointer<Value>, count: Int, terms: Int,
                                      coefficients: UnsafePointer<Value>, coefficientStride: Int, scale: Double,
-                                     rows: UnsafePointer<Value>, rowStride: Int, lowerTriangular: Bool = false) {
+                                     rows: UnsafePointer<Value>, rowStride: Int, lowerTriangular: Bool = false,
+                                     overwrite: Bool = false) {
+  @inline(__always) func start(_ i: Int) -> Value { overwrite ? .zero : out[i] }
   var x = 0
   while x + 4 <= count {
-    var a0 = out[x], a1 = out[x + 1], a2 = out[x + 2], a3 = out[x + 3]
+    var a0 = start(x), a1 = start(x + 1), a2 = start(x + 2), a3 = start(x + 3)
     for k in 0..<(lowerTriangular ? min(terms, x + 4) : terms) {
       let ck = scale * coefficients[k * coefficientStride]
       let r = rows + k * rowStride + x
@@ -47,7 +50,7 @@ func accumulateRows<Value: PCDValue>(into out: UnsafeMutablePointer<Value>, coun
   // dependent additions (N_v = 10 leaves two, for every row of every product).
   switch count - x {
   case 3:
-    var a0 = out[x], a1 = out[x + 1], a2 = out[x + 2]
+    var a0 = start(x), a1 = start(x + 1), a2 = start(x + 2)
     for k in 0..<(lowerTriangular ? min(terms, x + 3) : terms) {
       let ck = scale * coefficients[k * coefficientStride]
       let r = rows + k * rowStride + x
@@ -55,7 +58,7 @@ func accumulateRows<Value: PCDValue>(into out: UnsafeMutablePointer<Value>, coun
     }
     out[x] = a0; out[x + 1] = a1; out[x + 2] = a2
   case 2:
-    var a0 = out[x], a1 = out[x + 1]
+    var a0 = start(x), a1 = start(x + 1)
     for k in 0..<(lowerTriangular ? min(terms, x + 2) : terms) {
       let ck = scale * coefficients[k * coefficientStride]
       let r = rows + k * rowStride + x
@@ -63,7 +66,7 @@ func accumulateRows<Value: PCDValue>(into out: UnsafeMutablePointer<Value>, coun
     }
     out[x] = a0; out[x + 1] = a1
   case 1:
-    var a0 = out[x]
+    var a0 = start(x)
     for k in 0..<(lowerTriangular ? min(terms, x + 1) : terms) { a0 += (scale * coefficients[k * coefficientStride]) * rows[k * rowStride + x] }
     out[x] = a0
   default:
