@@ -1,7 +1,7 @@
 import DysonCore
 
 /// The k block-Gibbs sweeps of a PCD update drawn in one step: the same Markov kernel for the
-/// visible chain, with one normal per visible unit instead of 2k per unit and hidden unit.
+/// visible chain, with one normal per visible unit instead of k per visible and k per hidden unit.
 ///
 /// One sweep (h|φ, then φ|h) is linear-Gaussian:
 ///   φ' = Mφ + m + ε,  M = (σ_h²/μ²)WWᵀ,  m = Wη/μ²,  ε ~ N(0, (1 + M)/μ²)
@@ -20,14 +20,9 @@ struct KStepTransition<Value: PCDValue> {
   var factor: [Value]
   /// Scratch: Wᵀ, M, P, a product, a chain's new state, all chains' new states (gemm path).
   var transposed: [Value], m: [Value], sum: [Value], product: [Value], row: [Value], rows: [Value] = []
-  /// Products through the packed gemm (one run, `Value == Double`, large N_v) instead of loops:
-  /// the same result to rounding.
-  var usesGemm: Bool
 
-  init(visible n: Int, usesGemm: Bool = false) {
-    precondition(!usesGemm || Value.self == Double.self, "KStepTransition: gemm is for Double")
+  init(visible n: Int) {
     visible = n
-    self.usesGemm = usesGemm
     propagator = [Value](repeating: .zero, count: n * n)
     offset = [Value](repeating: .zero, count: n)
     factor = propagator
@@ -36,11 +31,14 @@ struct KStepTransition<Value: PCDValue> {
     transposed = []
   }
 
-  /// The transition of `steps` sweeps at weights W (N_v × N_h, row-major).
+  /// The transition of `steps` sweeps at weights W (N_v × N_h, row-major). `usesGemm`: products
+  /// through the packed gemm (one run, `Value == Double`, large N_v) instead of loops, the same
+  /// result to rounding.
   mutating func prepare(weights w: UnsafePointer<Value>, hidden nh: Int, sigmaH: Double, mu2: Double,
-                        hiddenBias eta: [Double], steps k: Int) {
+                        hiddenBias eta: [Double], steps k: Int, usesGemm gemm: Bool = false) {
+    precondition(!gemm || Value.self == Double.self, "KStepTransition: gemm is for Double")
     let n = visible
-    let invMu2 = 1 / mu2, gemm = usesGemm
+    let invMu2 = 1 / mu2
     let hasBias = eta.contains { $0 != 0 }
     if !hasBias { for i in 0..<n { offset[i] = .zero } }
     if !gemm && transposed.count != n * nh { transposed = [Value](repeating: .zero, count: n * nh) }
@@ -81,9 +79,8 @@ struct KStepTransition<Value: PCDValue> {
               mv[i] = s
             }
             offset.withUnsafeMutableBufferPointer { o in
-              for i in 0..<n { o[i] = .zero }
               accumulateRows(into: o.baseAddress!, count: n, terms: n, coefficients: mv.baseAddress!, coefficientStride: 1,
-                             scale: 1, rows: pp, rowStride: n)
+                             scale: 1, rows: pp, rowStride: n, overwrite: true)
             }
           } }
           // Σ = P(1 + Mᵏ)/μ² = (P + P·Mᵏ)/μ² (P and Mᵏ commute: the product is symmetric).
@@ -112,7 +109,7 @@ struct KStepTransition<Value: PCDValue> {
 
   /// Advances each of the `batch` chains (rows of V, N_v each): φ ← Mᵏφ + Pm + Lξ, ξ the row of
   /// `noise`; (Mᵏφ)_i = Σ_j φ_j(Mᵏ)_ji by symmetry, and (Lξ)_i = Σ_{j≤i} ξ_j U_ji.
-  mutating func advance(chains v: UnsafeMutablePointer<Value>, noise z: UnsafePointer<Value>, batch: Int) {
+  mutating func advance(chains v: UnsafeMutablePointer<Value>, noise z: UnsafePointer<Value>, batch: Int, usesGemm: Bool = false) {
     let n = visible
     if usesGemm {
       // All chains at once: V ← 1(Pm)ᵀ + V·Mᵏ + Ξ·U.
@@ -166,7 +163,7 @@ struct KStepTransition<Value: PCDValue> {
     for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
   }
 
-  /// `Double.gemm` on pointers that hold Doubles (`usesGemm` is only ever set when Value == Double).
+  /// `Double.gemm` on pointers that hold Doubles (`prepare` checks that Value == Double before any gemm).
   static func gemm(_ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Value>, lda: Int,
                    b: UnsafePointer<Value>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Value>, ldc: Int) {
     let rowsA = ta == .normal ? m : k, rowsB = tb == .normal ? k : n

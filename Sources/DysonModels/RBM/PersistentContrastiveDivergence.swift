@@ -37,7 +37,7 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
 
   public enum Sampler: String, Codable, Sendable, CaseIterable {
     /// The k sweeps' transition φ ← Mᵏφ + Pm + Lξ drawn at once (`KStepTransition`): N_v normals
-    /// per chain instead of 2k·N_v, and no hidden states.
+    /// per chain instead of k(N_v + N_h), and no hidden states.
     case kstep
     /// The authors' literal sweeps: h|φ, then (φ|h, h|φ) k times.
     case gibbs
@@ -74,8 +74,7 @@ public struct PersistentContrastiveDivergence: Sendable {
   /// Lower Cholesky factor of K_φ⁻¹, for sampled positive phases.
   let targetFactor: [Double]
   /// The k-sweep transition, refreshed at every update (sampler `kstep`).
-  typealias TransitionValue = Double
-  var transition: KStepTransition<TransitionValue>
+  var transition: KStepTransition<Double>
 
   /// A run with W ~ N(0, initialScale²) drawn from stream `stream` of `seed`.
   public init(configuration c: PCDConfiguration, seed: UInt64, stream: UInt64 = 0) throws {
@@ -95,7 +94,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     targetMoment = target.covariance.elements
     targetFactor = choleskyLower(target.covariance.elements, n: c.visible)
     usesGemm = Self.prefersGemm(c)
-    transition = KStepTransition(visible: c.visible, usesGemm: usesGemm)
+    transition = KStepTransition(visible: c.visible)
   }
 
   /// One weight update. Throws `RBMError.diverged` naming the update and hyperparameters when
@@ -109,10 +108,9 @@ public struct PersistentContrastiveDivergence: Sendable {
     var generator = rng          // a local copy: no exclusivity checks in the loops
     let usesGemm = self.usesGemm
     var finite = true
-    var transition = KStepTransition<TransitionValue>(visible: 0)   // moved out, not copied: no copy-on-write
+    var transition = KStepTransition<Double>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
-    transition.usesGemm = usesGemm
     noise.withUnsafeMutableBufferPointer { z in
       chains.withUnsafeMutableBufferPointer { v in
         hiddenStates.withUnsafeMutableBufferPointer { h in
@@ -154,8 +152,9 @@ public struct PersistentContrastiveDivergence: Sendable {
             }
             if c.sampler == .kstep {
               generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
-              transition.prepare(weights: w.baseAddress!, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: eta, steps: c.gibbsSteps)
-              transition.advance(chains: v.baseAddress!, noise: z.baseAddress!, batch: nb)
+              transition.prepare(weights: w.baseAddress!, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: eta,
+                                 steps: c.gibbsSteps, usesGemm: usesGemm)
+              transition.advance(chains: v.baseAddress!, noise: z.baseAddress!, batch: nb, usesGemm: usesGemm)
             } else {
               // The authors' loop ends each sweep with a hidden sample that the next update overwrites
               // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.

@@ -32,8 +32,7 @@ public struct VectorizedPCD: Sendable {
   let targetMoment: [Double]
   let targetFactor: [Double]
   let hiddenBias: [Double]
-  typealias TransitionValue = SIMD4<Double>
-  var transition: KStepTransition<TransitionValue>
+  var transition: KStepTransition<SIMD4<Double>>
 
   /// Runs `streams` (one to four) of `seed`; with fewer than four, the last stream fills the
   /// spare lanes, whose results are ignored.
@@ -79,7 +78,7 @@ public struct VectorizedPCD: Sendable {
     let s2 = c.sigmaH * c.sigmaH, invMu2 = 1 / c.mu2, noiseV = 1 / c.mu2.squareRoot()
     var lanes = generators
     var nonFinite = SIMD4<Double>.zero
-    var transition = KStepTransition<TransitionValue>(visible: 0)   // moved out, not copied: no copy-on-write
+    var transition = KStepTransition<SIMD4<Double>>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
     noise.withUnsafeMutableBufferPointer { z in
