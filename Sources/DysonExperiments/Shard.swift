@@ -83,13 +83,14 @@ public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
       guard f.configuration == first.configuration else {
         throw ShardError("shard \(f.shard) was run with other settings than shard \(first.shard); compare their config.json")
       }
-      if let a = first.gemmFusedMultiplyAdd, let b = f.gemmFusedMultiplyAdd, a != b {
-        let kind = { (fused: Bool) in fused ? "with fused multiply-add" : "without fused multiply-add" }
-        throw ShardError("shard \(first.shard) was computed \(kind(a)) in gemm and shard \(f.shard) \(kind(b)): their numbers differ in the last bits. Run them with the same build, or pin the kernel with DYSON_GEMM_FMA=1 or =0")
-      }
       guard f.shard.count == first.shard.count, f.ensembles.count == first.ensembles.count else {
         throw ShardError("shard \(f.shard) does not belong to a split into \(first.shard.count)")
       }
+    }
+    // Compared among the shards that recorded it, whichever comes first.
+    let fused = files.filter { $0.gemmFusedMultiplyAdd == true }, separate = files.filter { $0.gemmFusedMultiplyAdd == false }
+    if let a = fused.first, let b = separate.first {
+      throw ShardError("shard \(a.shard) was computed with fused multiply-add in gemm and shard \(b.shard) without: their numbers differ in the last bits. Run them with the same build, or pin the kernel with DYSON_GEMM_FMA=1 or =0")
     }
     let byIndex = Dictionary(grouping: files, by: \.shard.index)
     let missing = (1...first.shard.count).filter { byIndex[$0] == nil }
@@ -99,7 +100,7 @@ public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
     let ensembles = first.ensembles.indices.map { e in ordered.flatMap { $0.ensembles[e] } }
     return ShardFile(study: first.study, shard: try Shard(index: 1, count: 1), configuration: first.configuration,
                      seconds: ordered.map(\.seconds).reduce(0, +), ensembles: ensembles,
-                     gemmFusedMultiplyAdd: first.gemmFusedMultiplyAdd ?? files.lazy.compactMap(\.gemmFusedMultiplyAdd).first)
+                     gemmFusedMultiplyAdd: files.lazy.compactMap(\.gemmFusedMultiplyAdd).first)
   }
 }
 

@@ -70,6 +70,9 @@ import DysonCore
     var unrecorded = files[1]
     unrecorded.gemmFusedMultiplyAdd = nil
     #expect(try ShardFile.merge([files[0], unrecorded, files[2]]).ensembles[0].count == c.runs)
+    var unrecordedFirst = files[0]
+    unrecordedFirst.gemmFusedMultiplyAdd = nil
+    #expect(throws: ShardError.self) { try ShardFile.merge([unrecordedFirst, otherKernel, files[2]]) }   // 2 and 3 still differ
   }
 }
 
