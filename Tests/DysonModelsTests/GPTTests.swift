@@ -166,4 +166,113 @@ private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32
       }
     }
   }
+
+  @Test("rowBlockTimesMatrix equals the naive sum for 1–4 rows, A in place or transposed, every column group and depth range",
+        arguments: [false, true])
+  func rowBlockTimesMatrixMatchesNaive(transposedA: Bool) {
+    var rng = Xoshiro256StarStar(seed: 10)
+    for rows in 1...4 {
+      for n in [3, 8, 16, 19, 24, 32, 40] {
+        for depth in [0..<0, 0..<1, 3..<17, 0..<33] {
+          let lda = 37, ldb = n + 3, ldc = n + 5
+          let a = (0..<(40 * lda)).map { _ in rng.normal() }
+          func entry(_ r: Int, _ p: Int) -> Double { transposedA ? a[p * lda + r] : a[r * lda + p] }
+          let b = (0..<(40 * ldb)).map { _ in rng.normal() }
+          var c = [Double](repeating: .nan, count: 4 * ldc)
+          a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+              c.withUnsafeMutableBufferPointer { pc in
+                rowBlockTimesMatrix(pc.baseAddress!, ldc: ldc, alpha: -1.5, pa.baseAddress!, lda: lda, transposedA: transposedA,
+                                    pb.baseAddress!, ldb: ldb, rows: rows, depth: depth, columns: n)
+              }
+            }
+          }
+          for r in 0..<4 {
+            for j in 0..<ldc {
+              guard r < rows && j < n else {
+                #expect(c[r * ldc + j].isNaN, "rows \(rows), n \(n): wrote outside the block at \(r), \(j)")
+                continue
+              }
+              let expected = -1.5 * depth.reduce(0.0) { $0 + entry(r, $1) * b[$1 * ldb + j] }
+              #expect(abs(c[r * ldc + j] - expected) <= 1e-13 * (1 + abs(expected)), "rows \(rows), n \(n), depth \(depth), at \(r), \(j)")
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+@Suite("GPT relu") struct ReluTests {
+  @Test("relu and its derivative in Float (eight lanes, then a tail) equal the definition, signed zeros, infinities and NaN included")
+  func reluMatchesDefinition() {
+    var rng = Xoshiro256StarStar(seed: 12)
+    let special: [Float] = [0, -0.0, .infinity, -.infinity, .nan, -Float.nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1, -1]
+    // 37 values: four whole chunks, then a tail of 5; the special values land in both.
+    let x = special + (0..<17).map { _ in Float(rng.normal()) } + special
+    let dy = (0..<x.count).map { _ in Float(rng.normal()) }
+    var y = [Float](repeating: 7, count: x.count), dx = dy
+    reluForward(&y, x, count: x.count)
+    reluBackward(&dx, preActivation: x, count: x.count)
+    for i in x.indices {
+      if x[i].isNaN {
+        #expect(y[i].isNaN, "relu(\(x[i])) = \(y[i])")  // PyTorch propagates NaN
+      } else {
+        let expected: Float = x[i] > 0 ? x[i] : 0
+        #expect(y[i].bitPattern == expected.bitPattern, "relu(\(x[i])) = \(y[i])")
+      }
+      #expect(dx[i] == (x[i] > 0 ? dy[i] : 0), "relu'(\(x[i])) passed \(dx[i]) of \(dy[i])")
+    }
+  }
+}
+
+/// Causal attention by its definition, in plain loops: the reference for the blocked kernels.
+private func naiveAttention(qkv: [Double], dout: [Double], shape: AttentionShape, scale: Double) -> (out: [Double], dqkv: [Double]) {
+  let T = shape.length, hs = shape.headSize, C = shape.width, stride = shape.fusedWidth
+  var out = [Double](repeating: 0, count: shape.batch * T * C), dqkv = [Double](repeating: 0, count: shape.batch * T * stride)
+  for b in 0..<shape.batch {
+    for h in 0..<shape.heads {
+      func at(_ part: Int, _ t: Int, _ d: Int) -> Int { (b * T + t) * stride + part * C + h * hs + d }  // part: 0 k, 1 q, 2 v
+      for i in 0..<T {
+        let a = (0...i).map { j in scale * (0..<hs).reduce(0.0) { $0 + qkv[at(1, i, $1)] * qkv[at(0, j, $1)] } }
+        let top = a.max()!, e = a.map { Foundation.exp($0 - top) }, z = e.reduce(0, +)
+        let p = e.map { $0 / z }
+        let dOut = (0..<hs).map { dout[(b * T + i) * C + h * hs + $0] }
+        for d in 0..<hs { out[(b * T + i) * C + h * hs + d] = (0...i).reduce(0.0) { $0 + p[$1] * qkv[at(2, $1, d)] } }
+        let dp = (0...i).map { j in (0..<hs).reduce(0.0) { $0 + dOut[$1] * qkv[at(2, j, $1)] } }
+        let weighted = zip(p, dp).reduce(0.0) { $0 + $1.0 * $1.1 }
+        for j in 0...i {
+          let da = p[j] * (dp[j] - weighted)
+          for d in 0..<hs {
+            dqkv[at(1, i, d)] += scale * da * qkv[at(0, j, d)]
+            dqkv[at(0, j, d)] += scale * da * qkv[at(1, i, d)]
+            dqkv[at(2, j, d)] += p[j] * dOut[d]
+          }
+        }
+      }
+    }
+  }
+  return (out, dqkv)
+}
+
+@Suite("GPT attention") struct AttentionTests {
+  @Test("blocked attention forward and backward equal the definition at the lecture's sizes and with tails",
+        arguments: [(32, 16), (30, 16), (7, 8), (9, 5)])
+  func attentionMatchesDefinition(length: Int, headSize: Int) {
+    let shape = AttentionShape(batch: 2, length: length, heads: 3, headSize: headSize)
+    var rng = Xoshiro256StarStar(seed: 21)
+    let qkv = (0..<(shape.batch * length * shape.fusedWidth)).map { _ in rng.normal() }
+    let dout = (0..<(shape.batch * length * shape.width)).map { _ in rng.normal() }
+    let scale = 1 / Double(headSize).squareRoot()
+    let (expectedOut, expectedGradient) = naiveAttention(qkv: qkv, dout: dout, shape: shape, scale: scale)
+    var out = [Double](repeating: .nan, count: expectedOut.count), dqkv = [Double](repeating: .nan, count: expectedGradient.count)
+    var probabilities = [Double](repeating: .nan, count: shape.probabilityCount)
+    var scratch = [Double](repeating: .nan, count: shape.scratchCount)
+    attentionForward(&out, probabilities: &probabilities, scratch: &scratch, qkv, shape: shape, scale: scale)
+    attentionBackward(dqkv: &dqkv, scratch: &scratch, dout: dout, qkv: qkv, probabilities: probabilities, shape: shape, scale: scale)
+    let outError = zip(out, expectedOut).map { abs($0 - $1) }.max()!
+    let gradientError = zip(dqkv, expectedGradient).map { abs($0 - $1) }.max()!
+    #expect(outError < 1e-12, "forward max |Δ| \(outError)")
+    #expect(gradientError < 1e-12, "backward max |Δ| \(gradientError)")
+  }
 }

@@ -9,7 +9,8 @@ import DysonCore
 //   ∂L/∂p_ij = ∂L/∂o_i · v_j,   ∂L/∂v_j = Σ_{i≥j} p_ij ∂L/∂o_i,
 //   ∂L/∂a_ij = p_ij (∂L/∂p_ij − Σ_k p_ik ∂L/∂p_ik)        (softmax Jacobian diag(p) − p pᵀ),
 //   ∂L/∂q_i = s Σ_j ∂L/∂a_ij k_j,   ∂L/∂k_j = s Σ_i ∂L/∂a_ij q_i.
-// Masked entries (j > i) have p = 0: they are never stored, and the few a score row computes past i are ignored.
+// Masked entries (j > i) have p = 0. The products go four rows at a time, so inside a block of
+// four the masked p and ∂L/∂a are stored as zeros; scores computed past i are ignored.
 
 /// The shape of one attention call: `batch` sequences of `length` tokens, `heads` × `headSize` = C.
 struct AttentionShape {
@@ -22,8 +23,8 @@ struct AttentionShape {
   /// Row length of the transposed keys or values and of score rows: T in whole SIMD8 chunks.
   var paddedLength: Int { paddedToChunks(length) }
   /// Scratch: one head's transposed keys (or values), head_size × padded T; then T score rows
-  /// (∂L/∂a in the backward pass); then two T × T transposes (pᵀ and ∂L/∂aᵀ).
-  var scratchCount: Int { (headSize + length) * paddedLength + 2 * length * length }
+  /// (∂L/∂a in the backward pass).
+  var scratchCount: Int { (headSize + length) * paddedLength }
 }
 
 /// Copies one head's rows (keys or values; T rows of head_size at `stride`) into a
@@ -54,16 +55,24 @@ func attentionForward<Scalar: DysonScalar>(
       let queries = keys + C, values = keys + 2 * C
       let p = probabilities + (b * shape.heads + h) * T * T
       gatherTransposed(keysT, keys, stride: stride, shape: shape)
-      for i in 0..<T {
-        // a_ij = s·q_i·k_j for j ≤ i (the chunk's last few j > i are computed and ignored).
-        rowTimesMatrix(scores, alpha: scale, queries + i * stride, keysT, ldb: Tp, depth: 0..<hs, columns: paddedToChunks(i + 1))
-        var maximum = -Scalar.infinity
-        for j in 0...i { maximum = max(maximum, scores[j]) }
-        let inverse = 1 / exponentiateShifted(scores, count: i + 1, shift: maximum)
-        let row = p + i * T
-        for j in 0...i { row[j] = scores[j] * inverse }
+      // Blocks of four query rows; row i of a block i0..<last needs keys and values j < last.
+      for i0 in Swift.stride(from: 0, to: T, by: 4) {
+        let last = min(i0 + 4, T)
+        // a_ij = s·q_i·k_j for j < last, rounded up to whole chunks (entries j > i are ignored).
+        rowBlockTimesMatrix(scores + i0 * Tp, ldc: Tp, alpha: scale, queries + i0 * stride, lda: stride, keysT, ldb: Tp,
+                            rows: last - i0, depth: 0..<hs, columns: paddedToChunks(last))
+        for i in i0..<last {
+          let a = scores + i * Tp
+          var maximum = -Scalar.infinity
+          for j in 0...i { maximum = max(maximum, a[j]) }
+          let inverse = 1 / exponentiateShifted(a, count: i + 1, shift: maximum)
+          let row = p + i * T
+          for j in 0...i { row[j] = a[j] * inverse }
+          for j in (i + 1)..<last { row[j] = 0 }  // masked: p_ij = 0 inside the block's product
+        }
         // o_i = Σ_{j≤i} p_ij v_j
-        rowTimesMatrix(out + (b * T + i) * C + h * hs, alpha: 1, row, values, ldb: stride, depth: 0..<(i + 1), columns: hs)
+        rowBlockTimesMatrix(out + (b * T + i0) * C + h * hs, ldc: C, alpha: 1, p + i0 * T, lda: T, values, ldb: stride,
+                            rows: last - i0, depth: 0..<last, columns: hs)
       }
     }
   }
@@ -78,7 +87,6 @@ func attentionBackward<Scalar: DysonScalar>(
 ) {
   let T = shape.length, Tp = shape.paddedLength, hs = shape.headSize, C = shape.width, stride = shape.fusedWidth
   let valuesT = scratch, dScores = scratch + hs * Tp
-  let pT = dScores + T * Tp, dScoresT = pT + T * T
   for b in 0..<shape.batch {
     for h in 0..<shape.heads {
       let column = b * T * stride + h * hs
@@ -87,24 +95,30 @@ func attentionBackward<Scalar: DysonScalar>(
       let doutHead = dout + b * T * C + h * hs
       let p = probabilities + (b * shape.heads + h) * T * T
       gatherTransposed(valuesT, values, stride: stride, shape: shape)
-      for i in 0..<T {
-        let row = p + i * T, da = dScores + i * Tp
+      for i0 in Swift.stride(from: 0, to: T, by: 4) {
+        let last = min(i0 + 4, T)
         // ∂L/∂p_ij = do_i · v_j, then ∂L/∂a_ij = s·p_ij (∂L/∂p_ij − Σ_k p_ik ∂L/∂p_ik).
-        rowTimesMatrix(da, alpha: 1, doutHead + i * C, valuesT, ldb: Tp, depth: 0..<hs, columns: paddedToChunks(i + 1))
-        var weighted: Scalar = 0
-        for j in 0...i { weighted += row[j] * da[j] }
-        for j in 0...i {
-          da[j] = row[j] * (da[j] - weighted) * scale
-          pT[j * T + i] = row[j]
-          dScoresT[j * T + i] = da[j]
+        rowBlockTimesMatrix(dScores + i0 * Tp, ldc: Tp, alpha: 1, doutHead + i0 * C, lda: C, valuesT, ldb: Tp,
+                            rows: last - i0, depth: 0..<hs, columns: paddedToChunks(last))
+        for i in i0..<last {
+          let row = p + i * T, da = dScores + i * Tp
+          var weighted: Scalar = 0
+          for j in 0...i { weighted += row[j] * da[j] }
+          for j in 0...i { da[j] = row[j] * (da[j] - weighted) * scale }
+          for j in (i + 1)..<last { da[j] = 0 }  // masked, inside the block's products
         }
         // ∂L/∂q_i = Σ_{j≤i} ∂L/∂a_ij k_j
-        rowTimesMatrix(dQueries + i * stride, alpha: 1, da, keys, ldb: stride, depth: 0..<(i + 1), columns: hs)
+        rowBlockTimesMatrix(dQueries + i0 * stride, ldc: stride, alpha: 1, dScores + i0 * Tp, lda: Tp, keys, ldb: stride,
+                            rows: last - i0, depth: 0..<last, columns: hs)
       }
-      for j in 0..<T {
+      // Columns of ∂L/∂a and p, read in place: entries i < j inside a block are the zeros written above.
+      for j0 in Swift.stride(from: 0, to: T, by: 4) {
+        let last = min(j0 + 4, T)
         // ∂L/∂k_j = Σ_{i≥j} ∂L/∂a_ij q_i,  ∂L/∂v_j = Σ_{i≥j} p_ij ∂L/∂o_i
-        rowTimesMatrix(dKeys + j * stride, alpha: 1, dScoresT + j * T, queries, ldb: stride, depth: j..<T, columns: hs)
-        rowTimesMatrix(dValues + j * stride, alpha: 1, pT + j * T, doutHead, ldb: C, depth: j..<T, columns: hs)
+        rowBlockTimesMatrix(dKeys + j0 * stride, ldc: stride, alpha: 1, dScores + j0, lda: Tp, transposedA: true, queries, ldb: stride,
+                            rows: last - j0, depth: j0..<T, columns: hs)
+        rowBlockTimesMatrix(dValues + j0 * stride, ldc: stride, alpha: 1, p + j0, lda: T, transposedA: true, doutHead, ldb: C,
+                            rows: last - j0, depth: j0..<T, columns: hs)
       }
     }
   }

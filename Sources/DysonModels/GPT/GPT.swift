@@ -120,7 +120,7 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
       layerNormForward(norm2, mean: a.norm2Mean + l * N, inverseDeviation: a.norm2InverseDeviation + l * N, middle,
                        weight: p + block.norm2Weight, bias: p + block.norm2Bias, rows: N, width: C, epsilon: epsilon)
       linearForward(hiddenPre, norm2, weight: p + block.hiddenWeight, bias: p + block.hiddenBias, rows: N, inputs: C, outputs: H)
-      for i in 0..<(N * H) { hidden[i] = max(hiddenPre[i], 0) }
+      reluForward(hidden, hiddenPre, count: N * H)
       linearForward(next, hidden, weight: p + block.outputWeight, bias: p + block.outputBias, rows: N, inputs: H, outputs: C)
       for i in 0..<(N * C) { next[i] += middle[i] }
     }
@@ -159,7 +159,7 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
       // MLP branch: x_{l+1} = m + W₂·relu(W₁·LN2(m) + b₁) + b₂; relu' = [pre > 0].
       linearBackward(dx: a.dHidden, dWeight: g + block.outputWeight, dBias: g + block.outputBias,
                      dy: dx, x: hidden, weight: p + block.outputWeight, rows: N, inputs: H, outputs: C)
-      for i in 0..<(N * H) where hiddenPre[i] <= 0 { a.dHidden[i] = 0 }
+      reluBackward(a.dHidden, preActivation: hiddenPre, count: N * H)
       linearBackward(dx: a.dNorm, dWeight: g + block.hiddenWeight, dBias: g + block.hiddenBias,
                      dy: a.dHidden, x: norm2, weight: p + block.hiddenWeight, rows: N, inputs: C, outputs: H)
       layerNormBackward(dx: dx, dWeight: g + block.norm2Weight, dBias: g + block.norm2Bias, dy: a.dNorm, x: middle,
