@@ -1,6 +1,7 @@
 import Testing
 @testable import DysonCore
 import DysonTestSupport
+import Foundation
 
 /// One gemm case: shapes, transposes and scalars.
 struct GemmShape: CustomTestStringConvertible, Sendable {
@@ -103,10 +104,10 @@ struct MatmulTests {
             let tile = TileOperand(base: pa.baseAddress!, rowStride: 1, depthStride: 6)
             if fused {
               gemmMicroKernel(depth: kc, a: tile, b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: 8, rows: 6,
-                              columns: 8, vector: SIMD4<Double>.self, fma: FusedMultiplyAdd.self)
+                              columns: 8, overwrite: false, vector: SIMD4<Double>.self, fma: FusedMultiplyAdd.self)
             } else {
               gemmMicroKernel(depth: kc, a: tile, b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: 8, rows: 6,
-                              columns: 8, vector: SIMD4<Double>.self, fma: SeparateMultiplyAdd.self)
+                              columns: 8, overwrite: false, vector: SIMD4<Double>.self, fma: SeparateMultiplyAdd.self)
             }
           }
         }
@@ -121,6 +122,36 @@ struct MatmulTests {
     var c = Matrix<Float>(rows: 2, columns: 2, repeating: .nan)
     try Matrix.multiply(a, a, into: &c)
     #expect(c == (try Matrix<Float>([[7, 10], [15, 22]])))
+  }
+
+  @Test("beta = 0 over NaN gives the bits of adding to zeros, for full, edge, narrow and dot-product tiles, several depth blocks and threads",
+        arguments: Transpose.allCases, Transpose.allCases)
+  func betaZeroOverwritesEveryTileKind(ta: Transpose, tb: Transpose) {
+    // (m, n, k): full tiles with an edge row strip; the 65th column (dot products when op(A) = A,
+    // else a narrow panel); a last panel of 9 (edge tile); k = 600, three depth blocks.
+    for (m, n, k) in [(13, 32, 7), (12, 65, 40), (7, 25, 3), (19, 48, 600)] {
+      let a = (0..<(m * k)).map { Float(sin(Double($0) * 0.37)) }
+      let b = (0..<(k * n)).map { Float(cos(Double($0) * 0.23)) }
+      let (lda, ldb) = (ta == .normal ? k : m, tb == .normal ? n : k)
+      for threads in [1, 2] {
+        var overwritten = [Float](repeating: .nan, count: m * n), added = [Float](repeating: 0, count: m * n)
+        GemmKernel.$parallelThreshold.withValue(0) {
+          Parallelism.$kernelThreads.withValue(threads) {
+            a.withUnsafeBufferPointer { pa in
+              b.withUnsafeBufferPointer { pb in
+                overwritten.withUnsafeMutableBufferPointer { pc in
+                  Float.gemm(ta, tb, m: m, n: n, k: k, alpha: 0.75, a: pa, lda: lda, b: pb, ldb: ldb, beta: 0, c: pc, ldc: n)
+                }
+                added.withUnsafeMutableBufferPointer { pc in
+                  Float.gemm(ta, tb, m: m, n: n, k: k, alpha: 0.75, a: pa, lda: lda, b: pb, ldb: ldb, beta: 1, c: pc, ldc: n)
+                }
+              }
+            }
+          }
+        }
+        #expect(overwritten.map(\.bitPattern) == added.map(\.bitPattern), "\(ta)\(tb) \(m)×\(n)×\(k), \(threads) thread(s)")
+      }
+    }
   }
 
   @Test("Results are bit-identical whatever the thread count", arguments: [(67, 45, 61), (13, 150, 40), (150, 9, 33), (40, 66, 50)])

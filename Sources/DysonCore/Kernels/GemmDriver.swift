@@ -57,11 +57,15 @@ func gemmDriver<V: SIMD & Sendable, FMA: MultiplyAccumulate>(
                     bCount: b.count, ldb: ldb, cCount: c.count, ldc: ldc)
   guard m > 0, n > 0 else { return }
   guard let cBase = c.baseAddress else { return }
-  scaleRows(cBase, rows: m, columns: n, stride: ldc, by: beta)
-  guard k > 0, alpha != 0, let aBase = a.baseAddress, let bBase = b.baseAddress else { return }
-
+  guard k > 0, alpha != 0, let aBase = a.baseAddress, let bBase = b.baseAddress else {
+    scaleRows(cBase, rows: m, columns: n, stride: ldc, by: beta)
+    return
+  }
+  // beta = 0: the first depth block stores its tiles instead of adding them to zeros written
+  // first (that pass over C was 2–3 % of a GPT step). Results are the same bits: 0 + x either way.
+  if beta != 0 { scaleRows(cBase, rows: m, columns: n, stride: ldc, by: beta) }
   let operands = GemmOperands(ta: ta, tb: tb, k: k, alpha: alpha, a: aBase, lda: lda,
-                              b: bBase, ldb: ldb, c: cBase, ldc: ldc)
+                              b: bBase, ldb: ldb, c: cBase, ldc: ldc, overwrites: beta == 0)
   let nr = 2 * V.scalarCount
   let flops = 2 * Double(m) * Double(n) * Double(k)
   // Split the longer side of C into disjoint strips, whole tiles each.
@@ -94,9 +98,11 @@ struct GemmOperands<Scalar: DysonScalar>: @unchecked Sendable {
   let a: UnsafePointer<Scalar>, lda: Int
   let b: UnsafePointer<Scalar>, ldb: Int
   let c: UnsafeMutablePointer<Scalar>, ldc: Int
+  /// C holds no values yet (beta = 0): the first depth block overwrites instead of adding.
+  let overwrites: Bool
 }
 
-/// C[rows, columns] += alpha · op(A)[rows, :] · op(B)[:, columns], on the calling thread.
+/// C[rows, columns] += alpha · op(A)[rows, :] · op(B)[:, columns] (= with `overwrites`), on the calling thread.
 @inline(__always)
 func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
   _ o: GemmOperands<V.Scalar>, rows: Range<Int>, columns: Range<Int>, vector: V.Type, fma: FMA.Type
@@ -127,6 +133,7 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
       var pc = 0
       while pc < o.k {
         let kc = min(kcMax, o.k - pc)
+        let overwrite = o.overwrites && pc == 0
         packB(o, depth: pc..<(pc + kc), columns: jc..<(jc + nc), into: packedB, panelWidth: nr)
         if packsA {
           packA(o, rows: rows, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
@@ -152,10 +159,10 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
             let width = min(nr, nc - jr)
             if width <= V.scalarCount {
               gemmMicroKernelNarrow(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
-                                    ldc: o.ldc, rows: mrValid, columns: width, vector: V.self, fma: FMA.self)
+                                    ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
             } else {
               gemmMicroKernel(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
-                              ldc: o.ldc, rows: mrValid, columns: width, vector: V.self, fma: FMA.self)
+                              ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
             }
             jr += nr
           }
@@ -167,7 +174,8 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
           for j in 0..<dotColumns { for p in 0..<kc { columnsB[j * kc + p] = panel[p * nr + j] } }
           gemmDotColumns(depth: kc, a: o.a + rows.lowerBound * o.lda + pc, lda: o.lda, rows: rows.count,
                          bColumns: columnsB, columns: dotColumns, alpha: o.alpha,
-                         c: o.c + rows.lowerBound * o.ldc + tileColumnsEnd, ldc: o.ldc, vector: V.self, fma: FMA.self)
+                         c: o.c + rows.lowerBound * o.ldc + tileColumnsEnd, ldc: o.ldc, overwrite: overwrite,
+                         vector: V.self, fma: FMA.self)
         }
         pc += kc
       }

@@ -48,7 +48,7 @@ public enum GemmKernel {
           for _ in 0..<64 {
             gemmMicroKernel(depth: kc, a: TileOperand(base: pa.baseAddress!, rowStride: 1, depthStride: gemmTileRows),
                             b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: nr, rows: gemmTileRows,
-                            columns: nr, vector: SIMD8<Float>.self, fma: FMA.self)
+                            columns: nr, overwrite: false, vector: SIMD8<Float>.self, fma: FMA.self)
           }
           seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         }

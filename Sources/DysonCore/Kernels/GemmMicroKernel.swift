@@ -34,12 +34,13 @@
   let depthStride: Int
 }
 
-/// C[0..<rows, 0..<columns] += alpha · A(6×kc) · Bpanel(kc×nr), nr = 2·lanes.
+/// C[0..<rows, 0..<columns] += alpha · A(6×kc) · Bpanel(kc×nr), nr = 2·lanes; with `overwrite`,
+/// C's old values are taken as zero (never read).
 /// Kept out of line so its 15 vector registers are allocated without the driver's loop state.
 @inline(never)
 func gemmMicroKernel<V: SIMD, FMA: MultiplyAccumulate>(
   depth kc: Int, a: TileOperand<V.Scalar>, b: UnsafePointer<V.Scalar>, alpha: V.Scalar,
-  c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, vector: V.Type, fma: FMA.Type
+  c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, vector: V.Type, fma: FMA.Type
 ) where V.Scalar: DysonScalar {
   let w = V.scalarCount
   var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
@@ -66,8 +67,10 @@ func gemmMicroKernel<V: SIMD, FMA: MultiplyAccumulate>(
     // Full tile: add straight into C.
     @inline(__always) func update(_ row: Int, _ lo: V, _ hi: V) {
       let p = UnsafeMutableRawPointer(c + row * ldc)
-      p.storeBytes(of: p.loadUnaligned(as: V.self) + va * lo, as: V.self)
-      p.storeBytes(of: p.loadUnaligned(fromByteOffset: half, as: V.self) + va * hi, toByteOffset: half, as: V.self)
+      let old0 = overwrite ? V() : p.loadUnaligned(as: V.self)
+      let old1 = overwrite ? V() : p.loadUnaligned(fromByteOffset: half, as: V.self)
+      p.storeBytes(of: old0 + va * lo, as: V.self)
+      p.storeBytes(of: old1 + va * hi, toByteOffset: half, as: V.self)
     }
     update(0, c00, c01); update(1, c10, c11); update(2, c20, c21)
     update(3, c30, c31); update(4, c40, c41); update(5, c50, c51)
@@ -77,7 +80,7 @@ func gemmMicroKernel<V: SIMD, FMA: MultiplyAccumulate>(
       tile[0] = c00; tile[1] = c01; tile[2] = c10; tile[3] = c11; tile[4] = c20; tile[5] = c21
       tile[6] = c30; tile[7] = c31; tile[8] = c40; tile[9] = c41; tile[10] = c50; tile[11] = c51
       for r in 0..<rows {
-        for j in 0..<columns { c[r * ldc + j] += alpha * tile[2 * r + j / w][j % w] }
+        for j in 0..<columns { c[r * ldc + j] = (overwrite ? 0 : c[r * ldc + j]) + alpha * tile[2 * r + j / w][j % w] }
       }
     }
   }
@@ -89,7 +92,7 @@ func gemmMicroKernel<V: SIMD, FMA: MultiplyAccumulate>(
 @inline(never)
 func gemmMicroKernelNarrow<V: SIMD, FMA: MultiplyAccumulate>(
   depth kc: Int, a: TileOperand<V.Scalar>, b: UnsafePointer<V.Scalar>, alpha: V.Scalar,
-  c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, vector: V.Type, fma: FMA.Type
+  c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, vector: V.Type, fma: FMA.Type
 ) where V.Scalar: DysonScalar {
   let w = V.scalarCount
   var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
@@ -112,7 +115,7 @@ func gemmMicroKernelNarrow<V: SIMD, FMA: MultiplyAccumulate>(
   withUnsafeTemporaryAllocation(of: V.self, capacity: gemmTileRows) { tile in
     tile[0] = c0; tile[1] = c1; tile[2] = c2; tile[3] = c3; tile[4] = c4; tile[5] = c5
     for r in 0..<rows {
-      for j in 0..<columns { c[r * ldc + j] += alpha * tile[r][j] }
+      for j in 0..<columns { c[r * ldc + j] = (overwrite ? 0 : c[r * ldc + j]) + alpha * tile[r][j] }
     }
   }
 }
@@ -124,7 +127,7 @@ func gemmMicroKernelNarrow<V: SIMD, FMA: MultiplyAccumulate>(
 @inline(never)
 func gemmDotColumns<V: SIMD, FMA: MultiplyAccumulate>(
   depth kc: Int, a: UnsafePointer<V.Scalar>, lda: Int, rows: Int, bColumns: UnsafePointer<V.Scalar>,
-  columns: Int, alpha: V.Scalar, c: UnsafeMutablePointer<V.Scalar>, ldc: Int, vector: V.Type, fma: FMA.Type
+  columns: Int, alpha: V.Scalar, c: UnsafeMutablePointer<V.Scalar>, ldc: Int, overwrite: Bool, vector: V.Type, fma: FMA.Type
 ) where V.Scalar: DysonScalar {
   let w = V.scalarCount
   let body = kc / w * w
@@ -149,9 +152,12 @@ func gemmDotColumns<V: SIMD, FMA: MultiplyAccumulate>(
         t0 += a0[p] * b[p]; t1 += a1[p] * b[p]; t2 += a2[p] * b[p]
         p += 1
       }
-      c[r * ldc + j] += alpha * t0
-      if count > 1 { c[(r + 1) * ldc + j] += alpha * t1 }
-      if count > 2 { c[(r + 2) * ldc + j] += alpha * t2 }
+      @inline(__always) func add(_ row: Int, _ t: V.Scalar) {
+        c[row * ldc + j] = (overwrite ? 0 : c[row * ldc + j]) + alpha * t
+      }
+      add(r, t0)
+      if count > 1 { add(r + 1, t1) }
+      if count > 2 { add(r + 2, t2) }
       r += count
     }
   }
