@@ -92,8 +92,11 @@ func rowBlockTimesMatrix<Scalar: DysonScalar>(
   }
   typealias V = SIMD8<Scalar>
   let stride = MemoryLayout<Scalar>.stride
-  let rb = UnsafeRawPointer(b)
-  let a0 = a, a1 = a + rowStride, a2 = a + 2 * rowStride, a3 = a + 3 * rowStride
+  // Pointers stepped through the depth (wrapping arithmetic: no overflow checks in the loop).
+  let first = depth.lowerBound, count = depth.count
+  let aStart = a + first * depthStride, bStep = ldb &* stride
+  let bStart = UnsafeRawPointer(b + first * ldb)
+  let a1 = rowStride, a2 = 2 * rowStride, a3 = 3 * rowStride
   let va = V(repeating: alpha)
   @inline(__always) func store(_ v: V, row r: Int, column j: Int) {
     UnsafeMutableRawPointer(c + r * ldc + j).storeBytes(of: va * v, as: V.self)
@@ -101,16 +104,17 @@ func rowBlockTimesMatrix<Scalar: DysonScalar>(
   var j = 0
   while j + 16 <= n {
     var s00 = V(), s01 = V(), s10 = V(), s11 = V(), s20 = V(), s21 = V(), s30 = V(), s31 = V()
-    for p in depth {
-      let o = (p * ldb + j) * stride
-      let b0 = rb.loadUnaligned(fromByteOffset: o, as: V.self)
-      let b1 = rb.loadUnaligned(fromByteOffset: o + 8 * stride, as: V.self)
-      let q = p * depthStride
-      let x0 = V(repeating: a0[q]), x1 = V(repeating: a1[q]), x2 = V(repeating: a2[q]), x3 = V(repeating: a3[q])
+    var pa = aStart, pb = bStart + j &* stride
+    for _ in 0..<count {
+      let b0 = pb.loadUnaligned(as: V.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 8 * stride, as: V.self)
+      let x0 = V(repeating: pa[0]), x1 = V(repeating: pa[a1]), x2 = V(repeating: pa[a2]), x3 = V(repeating: pa[a3])
       s00 += x0 * b0; s01 += x0 * b1
       s10 += x1 * b0; s11 += x1 * b1
       s20 += x2 * b0; s21 += x2 * b1
       s30 += x3 * b0; s31 += x3 * b1
+      pa += depthStride
+      pb += bStep
     }
     store(s00, row: 0, column: j); store(s01, row: 0, column: j + 8)
     store(s10, row: 1, column: j); store(s11, row: 1, column: j + 8)
@@ -120,10 +124,13 @@ func rowBlockTimesMatrix<Scalar: DysonScalar>(
   }
   if j + 8 <= n {
     var s0 = V(), s1 = V(), s2 = V(), s3 = V()
-    for p in depth {
-      let bv = rb.loadUnaligned(fromByteOffset: (p * ldb + j) * stride, as: V.self), q = p * depthStride
-      s0 += V(repeating: a0[q]) * bv; s1 += V(repeating: a1[q]) * bv
-      s2 += V(repeating: a2[q]) * bv; s3 += V(repeating: a3[q]) * bv
+    var pa = aStart, pb = bStart + j &* stride
+    for _ in 0..<count {
+      let bv = pb.loadUnaligned(as: V.self)
+      s0 += V(repeating: pa[0]) * bv; s1 += V(repeating: pa[a1]) * bv
+      s2 += V(repeating: pa[a2]) * bv; s3 += V(repeating: pa[a3]) * bv
+      pa += depthStride
+      pb += bStep
     }
     store(s0, row: 0, column: j); store(s1, row: 1, column: j)
     store(s2, row: 2, column: j); store(s3, row: 3, column: j)
