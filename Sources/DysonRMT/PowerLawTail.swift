@@ -14,6 +14,7 @@ public struct PowerLawTail: Sendable, Equatable {
   /// KS distance of the tail to the fitted law.
   public let distance: Double
 
+  /// x_min is searched among the cuts that leave at least `minimumTail` values in the tail;
   /// nil when fewer than `minimumTail` positive values exist.
   public init?(_ values: [Double], minimumTail: Int = 5) {
     let x = values.filter { $0 > 0 && $0.isFinite }.sorted()

@@ -76,6 +76,20 @@ struct StatisticsTests {
     #expect(fit.distance < 0.03)
   }
 
+  @Test("Power-law tail with a least tail size: the cut keeps at least that many values, and α is still recovered")
+  func powerLawLeastTail() throws {
+    var rng = Xoshiro256StarStar(seed: 14)
+    let tail = (0..<3000).map { _ in pow(rng.uniformOpen(), -1 / 1.5) }
+    let bulk = (0..<3000).map { _ in 0.2 + 0.6 * rng.uniform() }
+    for least in [5, 600, 2000, 2900] {
+      let fit = try #require(PowerLawTail(tail + bulk, minimumTail: least))
+      #expect(fit.tailCount >= least, "least \(least): the tail holds \(fit.tailCount)")
+      #expect(abs(fit.alpha - 2.5) < 3 * fit.alphaError, "least \(least): α = \(fit.alpha) ± \(fit.alphaError)")
+    }
+    // More than the positive values: no fit.
+    #expect(PowerLawTail(Array(tail.prefix(10)), minimumTail: 11) == nil)
+  }
+
   @Test("KS distance: a sample of the law is close, another law is far; p-values follow")
   func kolmogorovSmirnov() {
     var rng = Xoshiro256StarStar(seed: 21)
