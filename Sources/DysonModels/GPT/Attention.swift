@@ -33,12 +33,39 @@ struct AttentionShape {
 func gatherTransposed<Scalar: DysonScalar>(
   _ t: UnsafeMutablePointer<Scalar>, _ rows: UnsafePointer<Scalar>, stride: Int, shape: AttentionShape
 ) {
-  let T = shape.length, Tp = shape.paddedLength
-  for d in 0..<shape.headSize {
+  let T = shape.length, Tp = shape.paddedLength, hs = shape.headSize
+  // Whole 8 × 8 blocks by vector shuffles; what is left element by element.
+  let blockRows = T / 8 * 8, blockColumns = hs % 8 == 0 ? hs : 0
+  for j0 in Swift.stride(from: 0, to: blockRows, by: 8) {
+    for d0 in Swift.stride(from: 0, to: blockColumns, by: 8) {
+      transpose8x8(from: rows + j0 * stride + d0, stride: stride, to: t + d0 * Tp + j0, stride: Tp)
+    }
+  }
+  for d in 0..<hs {
     let column = t + d * Tp
-    for j in 0..<T { column[j] = rows[j * stride + d] }
+    for j in (d < blockColumns ? blockRows : 0)..<T { column[j] = rows[j * stride + d] }
     for j in T..<Tp { column[j] = 0 }
   }
+}
+
+/// to[c·toStride + r] = from[r·fromStride + c] for r, c < 8. Three rounds of "even lanes, then
+/// odd lanes" over the eight rows: each round rotates the six bits of (row, lane) by one, and
+/// three rotations swap row and lane.
+@inline(__always)
+func transpose8x8<Scalar: DysonScalar>(
+  from: UnsafePointer<Scalar>, stride fromStride: Int, to: UnsafeMutablePointer<Scalar>, stride toStride: Int
+) {
+  typealias V = SIMD8<Scalar>
+  @inline(__always) func load(_ r: Int) -> V { UnsafeRawPointer(from + r * fromStride).loadUnaligned(as: V.self) }
+  @inline(__always) func unzip(_ x: (V, V, V, V, V, V, V, V)) -> (V, V, V, V, V, V, V, V) {
+    (V(lowHalf: x.0.evenHalf, highHalf: x.1.evenHalf), V(lowHalf: x.2.evenHalf, highHalf: x.3.evenHalf),
+     V(lowHalf: x.4.evenHalf, highHalf: x.5.evenHalf), V(lowHalf: x.6.evenHalf, highHalf: x.7.evenHalf),
+     V(lowHalf: x.0.oddHalf, highHalf: x.1.oddHalf), V(lowHalf: x.2.oddHalf, highHalf: x.3.oddHalf),
+     V(lowHalf: x.4.oddHalf, highHalf: x.5.oddHalf), V(lowHalf: x.6.oddHalf, highHalf: x.7.oddHalf))
+  }
+  let y = unzip(unzip(unzip((load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7)))))
+  @inline(__always) func store(_ v: V, _ c: Int) { UnsafeMutableRawPointer(to + c * toStride).storeBytes(of: v, as: V.self) }
+  store(y.0, 0); store(y.1, 1); store(y.2, 2); store(y.3, 3); store(y.4, 4); store(y.5, 5); store(y.6, 6); store(y.7, 7)
 }
 
 /// out[N, C] ← attention(qkv); saves the probabilities (lower triangle of each T × T) for the backward pass.
