@@ -181,11 +181,28 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
     dTokens.update(repeating: 0, count: V * C)
     dPositions.update(repeating: 0, count: c.block * C)
     for n in 0..<N {
-      let row = dx + n * C, dt = dTokens + Int(a.inputs[n]) * C, dp = dPositions + (n % T) * C
-      for j in 0..<C {
-        dt[j] += row[j]
-        dp[j] += row[j]
-      }
+      let row = dx + n * C
+      addRow(dTokens + Int(a.inputs[n]) * C, row, count: C)
+      addRow(dPositions + (n % T) * C, row, count: C)
     }
+  }
+}
+
+/// y[j] += x[j] for j < n, eight at a time (as a plain loop into a scatter target, Swift kept it scalar).
+@inline(__always)
+private func addRow<Scalar: DysonScalar>(_ y: UnsafeMutablePointer<Scalar>, _ x: UnsafePointer<Scalar>, count n: Int) {
+  typealias V = SIMD8<Scalar>
+  let stride = MemoryLayout<Scalar>.stride
+  let ry = UnsafeMutableRawPointer(y), rx = UnsafeRawPointer(x)
+  var j = 0
+  while j + 8 <= n {
+    let o = j * stride
+    ry.storeBytes(of: ry.loadUnaligned(fromByteOffset: o, as: V.self) + rx.loadUnaligned(fromByteOffset: o, as: V.self),
+                  toByteOffset: o, as: V.self)
+    j += 8
+  }
+  while j < n {
+    y[j] += x[j]
+    j += 1
   }
 }
