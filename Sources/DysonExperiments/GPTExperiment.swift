@@ -347,6 +347,15 @@ extension GPTExperiment {
     let model = c.training.model
     let theory = initialVariance(model)
     func number(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .null }
+    // The power-law tail's fields, apart: in one literal with the rest the type checker gives up.
+    let tail = r.tail
+    let tailFields: [(String, JSONValue)] = [
+      ("tail_power_law_alpha", tail.map { number($0.alpha) } ?? .null),
+      ("tail_power_law_alpha_error", tail.map { number($0.alphaError) } ?? .null),
+      ("tail_power_law_x_min", tail.map { number($0.xMin) } ?? .null),
+      ("tail_power_law_count", tail.map { JSONValue.integer($0.tailCount) } ?? .null),
+      ("tail_power_law_ks_distance", tail.map { number($0.distance) } ?? .null),
+    ]
     try output.write(json: .object([
       ("experiment", .string("gpt")), ("parameters", .integer(r.parameterCount)), ("iterations", .integer(c.iterations)),
       ("runs", .array(r.runs.enumerated().map { k, run in
@@ -362,10 +371,7 @@ extension GPTExperiment {
       ("spacing_mean_square", r.spacings.isEmpty ? .null : number(r.spacings.map { $0 * $0 }.reduce(0, +) / Double(r.spacings.count))),
       ("spacing_ks_distance", r.spacingKS.map { number($0.distance) } ?? .null),
       ("spacing_ks_p", r.spacingKS.map { number($0.pValue) } ?? .null),
-      ("tail_power_law_alpha", r.tail.map { number($0.alpha) } ?? .null),
-      ("tail_power_law_alpha_error", r.tail.map { number($0.alphaError) } ?? .null),
-      ("seconds", .number(r.seconds)),
-    ]), to: "summary.json")
+    ] + tailFields + [("seconds", .number(r.seconds))]), to: "summary.json")
 
     // Losses of every run.
     var lossPanel = Panel(title: "loss", x: Axis("step"), y: Axis("cross-entropy"))
