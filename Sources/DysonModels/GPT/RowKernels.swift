@@ -96,7 +96,7 @@ func rowBlockTimesMatrix<Scalar: DysonScalar>(
   let first = depth.lowerBound, count = depth.count
   let aStart = a + first * depthStride, bStep = ldb &* stride
   let bStart = UnsafeRawPointer(b + first * ldb)
-  let a1 = rowStride, a2 = 2 * rowStride, a3 = 3 * rowStride
+  let row1 = rowStride, row2 = 2 * rowStride, row3 = 3 * rowStride  // offsets of rows 1–3 of A
   let va = V(repeating: alpha)
   @inline(__always) func store(_ v: V, row r: Int, column j: Int) {
     UnsafeMutableRawPointer(c + r * ldc + j).storeBytes(of: va * v, as: V.self)
@@ -108,7 +108,7 @@ func rowBlockTimesMatrix<Scalar: DysonScalar>(
     for _ in 0..<count {
       let b0 = pb.loadUnaligned(as: V.self)
       let b1 = pb.loadUnaligned(fromByteOffset: 8 * stride, as: V.self)
-      let x0 = V(repeating: pa[0]), x1 = V(repeating: pa[a1]), x2 = V(repeating: pa[a2]), x3 = V(repeating: pa[a3])
+      let x0 = V(repeating: pa[0]), x1 = V(repeating: pa[row1]), x2 = V(repeating: pa[row2]), x3 = V(repeating: pa[row3])
       s00 += x0 * b0; s01 += x0 * b1
       s10 += x1 * b0; s11 += x1 * b1
       s20 += x2 * b0; s21 += x2 * b1
@@ -127,8 +127,8 @@ func rowBlockTimesMatrix<Scalar: DysonScalar>(
     var pa = aStart, pb = bStart + j &* stride
     for _ in 0..<count {
       let bv = pb.loadUnaligned(as: V.self)
-      s0 += V(repeating: pa[0]) * bv; s1 += V(repeating: pa[a1]) * bv
-      s2 += V(repeating: pa[a2]) * bv; s3 += V(repeating: pa[a3]) * bv
+      s0 += V(repeating: pa[0]) * bv; s1 += V(repeating: pa[row1]) * bv
+      s2 += V(repeating: pa[row2]) * bv; s3 += V(repeating: pa[row3]) * bv
       pa += depthStride
       pb += bStep
     }
