@@ -34,8 +34,8 @@ func rbmSuite(filter: String?) -> [BenchResult] {
   // `pcd-update` is the authors' Gibbs sweeps (what the numpy peer does); `pcd-kstep` the default
   // sampler, the same Markov kernel drawn in one step.
   for (n, batch, sampler) in [(10, 16, PCDConfiguration.Sampler.gibbs), (10, 64, .gibbs), (100, 64, .gibbs),
-                              (10, 16, .kstep), (10, 64, .kstep), (100, 64, .kstep)] {
-    let name = "pcd-\(sampler == .gibbs ? "update" : "kstep")-\(n)x\(n)-b\(batch)"
+                              (10, 16, .kstep), (10, 64, .kstep), (100, 64, .kstep), (10, 16, .gram), (10, 64, .gram)] {
+    let name = "pcd-\(sampler == .gibbs ? "update" : sampler.rawValue)-\(n)x\(n)-b\(batch)"
     if let f = filter, !name.contains(f) { continue }
     var c = PCDConfiguration()
     c.visible = n; c.hidden = n; c.batch = batch; c.sampler = sampler
@@ -49,8 +49,9 @@ func rbmSuite(filter: String?) -> [BenchResult] {
     results += r
   }
   // The ensemble kernel: four runs per vector; µs per run-update (one update of one run).
-  for (n, batch, sampler) in [(10, 16, PCDConfiguration.Sampler.gibbs), (10, 64, .gibbs), (10, 16, .kstep), (10, 64, .kstep)] {
-    let name = "pcd-lanes-\(sampler == .gibbs ? "" : "kstep-")\(n)x\(n)-b\(batch)"
+  for (n, batch, sampler) in [(10, 16, PCDConfiguration.Sampler.gibbs), (10, 64, .gibbs), (10, 16, .kstep), (10, 64, .kstep),
+                              (10, 16, .gram), (10, 32, .gram), (10, 64, .gram)] {
+    let name = "pcd-lanes-\(sampler == .gibbs ? "" : sampler.rawValue + "-")\(n)x\(n)-b\(batch)"
     if let f = filter, !name.contains(f) { continue }
     var c = PCDConfiguration()
     c.visible = n; c.hidden = n; c.batch = batch; c.sampler = sampler

@@ -38,7 +38,7 @@ struct GaussianRBMTests {
     }
   }
 
-  @Test("The persistent chains sample the marginal: ⟨φφᵀ⟩ → K⁻¹", arguments: [PCDConfiguration.Sampler.kstep, .gibbs])
+  @Test("The persistent chains sample the marginal: ⟨φφᵀ⟩ → K⁻¹", arguments: [PCDConfiguration.Sampler.kstep, .gibbs, .gram])
   func chainMoments(sampler: PCDConfiguration.Sampler) throws {
     var c = PCDConfiguration()
     c.visible = 6; c.hidden = 4; c.alpha = 0; c.batch = 32; c.gibbsSteps = 2; c.sampler = sampler
@@ -57,7 +57,11 @@ struct GaussianRBMTests {
     let updates = 3000
     for _ in 0..<updates {
       try pcd.update()
-      for b in 0..<32 { for i in 0..<6 { for j in 0..<6 { moment[i * 6 + j] += pcd.chains[b * 6 + i] * pcd.chains[b * 6 + j] } } }
+      if sampler == .gram {   // the chains' Gram matrix VᵀV, drawn without the chains
+        for k in 0..<36 { moment[k] += pcd.gram[k] }
+      } else {
+        for b in 0..<32 { for i in 0..<6 { for j in 0..<6 { moment[i * 6 + j] += pcd.chains[b * 6 + i] * pcd.chains[b * 6 + j] } } }
+      }
     }
     let n = Double(updates * 32)
     let scale = (0..<6).map { kInverse[$0, $0] }.max()!
@@ -153,10 +157,12 @@ struct GaussianRBMTests {
 @Suite("PCD: the gemm path")
 struct PCDGemmPathTests {
   @Test("gemm and loop paths give the same update to rounding",
-        arguments: [PCDConfiguration.PositivePhase.analytic, .sampled], [PCDConfiguration.Sampler.kstep, .gibbs])
-  func pathsAgree(phase: PCDConfiguration.PositivePhase, sampler: PCDConfiguration.Sampler) throws {
+        arguments: [PCDConfiguration.PositivePhase.analytic, .sampled],
+                   [(PCDConfiguration.Sampler.kstep, 9), (.gibbs, 9), (.gram, 20), (.gram, 30)] as [(PCDConfiguration.Sampler, Int)])
+  func pathsAgree(phase: PCDConfiguration.PositivePhase, sampler: (PCDConfiguration.Sampler, Int)) throws {
     var c = PCDConfiguration()
-    c.visible = 12; c.hidden = 7; c.batch = 9; c.momentum = 0.5; c.weightDecay = 0.01; c.positivePhase = phase; c.sampler = sampler
+    c.visible = 12; c.hidden = 7; c.batch = sampler.1; c.momentum = 0.5; c.weightDecay = 0.01; c.positivePhase = phase
+    c.sampler = sampler.0
     var loops = try PersistentContrastiveDivergence(configuration: c, seed: 4)
     var gemm = try PersistentContrastiveDivergence(configuration: c, seed: 4)
     loops.usesGemm = false

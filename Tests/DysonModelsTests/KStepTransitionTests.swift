@@ -81,4 +81,78 @@ struct KStepTransitionTests {
     #expect(worstCovariance < 4.5)
     #expect(mean.elements.map(abs).max()! > 0.03)   // M³·1 is ~20 standard errors from 0: the test sees the propagator
   }
+
+  /// The chains' Gram matrix after `updates` updates at fixed W (α = 0), from all ones, over many
+  /// independent runs, against its exact law: the |B| rows are independent N(μ, Σₜ) with
+  /// μ = (Mᵏ)ᵗ·1 and Σₜ = Σ_{s<t} MᵏˢΣMᵏˢ (Σ the one-update noise), so
+  /// E G_ij = |B|(μ_iμ_j + Σₜ_ij) and Var G_ij = |B|(μ_i²Σₜ_jj + μ_j²Σₜ_ii + 2μ_iμ_jΣₜ_ij + Σₜ_iiΣₜ_jj + Σₜ_ij²).
+  /// The `gram` sampler meets it with Z₂ drawn (|B| = 7 < 2N_v) and with its Bartlett factor
+  /// (|B| = 12); the chains of `kstep` and `gibbs` meet it too.
+  @Test("Two updates at fixed W: VᵀV has the exact law, whichever sampler draws it",
+        arguments: [(PCDConfiguration.Sampler.gram, 7), (.gram, 12), (.kstep, 12), (.gibbs, 12)] as [(PCDConfiguration.Sampler, Int)])
+  func gramLawAfterUpdates(sampler: PCDConfiguration.Sampler, batch: Int) throws {
+    let n = 4, runs = 20_000, updates = 2, mu2 = 6.0
+    var c = PCDConfiguration()
+    c.visible = n; c.hidden = 3; c.alpha = 0; c.batch = batch; c.gibbsSteps = 3; c.mu2 = mu2; c.sampler = sampler
+    let w = try structuredWeights(visible: n, hidden: 3, mu2: mu2, seed: 12)
+    // The law, from M alone (σ_h = 1, η = 0): Mᵏ = M³, Σ = (1 + M + … + M⁵)/μ².
+    let m = (1 / mu2) * (w * w.transposed())
+    var power = Matrix<Double>.identity(n), sum = Matrix<Double>(rows: n, columns: n)
+    var cube = power
+    for j in 0..<6 { sum += power; power = m * power; if j == 2 { cube = power } }
+    let noise = (1 / mu2) * sum
+    var mean = try Matrix(rows: n, columns: 1, elements: [Double](repeating: 1, count: n))
+    var sigma = Matrix<Double>(rows: n, columns: n)
+    for _ in 0..<updates { mean = cube * mean; sigma = cube * sigma * cube + noise }
+    let b = Double(batch)
+    var samples = [[Double]](repeating: [], count: n * n)
+    for run in 0..<runs {
+      var pcd = try PersistentContrastiveDivergence(configuration: c, seed: 21, stream: UInt64(run))
+      pcd.setWeights(w)
+      for _ in 0..<updates { try pcd.update() }
+      var g = [Double](repeating: 0, count: n * n)
+      if PersistentContrastiveDivergence.usesGram(c) {
+        g = pcd.gram
+        // The root the next update starts from squares to G.
+        for i in 0..<n { for j in 0..<n {
+          var xtx = 0.0
+          for k in 0..<n { xtx += pcd.chains[k * n + i] * pcd.chains[k * n + j] }
+          #expect(abs(xtx - g[i * n + j]) <= 1e-12 * g[i * n + i].magnitude.squareRoot() * g[j * n + j].magnitude.squareRoot())
+        } }
+      } else {
+        for row in 0..<batch { for i in 0..<n { for j in 0..<n { g[i * n + j] += pcd.chains[row * n + i] * pcd.chains[row * n + j] } } }
+      }
+      for k in 0..<(n * n) { samples[k].append(g[k]) }
+    }
+    var worstMean = 0.0, worstVariance = 0.0
+    for i in 0..<n { for j in 0..<n {
+      let xs = samples[i * n + j], r = Double(runs)
+      let mi = mean.elements[i], mj = mean.elements[j]
+      let expected = b * (mi * mj + sigma[i, j])
+      let variance = b * (mi * mi * sigma[j, j] + mj * mj * sigma[i, i] + 2 * mi * mj * sigma[i, j]
+                          + sigma[i, i] * sigma[j, j] + sigma[i, j] * sigma[i, j])
+      let sampleMean = xs.reduce(0, +) / r
+      let sampleVariance = xs.reduce(0) { $0 + ($1 - sampleMean) * ($1 - sampleMean) } / (r - 1)
+      let m4 = xs.reduce(0) { $0 + (($1 - sampleMean) * ($1 - sampleMean)) * (($1 - sampleMean) * ($1 - sampleMean)) } / r
+      worstMean = max(worstMean, abs(sampleMean - expected) / (variance / r).squareRoot())
+      worstVariance = max(worstVariance, abs(sampleVariance - variance) / ((m4 - sampleVariance * sampleVariance) / r).squareRoot())
+    } }
+    print("\(sampler), |B| = \(batch): largest deviations from the law of VᵀV: mean \(worstMean)σ, variance \(worstVariance)σ")
+    #expect(worstMean < 4.5)
+    #expect(worstVariance < 4.5)
+    // The test can tell: the fixed-W noise is far from the single-sweep 1/μ², and the mean is visible.
+    #expect(sigma[0, 0] > 1.2 / mu2)
+    #expect(mean.elements.map(abs).max()! > 0.05)
+  }
+
+  @Test("With |B| ≤ N_v the gram sampler is kstep, bit for bit")
+  func gramIsKStepForSmallBatches() throws {
+    var c = PCDConfiguration()
+    c.visible = 6; c.hidden = 4; c.batch = 6; c.sampler = .kstep
+    var kstep = try PersistentContrastiveDivergence(configuration: c, seed: 2, stream: 5)
+    c.sampler = .gram
+    var gram = try PersistentContrastiveDivergence(configuration: c, seed: 2, stream: 5)
+    for _ in 0..<50 { try kstep.update(); try gram.update() }
+    #expect(gram.rbm.weights.elements == kstep.rbm.weights.elements)
+  }
 }

@@ -12,10 +12,11 @@ struct VectorizedPCDTests {
   }
 
   @Test("Each lane is its scalar run bit for bit, whatever runs share the vector",
-        arguments: [PCDConfiguration.PositivePhase.analytic, .sampled], [PCDConfiguration.Sampler.kstep, .gibbs])
-  func lanesEqualScalarRuns(phase: PCDConfiguration.PositivePhase, sampler: PCDConfiguration.Sampler) throws {
+        arguments: [PCDConfiguration.PositivePhase.analytic, .sampled],
+                   [(PCDConfiguration.Sampler.kstep, 6), (.gibbs, 6), (.gram, 10), (.gram, 16)] as [(PCDConfiguration.Sampler, Int)])
+  func lanesEqualScalarRuns(phase: PCDConfiguration.PositivePhase, sampler: (PCDConfiguration.Sampler, Int)) throws {
     var c = PCDConfiguration()
-    c.visible = 7; c.hidden = 5; c.batch = 6; c.gibbsSteps = 2; c.positivePhase = phase; c.sampler = sampler
+    c.visible = 7; c.hidden = 5; c.batch = sampler.1; c.gibbsSteps = 2; c.positivePhase = phase; c.sampler = sampler.0
     c.momentum = 0.3; c.weightDecay = 0.01
     let streams: [UInt64] = [6, 0, 11, 3]
     var lanes = try VectorizedPCD(configuration: c, seed: 8, streams: streams)

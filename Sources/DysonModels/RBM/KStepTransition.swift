@@ -20,6 +20,8 @@ struct KStepTransition<Value: PCDValue> {
   var factor: [Value]
   /// Scratch: Wᵀ, M, P, a product, a chain's new state, all chains' new states (gemm path).
   var transposed: [Value], m: [Value], sum: [Value], product: [Value], row: [Value], rows: [Value] = []
+  /// Scratch of `advanceGram`: the top rows XMᵏ + Z₁U and the noise rows Z₂U (or RU).
+  var topRows: [Value] = [], noiseRows: [Value] = []
 
   init(visible n: Int) {
     visible = n
@@ -86,19 +88,9 @@ struct KStepTransition<Value: PCDValue> {
           // Σ = P(1 + Mᵏ)/μ² = (P + P·Mᵏ)/μ² (P and Mᵏ commute: the product is symmetric).
           Self.symmetricProduct(pp, ap, into: tp, n: n, usesGemm: gemm)
           for x in 0..<(n * n) { tp[x] = invMu2 * (pp[x] + tp[x]) }
-          // Σ = UᵀU, U upper, row by row: U_ji = (Σ_ji − Σ_{l<j} U_lj·U_li)/U_jj. Σ ≥ 1/μ², so every
-          // pivot is positive while W is finite; NaN in W gives NaN here, as it would in the sweeps.
-          // Only the upper triangle is written: the lower stays the zeros of `init`.
-          for j in 0..<n {
-            let uj = up + j * n
-            for i in j..<n { uj[i] = tp[j * n + i] }
-            accumulateRows(into: uj + j, count: n - j, terms: j, coefficients: up + j, coefficientStride: n, scale: -1,
-                           rows: up + j, rowStride: n)
-            let pivot = uj[j].squareRoot()
-            let inverse = Value(broadcasting: 1) / pivot
-            uj[j] = pivot
-            for i in (j + 1)..<n { uj[i] = uj[i] * inverse }
-          }
+          // Σ = UᵀU. Σ ≥ 1/μ², so every pivot is positive while W is finite; NaN in W gives NaN
+          // here, as it would in the sweeps.
+          Self.choleskyUpper(tp, into: up, n: n)
          }
         }
        }
@@ -109,7 +101,9 @@ struct KStepTransition<Value: PCDValue> {
 
   /// Advances each of the `batch` chains (rows of V, N_v each): φ ← Mᵏφ + Pm + Lξ, ξ the row of
   /// `noise`; (Mᵏφ)_i = Σ_j φ_j(Mᵏ)_ji by symmetry, and (Lξ)_i = Σ_{j≤i} ξ_j U_ji.
-  mutating func advance(chains v: UnsafeMutablePointer<Value>, noise z: UnsafePointer<Value>, batch: Int, usesGemm: Bool = false) {
+  /// With `upperTriangular`, chain b is zero before entry b (the Gram root), and those terms are skipped.
+  mutating func advance(chains v: UnsafeMutablePointer<Value>, noise z: UnsafePointer<Value>, batch: Int, usesGemm: Bool = false,
+                        upperTriangular: Bool = false) {
     let n = visible
     if usesGemm {
       // All chains at once: V ← 1(Pm)ᵀ + V·Mᵏ + Ξ·U.
@@ -131,7 +125,9 @@ struct KStepTransition<Value: PCDValue> {
         for b in 0..<batch {
           let phi = v + b * n
           for i in 0..<n { rp[i] = o[i] }
-          accumulateRows(into: rp, count: n, terms: n, coefficients: phi, coefficientStride: 1, scale: 1, rows: ap, rowStride: n)
+          let skip = upperTriangular ? b : 0
+          accumulateRows(into: rp, count: n, terms: n - skip, coefficients: phi + skip, coefficientStride: 1, scale: 1,
+                         rows: ap + skip * n, rowStride: n)
           accumulateRows(into: rp, count: n, terms: n, coefficients: z + b * n, coefficientStride: 1, scale: 1, rows: up, rowStride: n,
                          lowerTriangular: true)
           for i in 0..<n { phi[i] = rp[i] }
@@ -139,6 +135,85 @@ struct KStepTransition<Value: PCDValue> {
        }
       }
      }
+    }
+  }
+
+  /// The chains' Gram matrix G = VᵀV after one transition, for |B| > N_v chains, drawn without
+  /// the chains (sampler `gram`). The gradient sees the chains only through G, and the noise ΞU
+  /// of the |B| rows is invariant under rotations of those rows; so the rows can be rotated to
+  /// V = [X; 0] with X (N_v × N_v, `root`) any matrix with XᵀX = G. One transition then gives
+  ///   [XMᵏ + 1(Pm)ᵀ + Z₁U; Z₂U],  G' = (XMᵏ + 1(Pm)ᵀ + Z₁U)ᵀ(…) + Uᵀ(Z₂ᵀZ₂)U,
+  /// Z₁ (N_v × N_v, `noise`) and Z₂ ((|B| − N_v) × N_v) standard normal. Z₂ enters only through
+  /// Z₂ᵀZ₂, so `bottom` holds either Z₂ (`bottomRows` = |B| − N_v) or, with `bottomIsBartlett`,
+  /// its Bartlett factor R (RᵀR = Z₂ᵀZ₂ in law, N_v rows): then G' costs O(N_v³) whatever |B|.
+  /// The new root is X' = chol(G') (upper triangular, so the next XMᵏ skips the zeros below the
+  /// diagonal). Writes G' (full, symmetric) to `gram`.
+  mutating func advanceGram(root x: UnsafeMutablePointer<Value>, noise z: UnsafePointer<Value>, bottom r: UnsafePointer<Value>,
+                            bottomRows: Int, bottomIsBartlett: Bool, gram g: UnsafeMutablePointer<Value>, usesGemm: Bool = false) {
+    let n = visible
+    // The top rows first, in a buffer moved out of `self` so that `advance` may mutate `self`.
+    var t = [Value]()
+    swap(&t, &topRows)
+    defer { swap(&t, &topRows) }
+    if t.count != n * n { t = [Value](repeating: .zero, count: n * n) }
+    if noiseRows.count != bottomRows * n { noiseRows = [Value](repeating: .zero, count: bottomRows * n) }
+    t.withUnsafeMutableBufferPointer { tb in
+     let tp = tb.baseAddress!
+     for k in 0..<(n * n) { tp[k] = x[k] }
+     advance(chains: tp, noise: z, batch: n, usesGemm: usesGemm, upperTriangular: !usesGemm)
+     noiseRows.withUnsafeMutableBufferPointer { y in
+      factor.withUnsafeBufferPointer { ub in
+        let yp = y.baseAddress!, up = ub.baseAddress!
+        // Y = RU. Bartlett: row b of R is zero before column b, row k of U before column k, so
+        // (RU)_bj = Σ_{k=b}^{j} R_bk U_kj. Plain Z₂: (Z₂U)_bj = Σ_{k≤j} Z₂_bk U_kj.
+        for b in 0..<bottomRows {
+          let skip = bottomIsBartlett ? b : 0
+          accumulateRows(into: yp + b * n + skip, count: n - skip, terms: n - skip, coefficients: r + b * n + skip, coefficientStride: 1,
+                         scale: 1, rows: up + skip * n + skip, rowStride: n, lowerTriangular: true, overwrite: true)
+          for j in 0..<skip { yp[b * n + j] = .zero }
+        }
+        // G' = TᵀT + YᵀY (T the top rows): row i gains T_bi·(row b of T), then Y_bi·(row b of Y)
+        // for b ≤ i (Y_bi = 0 beyond). Whole rows: they block better than the upper triangle, and
+        // G'_ij, G'_ji are the same products summed in the same order (one adds zeros more).
+        if usesGemm {
+          Self.gemm(.transposed, .normal, m: n, n: n, k: n, alpha: 1, a: tp, lda: n, b: tp, ldb: n, beta: 0, c: g, ldc: n)
+          Self.gemm(.transposed, .normal, m: n, n: n, k: bottomRows, alpha: 1, a: yp, lda: n, b: yp, ldb: n, beta: 1, c: g, ldc: n)
+          Self.mirrorUpper(g, n: n)
+        } else {
+          for i in 0..<n {
+            accumulateRows(into: g + i * n, count: n, terms: n, coefficients: tp + i, coefficientStride: n, scale: 1,
+                           rows: tp, rowStride: n, overwrite: true)
+            accumulateRows(into: g + i * n, count: n, terms: bottomIsBartlett ? min(i + 1, bottomRows) : bottomRows, coefficients: yp + i,
+                           coefficientStride: n, scale: 1, rows: yp, rowStride: n)
+          }
+        }
+        Self.choleskyUpper(g, into: x, n: n)
+      }
+     }
+    }
+  }
+
+  /// The Gram root of |B| chains at all ones (the authors' cold start): VᵀV = |B|·11ᵀ = XᵀX for
+  /// X with first row √|B|·1ᵀ and zeros below (upper triangular, as `advanceGram` expects).
+  static func initialRoot(batch: Int, visible n: Int) -> [Value] {
+    var x = [Value](repeating: .zero, count: n * n)
+    for j in 0..<n { x[j] = Value(broadcasting: Double(batch).squareRoot()) }
+    return x
+  }
+
+  /// U (upper, row-major) with UᵀU = A for symmetric positive definite n × n A, row by row:
+  /// U_ji = (A_ji − Σ_{l<j} U_lj·U_li)/U_jj. Writes the upper triangle only: the lower must hold
+  /// zeros already.
+  static func choleskyUpper(_ a: UnsafePointer<Value>, into u: UnsafeMutablePointer<Value>, n: Int) {
+    for j in 0..<n {
+      let uj = u + j * n
+      for i in j..<n { uj[i] = a[j * n + i] }
+      accumulateRows(into: uj + j, count: n - j, terms: j, coefficients: u + j, coefficientStride: n, scale: -1,
+                     rows: u + j, rowStride: n)
+      let pivot = uj[j].squareRoot()
+      let inverse = Value(broadcasting: 1) / pivot
+      uj[j] = pivot
+      for i in (j + 1)..<n { uj[i] = uj[i] * inverse }
     }
   }
 

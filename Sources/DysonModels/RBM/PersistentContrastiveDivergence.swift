@@ -18,8 +18,8 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
   public var batch = 16
   /// Block-Gibbs steps per update (k).
   public var gibbsSteps = 3
-  /// How the chains take their k sweeps: the same Markov kernel either way.
-  public var sampler = Sampler.kstep
+  /// How the chains take their k sweeps: the same law of W whichever.
+  public var sampler = Sampler.gram
   public var updates = 100_000
   /// Heavy-ball momentum β (0: plain SGD, the authors' setting).
   public var momentum = 0.0
@@ -41,6 +41,10 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
     case kstep
     /// The authors' literal sweeps: h|φ, then (φ|h, h|φ) k times.
     case gibbs
+    /// `kstep`, and for |B| > N_v the chains' Gram matrix VᵀV drawn instead of the chains
+    /// (`KStepTransition.advanceGram`): the gradient sees the chains only through VᵀV, whose law
+    /// this keeps, at a cost that no longer grows with |B|. For |B| ≤ N_v it is `kstep`.
+    case gram
   }
 
   public init() {}
@@ -63,9 +67,10 @@ public struct PersistentContrastiveDivergence: Sendable {
   var chains: [Double]
   var hiddenStates: [Double]
   var velocity: [Double]
-  /// Scratch: normals for one sweep, and D = T − C.
+  /// Scratch: normals for one sweep, D = T − C, and VᵀV (sampler `gram`).
   var noise: [Double]
   var moment: [Double]
+  var gram: [Double]
   let targetMoment: [Double]
   /// Whether the products go through gemm: from N_v·N_h = 1024 (32×32) on the packed kernel wins;
   /// below, its call and packing overhead exceed the work (10×10: plain loops). The two paths
@@ -86,7 +91,9 @@ public struct PersistentContrastiveDivergence: Sendable {
     target = try LatticeFreeField(sites: c.visible, mass2: c.mass2)
     self.rng = rng
     self.seed = seed
-    chains = [Double](repeating: 1, count: c.batch * c.visible)
+    chains = Self.usesGram(c) ? KStepTransition<Double>.initialRoot(batch: c.batch, visible: c.visible)
+                              : [Double](repeating: 1, count: c.batch * c.visible)
+    gram = [Double](repeating: 0, count: c.visible * c.visible)
     hiddenStates = [Double](repeating: 0, count: c.batch * c.hidden)
     velocity = [Double](repeating: 0, count: c.visible * c.hidden)
     noise = [Double](repeating: 0, count: c.batch * max(c.visible, c.hidden))
@@ -106,7 +113,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     var w = rbm.weights.elements
     let eta = rbm.hiddenBias
     var generator = rng          // a local copy: no exclusivity checks in the loops
-    let usesGemm = self.usesGemm
+    let usesGemm = self.usesGemm, usesGram = Self.usesGram(c)
     var finite = true
     var transition = KStepTransition<Double>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
@@ -150,7 +157,23 @@ public struct PersistentContrastiveDivergence: Sendable {
                 }
               }
             }
-            if c.sampler == .kstep {
+            if usesGram {
+              // Z₁ (N_v × N_v), then Z₂ ((|B| − N_v) × N_v) or the Bartlett factor of Z₂ᵀZ₂.
+              let bottom = Self.gramBottom(c)
+              if bottom.isBartlett {
+                generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nv * nv)]))
+                generator.fillBartlettFactor(z.baseAddress! + nv * nv, degrees: nb - nv, size: nv)
+              } else {
+                generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
+              }
+              transition.prepare(weights: w.baseAddress!, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: eta,
+                                 steps: c.gibbsSteps, usesGemm: usesGemm)
+              gram.withUnsafeMutableBufferPointer { g in
+                transition.advanceGram(root: v.baseAddress!, noise: z.baseAddress!, bottom: z.baseAddress! + nv * nv,
+                                       bottomRows: bottom.rows, bottomIsBartlett: bottom.isBartlett, gram: g.baseAddress!,
+                                       usesGemm: usesGemm)
+              }
+            } else if c.sampler != .gibbs {
               generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
               transition.prepare(weights: w.baseAddress!, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: eta,
                                  steps: c.gibbsSteps, usesGemm: usesGemm)
@@ -178,7 +201,9 @@ public struct PersistentContrastiveDivergence: Sendable {
                 }
               }
               let scale = 1 / Double(nb)
-              if usesGemm {
+              if usesGram {
+                for k in 0..<(nv * nv) { d[k] += -scale * gram[k] }
+              } else if usesGemm {
                 Double.gemm(.transposed, .normal, m: nv, n: nv, k: nb, alpha: -scale, a: UnsafeBufferPointer(v), lda: nv,
                             b: UnsafeBufferPointer(v), ldb: nv, beta: 1, c: d, ldc: nv)
               } else {
@@ -237,6 +262,18 @@ extension PersistentContrastiveDivergence {
   /// From N_v·N_h = 1024 (32×32) on, the update's products go through the packed gemm; below,
   /// its call and packing overhead exceed the work. (Also where `VectorizedPCD` stops paying.)
   static func prefersGemm(_ c: PCDConfiguration) -> Bool { c.visible * c.hidden >= 1024 }
+
+  /// Whether the update draws the chains' Gram matrix instead of the chains: sampler `gram`
+  /// with more chains than visible units (below, the chains are already the smaller form).
+  static func usesGram(_ c: PCDConfiguration) -> Bool { c.sampler == .gram && c.batch > c.visible }
+
+  /// The |B| − N_v pure-noise rows of the Gram update: Z₂ itself while it has fewer rows than
+  /// columns, else its Bartlett factor (N_v rows, N_v χ draws; measured: the χ draws cost more
+  /// than the normals and products they save below that).
+  static func gramBottom(_ c: PCDConfiguration) -> (rows: Int, isBartlett: Bool) {
+    let m = c.batch - c.visible
+    return m >= c.visible ? (c.visible, true) : (m, false)
+  }
 
   /// Replaces W (e.g. to resume from a checkpoint or to test the sampler at a chosen W).
   public mutating func setWeights(_ w: Matrix<Double>) {

@@ -27,6 +27,8 @@ public struct VectorizedPCD: Sendable {
   var velocity: [SIMD4<Double>]
   var noise: [SIMD4<Double>]
   var moment: [SIMD4<Double>]
+  /// VᵀV, sampler `gram`.
+  var gram: [SIMD4<Double>]
   /// Wᵀ, rebuilt at the start of each update.
   var transposed: [SIMD4<Double>]
   let targetMoment: [Double]
@@ -47,7 +49,9 @@ public struct VectorizedPCD: Sendable {
     generators = (runs[0].rng, runs[1].rng, runs[2].rng, runs[3].rng)
     let w = runs.map(\.rbm.weights.elements)
     weights = (0..<(c.visible * c.hidden)).map { k in SIMD4(w[0][k], w[1][k], w[2][k], w[3][k]) }
-    chains = [SIMD4<Double>](repeating: SIMD4(repeating: 1), count: c.batch * c.visible)
+    chains = PersistentContrastiveDivergence.usesGram(c) ? KStepTransition<SIMD4<Double>>.initialRoot(batch: c.batch, visible: c.visible)
+                                                          : [SIMD4<Double>](repeating: SIMD4(repeating: 1), count: c.batch * c.visible)
+    gram = [SIMD4<Double>](repeating: .zero, count: c.visible * c.visible)
     hiddenStates = [SIMD4<Double>](repeating: .zero, count: c.batch * c.hidden)
     velocity = [SIMD4<Double>](repeating: .zero, count: c.visible * c.hidden)
     noise = [SIMD4<Double>](repeating: .zero, count: c.batch * max(c.visible, c.hidden))
@@ -76,6 +80,7 @@ public struct VectorizedPCD: Sendable {
     let c = configuration
     let nv = c.visible, nh = c.hidden, nb = c.batch
     let s2 = c.sigmaH * c.sigmaH, invMu2 = 1 / c.mu2, noiseV = 1 / c.mu2.squareRoot()
+    let usesGram = PersistentContrastiveDivergence.usesGram(c)
     var lanes = generators
     var nonFinite = SIMD4<Double>.zero
     var transition = KStepTransition<SIMD4<Double>>(visible: 0)   // moved out, not copied: no copy-on-write
@@ -113,7 +118,27 @@ public struct VectorizedPCD: Sendable {
                 for i in 0..<nv { vRow[i] = vRow[i] * invMu2 + noiseV * zRow[i] }
               }
             }
-            if c.sampler == .kstep {
+            if usesGram {
+              // Lane k draws Z₁, then Z₂ or its Bartlett factor, from generator k as the scalar run.
+              let bottom = PersistentContrastiveDivergence.gramBottom(c)
+              let r = zp + nv * nv
+              if bottom.isBartlett {
+                fillNoise(nv * nv)
+                UnsafeMutableRawPointer(r).withMemoryRebound(to: Double.self, capacity: 4 * nv * nv) { r in
+                  lanes.0.fillBartlettFactor(r, stride: 4, degrees: nb - nv, size: nv)
+                  lanes.1.fillBartlettFactor(r + 1, stride: 4, degrees: nb - nv, size: nv)
+                  lanes.2.fillBartlettFactor(r + 2, stride: 4, degrees: nb - nv, size: nv)
+                  lanes.3.fillBartlettFactor(r + 3, stride: 4, degrees: nb - nv, size: nv)
+                }
+              } else {
+                fillNoise(nb * nv)
+              }
+              transition.prepare(weights: wp, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: hiddenBias, steps: c.gibbsSteps)
+              gram.withUnsafeMutableBufferPointer { g in
+                transition.advanceGram(root: vp, noise: zp, bottom: r, bottomRows: bottom.rows, bottomIsBartlett: bottom.isBartlett,
+                                       gram: g.baseAddress!)
+              }
+            } else if c.sampler != .gibbs {
               fillNoise(nb * nv)
               transition.prepare(weights: wp, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: hiddenBias, steps: c.gibbsSteps)
               transition.advance(chains: vp, noise: zp, batch: nb)
@@ -142,8 +167,12 @@ public struct VectorizedPCD: Sendable {
               // Row i of D gains Σ_b (−V_bi/|B|)·V_b (adding −x is subtracting x, bit for bit).
               let scale = 1 / Double(nb)
               let dp = d.baseAddress!
-              for i in 0..<nv {
-                accumulateRows(into: dp + i * nv, count: nv, terms: nb, coefficients: vp + i, coefficientStride: nv, scale: -scale, rows: vp, rowStride: nv)
+              if usesGram {
+                for k in 0..<(nv * nv) { dp[k] += -scale * gram[k] }
+              } else {
+                for i in 0..<nv {
+                  accumulateRows(into: dp + i * nv, count: nv, terms: nb, coefficients: vp + i, coefficientStride: nv, scale: -scale, rows: vp, rowStride: nv)
+                }
               }
               // ΔW = σ_h² D W − λW (velocity form, plain SGD at β = 0).
               velocity.withUnsafeMutableBufferPointer { u in
