@@ -1,3 +1,4 @@
+import DysonCore
 import DysonIO
 import DysonModels
 import Foundation
@@ -125,6 +126,8 @@ public enum RBMEnsemble {
       return Run(initial: initial, final: try pcd.rbm.spectrum(), trajectory: trajectory, samples: samples, failure: nil)
     } catch let e as RBMError {
       return Run(initial: initial, final: nil, trajectory: trajectory, failure: "run \(stream): \(e)")
+    } catch let e as LinalgError {
+      return Run(initial: initial, final: nil, trajectory: trajectory, failure: "run \(stream): \(RBMError.spectrumFailed("\(e)"))")
     }
   }
 
@@ -141,13 +144,21 @@ public enum RBMEnsemble {
     /// The spectrum of a lane still running, or nil (and the lane failed) when K lost positive definiteness.
     func checkedSpectrum(_ lane: Int) throws -> [Double]? {
       let rbm = pcd.rbm(lane: lane)
-      do { try rbm.checkPositiveDefinite() } catch let e as RBMError { pcd.fail(lane: lane, e); return nil }
-      return try rbm.spectrum()
+      do {
+        try rbm.checkPositiveDefinite()
+        return try rbm.spectrum()
+      } catch let e as RBMError {
+        pcd.fail(lane: lane, e)
+      } catch {
+        pcd.fail(lane: lane, .spectrumFailed("\(error)"))   // that run, not the study
+      }
+      return nil
     }
     for step in stride(from: 1, through: training.updates, by: 1) {
       pcd.update()
       if let (lane, every) = recorded, step % every == 0, pcd.failures[lane] == nil {
-        runs[lane].trajectory.append((step, try pcd.rbm(lane: lane).spectrum()))
+        do { runs[lane].trajectory.append((step, try pcd.rbm(lane: lane).spectrum())) }
+        catch { pcd.fail(lane: lane, .spectrumFailed("\(error)")) }
       }
       if let s = sampling, step >= s.burnIn, (step - s.burnIn) % s.every == 0 {
         for lane in lanes where pcd.failures[lane] == nil {

@@ -6,7 +6,7 @@ public enum LinalgError: Error, Equatable, CustomStringConvertible {
   case notSquare(rows: Int, columns: Int)
   /// |A_ij − A_ji| exceeds the tolerance (relative to max |A|) at (row, column).
   case notSymmetric(row: Int, column: Int, difference: Double)
-  /// The iteration did not converge (never seen on finite input; reported rather than looping).
+  /// The iteration did not converge (reported rather than looping).
   case noConvergence(method: String, iterations: Int)
 
   public var description: String {

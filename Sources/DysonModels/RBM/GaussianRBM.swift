@@ -97,6 +97,8 @@ public enum RBMError: Error, CustomStringConvertible, Equatable {
   case notPositiveDefinite(largestX: Double, mu2: Double)
   case diverged(step: Int, alpha: Double, batch: Int, seed: UInt64)
   case invalidData(String)
+  /// The eigensolver failed on W (a run is then excluded like a diverged one).
+  case spectrumFailed(String)
 
   public var description: String {
     switch self {
@@ -106,6 +108,8 @@ public enum RBMError: Error, CustomStringConvertible, Equatable {
       "training diverged (NaN/Inf) at update \(step) with alpha = \(alpha), batch = \(batch), seed = \(seed)"
     case let .invalidData(reason):
       "unusable training data: \(reason)"
+    case let .spectrumFailed(reason):
+      "the spectrum of W could not be computed (\(reason))"
     }
   }
 }
