@@ -63,7 +63,8 @@ public struct PersistentContrastiveDivergence: Sendable {
   public private(set) var updatesDone = 0
   var rng: Xoshiro256StarStar
   let seed: UInt64
-  /// Chains V (|B| × N_v), hidden states H (|B| × N_h), momentum buffer, target moment T.
+  /// Chains V (|B| × N_v; with the Gram update, their root X, N_v × N_v, XᵀX = VᵀV), hidden
+  /// states H (|B| × N_h), momentum buffer, target moment T.
   var chains: [Double]
   var hiddenStates: [Double]
   var velocity: [Double]

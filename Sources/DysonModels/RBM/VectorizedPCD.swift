@@ -19,7 +19,7 @@ public struct VectorizedPCD: Sendable {
   /// Per lane: the error that ended it (divergence), nil while it is healthy.
   public private(set) var failures: [RBMError?]
   var generators: (Xoshiro256StarStar, Xoshiro256StarStar, Xoshiro256StarStar, Xoshiro256StarStar)
-  /// Interleaved by lane, in the scalar run's layouts: W (N_v × N_h), chains V (|B| × N_v),
+  /// Interleaved by lane, in the scalar run's layouts: W (N_v × N_h), chains V (|B| × N_v, or the Gram root),
   /// hidden states H (|B| × N_h), velocity, normals for one half-sweep, D = T − C (N_v × N_v).
   var weights: [SIMD4<Double>]
   var chains: [SIMD4<Double>]
