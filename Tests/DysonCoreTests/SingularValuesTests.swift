@@ -100,6 +100,15 @@ struct SingularValuesTests {
         #expect(zip(back.elements, w.elements).allSatisfy { abs($0 - $1) <= 1e-13 })
       }
     }
+    // The old one-ulp tolerance still cycles to the sweep limit; there the guard returns the
+    // result, as every open pair is within 1e-12 of orthogonal, and it is right.
+    let (sigma, _, _) = try oneSidedJacobi(w, vectors: false, pairTolerance: .ulpOfOne)
+    let eig = try SymmetricEigen(Matrix.product(w, .transposed, w, .normal)).eigenvalues.reversed().map { $0 }
+    for (s, e) in zip(sigma, eig) { #expect(abs(s * s - e) <= 1e-13 * eig[0]) }
+    // A tolerance no sweep can reach (0: only exactly orthogonal pairs are done) still returns:
+    // the same guard, not an endless loop or a throw.
+    let (exact, _, _) = try oneSidedJacobi(w, vectors: false, pairTolerance: 0)
+    for (s, e) in zip(exact, eig) { #expect(abs(s * s - e) <= 1e-13 * eig[0]) }
   }
 
   @Test func nonFiniteThrows() {

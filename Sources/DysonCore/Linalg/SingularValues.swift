@@ -50,7 +50,9 @@ public func singularValues<Scalar: DysonScalar>(
 
 /// Rotates the rows of G (r × L, the short-side vectors of W) until they are orthogonal.
 /// G = Rᵀ·S·Y with R the accumulated rotations and Y orthonormal rows.
-func oneSidedJacobi(_ w: Matrix<Double>, vectors: Bool) throws(LinalgError) -> ([Double], Matrix<Double>?, Matrix<Double>?) {
+/// `pairTolerance` overrides the √L·ε below (tests use it to reach the sweep limit).
+func oneSidedJacobi(_ w: Matrix<Double>, vectors: Bool, pairTolerance: Double? = nil) throws(LinalgError)
+  -> ([Double], Matrix<Double>?, Matrix<Double>?) {
   let tall = w.rows >= w.columns
   let g0 = tall ? w.transposed() : w                 // rows = the r short-side vectors
   let r = g0.rows, len = g0.columns
@@ -62,7 +64,7 @@ func oneSidedJacobi(_ w: Matrix<Double>, vectors: Bool) throws(LinalgError) -> (
   // The pair tolerance on cos∠(gᵢ, gⱼ): √L·ε as LAPACK's dgesvj. A dot product of length L
   // carries rounding of about √L·ε relative, so at ε a pair just rotated can test as open
   // again, and some matrices cycled until the sweep limit (a 10×10 one in the tests).
-  let eps = Double(len).squareRoot() * Double.ulpOfOne
+  let eps = pairTolerance ?? Double(len).squareRoot() * Double.ulpOfOne
   let maxSweeps = 60
   var sweep = 0
   try g.withUnsafeMutableBufferPointer { (gb) throws(LinalgError) in
