@@ -65,14 +65,20 @@ struct KStepTransition<Value: PCDValue> {
             }
           }
           Self.mirrorUpper(mp, n: n)
-          // Mᵏ and P = 1 + M + … + Mᵏ⁻¹: k − 1 products.
-          for x in 0..<(n * n) { ap[x] = mp[x]; pp[x] = .zero }
-          for i in 0..<n { pp[i * n + i] = Value(broadcasting: 1) }
-          for _ in 1..<k {
-            for x in 0..<(n * n) { pp[x] += ap[x] }
-            Self.symmetricProduct(ap, mp, into: tp, n: n, usesGemm: gemm)
-            for x in 0..<(n * n) { ap[x] = tp[x] }
+          // Mᵏ and P = 1 + M + … + Mᵏ⁻¹: k − 1 products, alternating between the product buffer
+          // and the propagator so that the last lands in the propagator without a copy.
+          for i in 0..<n {
+            for j in 0..<n { pp[i * n + j] = k == 1 ? .zero : .zero + mp[i * n + j] }
+            pp[i * n + i] = k == 1 ? Value(broadcasting: 1) : Value(broadcasting: 1) + mp[i * n + i]
           }
+          var power = UnsafePointer(mp)
+          for j in 1..<k {
+            if j > 1 { for x in 0..<(n * n) { pp[x] += power[x] } }
+            let next = (k - j) % 2 == 1 ? ap : tp
+            Self.symmetricProduct(power, mp, into: next, n: n, usesGemm: gemm)
+            power = UnsafePointer(next)
+          }
+          if k == 1 { for x in 0..<(n * n) { ap[x] = mp[x] } }
           // Pm with m = Wη/μ²: zero, and skipped, without a hidden bias (the authors' η = 0).
           if hasBias { row.withUnsafeMutableBufferPointer { mv in
             for i in 0..<n {
@@ -172,21 +178,20 @@ struct KStepTransition<Value: PCDValue> {
                          scale: 1, rows: up + skip * n + skip, rowStride: n, lowerTriangular: true, overwrite: true)
           for j in 0..<skip { yp[b * n + j] = .zero }
         }
-        // G' = TᵀT + YᵀY (T the top rows): row i gains T_bi·(row b of T), then Y_bi·(row b of Y)
-        // for b ≤ i (Y_bi = 0 beyond). Whole rows: they block better than the upper triangle, and
-        // G'_ij, G'_ji are the same products summed in the same order (one adds zeros more).
+        // G' = TᵀT + YᵀY (T the top rows), upper triangle: row i gains T_bi·(row b of T) from
+        // column i on, then Y_bi·(row b of Y) for b ≤ i (Y_bi = 0 beyond); then mirrored.
         if usesGemm {
           Self.gemm(.transposed, .normal, m: n, n: n, k: n, alpha: 1, a: tp, lda: n, b: tp, ldb: n, beta: 0, c: g, ldc: n)
           Self.gemm(.transposed, .normal, m: n, n: n, k: bottomRows, alpha: 1, a: yp, lda: n, b: yp, ldb: n, beta: 1, c: g, ldc: n)
-          Self.mirrorUpper(g, n: n)
         } else {
           for i in 0..<n {
-            accumulateRows(into: g + i * n, count: n, terms: n, coefficients: tp + i, coefficientStride: n, scale: 1,
-                           rows: tp, rowStride: n, overwrite: true)
-            accumulateRows(into: g + i * n, count: n, terms: bottomIsBartlett ? min(i + 1, bottomRows) : bottomRows, coefficients: yp + i,
-                           coefficientStride: n, scale: 1, rows: yp, rowStride: n)
+            accumulateRows(into: g + i * n + i, count: n - i, terms: n, coefficients: tp + i, coefficientStride: n, scale: 1,
+                           rows: tp + i, rowStride: n, overwrite: true)
+            accumulateRows(into: g + i * n + i, count: n - i, terms: bottomIsBartlett ? min(i + 1, bottomRows) : bottomRows,
+                           coefficients: yp + i, coefficientStride: n, scale: 1, rows: yp + i, rowStride: n)
           }
         }
+        Self.mirrorUpper(g, n: n)
         Self.choleskyUpper(g, into: x, n: n)
       }
      }
