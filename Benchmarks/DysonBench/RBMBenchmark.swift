@@ -6,7 +6,7 @@ import DysonModels
 /// training stays finite and K positive definite before it counts.
 func rbmSuite(filter: String?) -> [BenchResult] {
   var results: [BenchResult] = []
-  // The sampler behind every Gibbs sweep: ns per N(0, 1) value, polar method, bit-reproducible.
+  // The sampler behind every Gibbs sweep: ns per N(0, 1) value, ziggurat, bit-reproducible.
   if filter.map({ "normal-fill-ns".contains($0) }) ?? true {
     var rng = Xoshiro256StarStar(seed: 1)
     var buffer = [Double](repeating: 0, count: 4096)
@@ -48,9 +48,10 @@ func rbmSuite(filter: String?) -> [BenchResult] {
     report(r)
     results += r
   }
-  // The ensemble kernel: four runs per vector; µs per run-update (one update of one run).
+  // The ensemble kernel: four runs per vector; µs per run-update (one update of one run). The
+  // `gram` cases are the batch sizes of `dyson rbm scaling` (at |B| ≤ N_v, `gram` is `kstep`).
   for (n, batch, sampler) in [(10, 16, PCDConfiguration.Sampler.gibbs), (10, 64, .gibbs), (10, 16, .kstep), (10, 64, .kstep),
-                              (10, 16, .gram), (10, 32, .gram), (10, 64, .gram)] {
+                              (10, 4, .gram), (10, 8, .gram), (10, 16, .gram), (10, 32, .gram), (10, 64, .gram)] {
     let name = "pcd-lanes-\(sampler == .gibbs ? "" : sampler.rawValue + "-")\(n)x\(n)-b\(batch)"
     if let f = filter, !name.contains(f) { continue }
     var c = PCDConfiguration()
