@@ -104,26 +104,28 @@ public enum RBMEnsemble {
     return part.map { done[$0]! }
   }
 
-  /// Run `stream` on its own (large RBMs: the scalar PCD with gemm inside).
+  /// Run `stream` on its own (large RBMs: the scalar PCD with gemm inside). `spectrum` is the
+  /// eigensolver's entry, replaceable so that a test can make it fail for one run.
   static func runAlone(
-    _ training: PCDConfiguration, seed: UInt64, stream: UInt64, recordEvery: Int?, sampling: Sampling?
+    _ training: PCDConfiguration, seed: UInt64, stream: UInt64, recordEvery: Int?, sampling: Sampling?,
+    spectrum: (GaussianRBM) throws -> [Double] = { try $0.spectrum() }
   ) throws -> Run {
     var pcd = try PersistentContrastiveDivergence(configuration: training, seed: seed, stream: stream)
-    let initial = try pcd.rbm.spectrum()
+    let initial = try spectrum(pcd.rbm)
     let records = stream == 0 ? recordEvery : nil
     var trajectory: [(Int, [Double])] = records == nil ? [] : [(0, initial)]
     var samples: [[Double]] = []
     do {
       for step in stride(from: 1, through: training.updates, by: 1) {
         try pcd.update()
-        if let every = records, step % every == 0 { trajectory.append((step, try pcd.rbm.spectrum())) }
+        if let every = records, step % every == 0 { trajectory.append((step, try spectrum(pcd.rbm))) }
         if let s = sampling, step >= s.burnIn, (step - s.burnIn) % s.every == 0 {
           try pcd.rbm.checkPositiveDefinite()
-          samples.append(try pcd.rbm.spectrum())
+          samples.append(try spectrum(pcd.rbm))
         }
       }
       try pcd.rbm.checkPositiveDefinite()
-      return Run(initial: initial, final: try pcd.rbm.spectrum(), trajectory: trajectory, samples: samples, failure: nil)
+      return Run(initial: initial, final: try spectrum(pcd.rbm), trajectory: trajectory, samples: samples, failure: nil)
     } catch let e as RBMError {
       return Run(initial: initial, final: nil, trajectory: trajectory, failure: "run \(stream): \(e)")
     } catch let e as LinalgError {
@@ -134,11 +136,12 @@ public enum RBMEnsemble {
   /// Runs `streams` (up to four) in the lanes of one `VectorizedPCD`; the records of each lane are
   /// those `runAlone` gives for its stream.
   static func runInLanes(
-    _ training: PCDConfiguration, seed: UInt64, streams: [UInt64], recordEvery: Int?, sampling: Sampling?
+    _ training: PCDConfiguration, seed: UInt64, streams: [UInt64], recordEvery: Int?, sampling: Sampling?,
+    spectrum: (GaussianRBM) throws -> [Double] = { try $0.spectrum() }
   ) throws -> [Run] {
     var pcd = try VectorizedPCD(configuration: training, seed: seed, streams: streams)
     let lanes = streams.indices
-    var runs = try lanes.map { Run(initial: try pcd.rbm(lane: $0).spectrum(), final: nil, trajectory: [], failure: nil) }
+    var runs = try lanes.map { Run(initial: try spectrum(pcd.rbm(lane: $0)), final: nil, trajectory: [], failure: nil) }
     let recorded = streams.firstIndex(of: 0).flatMap { lane in recordEvery.map { (lane, $0) } }
     if let (lane, _) = recorded { runs[lane].trajectory = [(0, runs[lane].initial)] }
     /// The spectrum of a lane still running, or nil (and the lane failed) when K lost positive definiteness.
@@ -146,7 +149,7 @@ public enum RBMEnsemble {
       let rbm = pcd.rbm(lane: lane)
       do {
         try rbm.checkPositiveDefinite()
-        return try rbm.spectrum()
+        return try spectrum(rbm)
       } catch let e as RBMError {
         pcd.fail(lane: lane, e)
       } catch {
@@ -157,7 +160,7 @@ public enum RBMEnsemble {
     for step in stride(from: 1, through: training.updates, by: 1) {
       pcd.update()
       if let (lane, every) = recorded, step % every == 0, pcd.failures[lane] == nil {
-        do { runs[lane].trajectory.append((step, try pcd.rbm(lane: lane).spectrum())) }
+        do { runs[lane].trajectory.append((step, try spectrum(pcd.rbm(lane: lane)))) }
         catch { pcd.fail(lane: lane, .spectrumFailed("\(error)")) }
       }
       if let s = sampling, step >= s.burnIn, (step - s.burnIn) % s.every == 0 {

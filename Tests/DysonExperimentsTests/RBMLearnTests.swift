@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import DysonIO
+import DysonModels
+import DysonCore
 @testable import DysonExperiments
 
 @Suite("rbm learn: ensembles, records and figures")
@@ -38,6 +40,48 @@ struct RBMLearnTests {
       #expect(run.samples == alone.samples && run.trajectory.map(\.1) == alone.trajectory.map(\.1), "run \(k)")
     }
     #expect(ensemble[0].trajectory.map(\.0).starts(with: [0, 30]))   // run 0 records until it stops
+  }
+
+  @Test("A run whose spectrum fails is excluded with the reason; the other runs are untouched")
+  func spectrumFailureExcludesOneRun() throws {
+    var c = tinyConfig().training
+    c.updates = 50
+    let sampling = RBMEnsemble.Sampling(burnIn: 20, every: 10)
+    let refusal = LinalgError.noConvergence(method: "one-sided Jacobi", iterations: 60)
+    /// The eigensolver, failing at its `failing`-th call (counting from 1).
+    final class FailingSpectrum {
+      var calls = 0
+      let failing: Int
+      init(failing: Int) { self.failing = failing }
+    }
+    // Lanes: calls 1–4 are the initial spectra, then 4 per sample (updates 20, 30, 40, 50), then
+    // the finals. Call 6 is lane 1's first sample; call 23 is lane 2's final spectrum.
+    for (failing, lane) in [(6, 1), (23, 2)] {
+      let counter = FailingSpectrum(failing: failing)
+      let runs = try RBMEnsemble.runInLanes(c, seed: 5, streams: [0, 1, 2, 3], recordEvery: nil, sampling: sampling) { rbm in
+        counter.calls += 1
+        if counter.calls == counter.failing { throw refusal }
+        return try rbm.spectrum()
+      }
+      for (k, run) in runs.enumerated() {
+        let alone = try RBMEnsemble.runAlone(c, seed: 5, stream: UInt64(k), recordEvery: nil, sampling: sampling)
+        #expect(run.initial == alone.initial, "run \(k)")
+        if k == lane {
+          #expect(run.final == nil && run.samples.isEmpty, "run \(k) excluded")
+          #expect(run.failure == "run \(k): \(RBMError.spectrumFailed("\(refusal)"))")
+        } else {
+          #expect(run.final == alone.final && run.samples == alone.samples && run.failure == nil, "run \(k) untouched")
+        }
+      }
+    }
+    // One run alone: its final spectrum (call 6, after the initial and four samples) fails.
+    let counter = FailingSpectrum(failing: 6)
+    let run = try RBMEnsemble.runAlone(c, seed: 5, stream: 3, recordEvery: nil, sampling: sampling) { rbm in
+      counter.calls += 1
+      if counter.calls == counter.failing { throw refusal }
+      return try rbm.spectrum()
+    }
+    #expect(run.final == nil && run.failure == "run 3: \(RBMError.spectrumFailed("\(refusal)"))")
   }
 
   @Test("The output folder holds every record; config.json reproduces the config")
