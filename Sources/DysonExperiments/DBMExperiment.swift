@@ -15,7 +15,7 @@ import Foundation
 /// S follows the Wigner surmise with ⟨S⟩ = √π σ. The linear scaling rule (only α/|B| matters)
 /// holds up to the factor 1/√(1 − αΩ/2) of discrete steps, which the equal-ratio points show.
 public struct DBMExperiment {
-  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+  public struct Config: Codable, Sendable, Equatable {
     public var kappa = 1.0
     /// Curvature Ω of the potential per unit α.
     public var omega = 1.0
@@ -71,7 +71,7 @@ public struct DBMExperiment {
       .integer("chains", "independent chains per configuration", \.chains, 2...100_000_000),
       .integer("burn-in", "burn-in in relaxation times 1/(αΩ)", \.burnIn, 0...1_000_000),
       .integer("samples", "samples per chain, one relaxation time apart", \.samples, 1...1_000_000),
-      .integer("seed", "seed; chain block k of configuration i uses stream k of a seed derived from i", \.seedValue, 0...Int.max),
+      .seed("seed; chain block k of configuration i uses stream k of a seed derived from i", \.seed),
     ]
   }
 

@@ -21,7 +21,7 @@ import Foundation
 /// density to a large exact sample of this linearised law (the naive √(Var S₁₁/Var S₂₂), which
 /// ignores the off-diagonal entry, misses the measured ratio by 4σ).
 public struct FixedZExperiment {
-  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+  public struct Config: Codable, Sendable, Equatable {
     public var training: TeacherStudentConfiguration = {
       var c = TeacherStudentConfiguration()
       c.z = [1, 0, 0, 0.5]
@@ -87,7 +87,7 @@ public struct FixedZExperiment {
       .boolean("data-per-student", "a fresh data set per student instead of one shared (the authors)", \.dataPerStudent),
       .integer("shown", "trajectories drawn", \.shown, 0...1000),
       .integer("resamples", "bootstrap resamples", \.resamples, 2...100_000),
-      .integer("seed", "seed; student k uses stream k", \.seedValue, 0...Int.max),
+      .seed("seed; student k uses stream k", \.seed),
     ]
   }
 

@@ -9,7 +9,7 @@ import Foundation
 /// Shakespeare over an ensemble of seeds, and follow the eigenvalues of X = KᵀK (and QᵀQ, VᵀV)
 /// of every head from Marchenko–Pastur at initialisation to the heavy-tailed spectra at the end.
 public struct GPTExperiment {
-  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+  public struct Config: Codable, Sendable, Equatable {
     public var training = GPTTrainer.Settings()
     /// The text: tiny Shakespeare by default (Datasets/fetch.sh).
     public var data = "Datasets/tinyshakespeare.txt"
@@ -45,7 +45,7 @@ public struct GPTExperiment {
       .text("data", "the training text (characters become tokens)", \.data),
       .integer("iters", "AdamW steps per run", \.iterations, 0...10_000_000),
       .integer("runs", "independent runs (seeds)", \.runs, 1...100_000),
-      .integer("seed", "seed; run k uses streams 3k…3k+2", \.seedValue, 0...Int.max),
+      .seed("seed; run k uses streams 3k…3k+2", \.seed),
       .number("lr", "AdamW learning rate", \.training.optimizer.learningRate, 0...10),
       .number("weight-decay", "AdamW decoupled weight decay", \.training.optimizer.weightDecay, 0...10),
       .integer("batch", "sequences per batch", \.training.batch, 1...4096),

@@ -9,7 +9,7 @@ import Foundation
 /// training, from Marchenko–Pastur at initialisation to distributions around x_s = μ² − κᵢ, for
 /// one run (the trajectory) and over an ensemble of seeds (the spectra at t = 0 and at the end).
 public struct RBMLearnExperiment {
-  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+  public struct Config: Codable, Sendable, Equatable {
     public var training = PCDConfiguration()
     /// Independent runs; run k uses stream k of `seed`.
     public var runs = 64
@@ -40,7 +40,7 @@ public struct RBMLearnExperiment {
       .number("l2", "weight decay λ", \.training.weightDecay, 0...1e6),
       .integer("runs", "independent runs (seeds)", \.runs, 1...10_000_000),
       .integer("record", "updates between recorded spectra of run 0", \.recordEvery, 1...1_000_000_000),
-      .integer("seed", "seed; run k uses stream k", \.seedValue, 0...Int.max),
+      .seed("seed; run k uses stream k", \.seed),
     ]
 
 

@@ -12,7 +12,7 @@ import Foundation
 /// scan, one RBM is trained by PCD on data mini-batches; the record holds the learned against
 /// the data spectrum and exact samples of each learned model.
 public struct RBMMNISTExperiment {
-  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+  public struct Config: Codable, Sendable, Equatable {
     /// Defaults: μ² = 100 and the N_h scan from the paper's slides; |B| and w_sig from the
     /// authors' MNIST script. Their α (1e-3…1e-2) leaves the positive definite region within 30
     /// updates here, and so do α = 2e-4 at k = 3 or 10: the problem is stiff (Docs/RBM.md). Near
@@ -76,7 +76,7 @@ public struct RBMMNISTExperiment {
       .number("momentum", "heavy-ball momentum β", \.training.momentum, 0...0.999999),
       .number("l2", "weight decay λ", \.training.weightDecay, 0...1e6),
       .integer("samples", "exact samples per model in the PNG grid", \.samples, 1...1024),
-      .integer("seed", "seed; the model with N_h uses seed + N_h", \.seedValue, 0...Int.max),
+      .seed("seed; the model with N_h uses seed + N_h", \.seed),
     ]
   }
 

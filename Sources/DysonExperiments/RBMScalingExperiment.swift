@@ -126,8 +126,11 @@ public struct RBMScalingExperiment {
     try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     let mu2 = r.config.base.training.mu2
     func n(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
-    let configurations: [JSONValue] = r.points.map { p in
-      .object([("alpha", .number(p.alpha)), ("batch", .integer(p.batch)), ("succeeded", .integer(p.succeeded)),
+    // Each point's seed (a string: JSON numbers lose bits above 2⁵³), so that one point reruns as
+    // `dyson rbm universality --alpha A --batch B --seed S` with the same training settings.
+    let configurations: [JSONValue] = r.points.enumerated().map { index, p in
+      .object([("alpha", .number(p.alpha)), ("batch", .integer(p.batch)), ("seed", .string(String(pointConfig(r.config, index).seed))),
+               ("succeeded", .integer(p.succeeded)),
                ("modes", .array(p.modes.map { m in
                  .object([("kappa", .number(m.kappa)), ("mean_spacing", n(m.meanSpacing)), ("mean_spacing_error", n(m.meanSpacingError)),
                           ("sigma_fit", .number(m.sigma)), ("sigma_fit_error", .number(m.sigmaError)),

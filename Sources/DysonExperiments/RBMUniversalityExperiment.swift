@@ -12,7 +12,7 @@ import Foundation
 /// (centre, σ), the Binder cumulant against −4/27, and λ/κ (repulsion). The single modes get a
 /// Gaussian fit and U₄ against 0.
 public struct RBMUniversalityExperiment {
-  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+  public struct Config: Codable, Sendable, Equatable {
     public var training = PCDConfiguration()
     public var runs = 1000
     public var seed: UInt64 = 1
@@ -44,7 +44,7 @@ public struct RBMUniversalityExperiment {
       switch s.name {
       case "record": return nil
       case "runs": return .integer("runs", "independent runs (seeds)", \.runs, 2...10_000_000)
-      case "seed": return .integer("seed", "seed; run k uses stream k", \.seedValue, 0...Int.max)
+      case "seed": return .seed("seed; run k uses stream k", \.seed)
       default:
         return Setting<Config>(s.name, s.help, read: { c in
           var learn = RBMLearnExperiment.Config(); learn.training = c.training; return s.read(learn)

@@ -23,6 +23,15 @@ public struct Setting<Config>: Sendable {
     }
   }
 
+  /// The seed: any 64-bit unsigned value, as the seeds a study derives for its parts (e.g. each
+  /// point of `rbm scaling`), so that any part can be rerun on its own.
+  public static func seed(_ help: String, _ path: WritableKeyPath<Config, UInt64> & Sendable) -> Setting {
+    Setting("seed", help, read: { String($0[keyPath: path]) }) { (c: inout Config, text: String) throws(SettingError) in
+      guard let v = UInt64(text) else { throw SettingError(name: "seed", message: "must be a whole number in 0…\(UInt64.max), got '\(text)'") }
+      c[keyPath: path] = v
+    }
+  }
+
   /// A finite number within `range` ("a/b" fractions accepted).
   public static func number(_ name: String, _ help: String, _ path: WritableKeyPath<Config, Double> & Sendable, _ range: ClosedRange<Double>) -> Setting {
     Setting(name, help, read: { "\($0[keyPath: path])" }) { (c: inout Config, text: String) throws(SettingError) in
@@ -95,16 +104,4 @@ public struct SettingError: Error, CustomStringConvertible, Equatable {
   public let name: String
   public let message: String
   public var description: String { "--\(name) \(message)" }
-}
-
-/// A configuration with a UInt64 seed, exposed to settings (which hold Int) as `seedValue`.
-public protocol SeededConfig {
-  var seed: UInt64 { get set }
-}
-
-extension SeededConfig {
-  public var seedValue: Int {
-    get { Int(truncatingIfNeeded: seed) }
-    set { seed = UInt64(newValue) }
-  }
 }

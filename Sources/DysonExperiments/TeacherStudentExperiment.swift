@@ -16,7 +16,7 @@ import Foundation
 /// off-diagonal variance v = σ_pred²/(2 − α), so S = |ξ₂ − ξ₁| is Rayleigh with scale 2√v and
 ///   ⟨S⟩ = √(2π/(2 − α))·σ_pred → √π·σ_pred as α → 0.
 public struct TeacherStudentExperiment {
-  public struct Config: Codable, Sendable, Equatable, SeededConfig {
+  public struct Config: Codable, Sendable, Equatable {
     public var base = TeacherStudentConfiguration()
     public var runs = 3000
     public var seed: UInt64 = 1
@@ -70,7 +70,7 @@ public struct TeacherStudentExperiment {
       .integer("runs", "students (seeds) per configuration", \.runs, 2...100_000_000),
       .boolean("data-per-student", "a fresh data set per student instead of one per configuration (the authors)", \.dataPerStudent),
       .integer("resamples", "bootstrap resamples for the errors", \.resamples, 2...100_000),
-      .integer("seed", "seed; student k of configuration i uses stream k of a seed derived from it and i", \.seedValue, 0...Int.max),
+      .seed("seed; student k of configuration i uses stream k of a seed derived from it and i", \.seed),
     ]
   }
 

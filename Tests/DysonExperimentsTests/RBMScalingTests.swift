@@ -39,6 +39,33 @@ struct RBMScalingTests {
     try RBMScalingExperiment.write(r, to: &output)
     let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
     #expect(summary["a_fit"] is Double && summary["a_fit_error"] is Double && summary["r2"] is Double)
-    #expect((summary["configurations"] as? [Any])?.count == 3)
+    let configurations = try #require(summary["configurations"] as? [[String: Any]])
+    #expect(configurations.count == 3)
+    // A point reruns alone: `rbm universality` with its α, |B| and the seed summary.json gives
+    // (a 64-bit value, above Int.max for this point) reproduces its numbers.
+    let point = configurations[2]
+    let seedText = try #require(point["seed"] as? String)
+    #expect(UInt64(seedText)! > UInt64(Int.max))
+    var alone = c.base
+    alone.training.alpha = try #require(point["alpha"] as? Double)
+    alone.training.batch = try #require(point["batch"] as? Int)
+    let settings = RBMUniversalityExperiment.Config.settings
+    try settings.first { $0.name == "seed" }!.write(&alone, seedText)
+    let rerun = try await RBMUniversalityExperiment.run(alone, workers: 1)
+    #expect(rerun.modes.map(\.meanSpacing) == r.points[2].modes.map(\.meanSpacing))
+    #expect(rerun.modes.map(\.sigma) == r.points[2].modes.map(\.sigma) && rerun.succeededRuns == r.points[2].succeeded)
+  }
+
+  @Test("--seed takes every 64-bit value and refuses the rest with the option's name")
+  func seedSetting() throws {
+    let seed = try #require(RBMUniversalityExperiment.Config.settings.first { $0.name == "seed" })
+    var c = RBMUniversalityExperiment.Config()
+    for text in ["0", "42", "9223372036854775808", "18446744073709551615"] {
+      try seed.write(&c, text)
+      #expect(seed.read(c) == text)
+    }
+    for text in ["-1", "18446744073709551616", "1e3", "", "0x10"] {
+      #expect(throws: SettingError.self, "'\(text)'") { try seed.write(&c, text) }
+    }
   }
 }
