@@ -85,6 +85,31 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     #expect(abs(meanSquare - 4 / Double.pi) < 0.12, "⟨s²⟩ = \(meanSquare)")
   }
 
+  @Test("Spacings are unfolded per layer: layers of different scale still give GOE spacings")
+  func spacingsUnfoldedPerLayer() {
+    // Layer 1's keys have 3× the variance of layer 0's. One CDF for both would put the levels of
+    // each on the other's density and widen the spacings (⟨s²⟩ ≈ 1.45, measured); per layer they
+    // are the GOE's, ⟨s²⟩ ≈ 4/π.
+    var rng = Xoshiro256StarStar(seed: 23)
+    var runs: [GPTExperiment.Run] = []
+    for _ in 0..<60 {
+      var run = GPTExperiment.Run()
+      run.spectrumSteps = [0]
+      run.spectra = [[1.0, 3.0].map { scale in
+        HeadProjection.allCases.map { _ in
+          [try! eigenvaluesSymmetric(Matrix<Double>.gaussian(rows: 64, columns: 16, standardDeviation: (scale / 192).squareRoot(), using: &rng).gram()).sorted()]
+        }
+      }]
+      runs.append(run)
+    }
+    var config = GPTExperiment.Config()
+    config.resamples = 2
+    let spacings = GPTExperiment.analyse(config, runs: runs, headSize: 16, embedding: 64).spacings
+    #expect(spacings.count == 60 * 2 * 15)
+    let meanSquare = spacings.map { $0 * $0 }.reduce(0, +) / Double(spacings.count)
+    #expect(abs(meanSquare - 4 / Double.pi) < 0.08, "⟨s²⟩ = \(meanSquare)")
+  }
+
   @Test("outputs: summary, CSVs, figures and weights that reload to the same model")
   func outputs() async throws {
     let text = try writeText()
