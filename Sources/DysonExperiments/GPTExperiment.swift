@@ -279,6 +279,9 @@ public struct GPTExperiment {
     var tail: PowerLawTail?
   }
 
+  /// ⟨s²⟩ of spacings with ⟨s⟩ = 1: 4/π for the GOE surmise, 2 for Poisson levels.
+  static func meanSquare(_ spacings: [Double]) -> Double { spacings.map { $0 * $0 }.reduce(0, +) / Double(spacings.count) }
+
   /// Per layer and recorded step: the MP fit (σ², A) of head 0's key spectra pooled over runs,
   /// bootstrap over runs for the errors; spacings and tail at the last step.
   static func analyse(_ config: Config, runs: [Run], headSize: Int, embedding: Int) -> Analysis {
@@ -372,7 +375,7 @@ extension GPTExperiment {
                  ("tail_fraction", number(f.tailFraction))])
       })),
       ("sigma2_at_initialisation_theory", .number(theory)),
-      ("spacing_mean_square", r.spacings.isEmpty ? .null : number(r.spacings.map { $0 * $0 }.reduce(0, +) / Double(r.spacings.count))),
+      ("spacing_mean_square", r.spacings.isEmpty ? .null : number(meanSquare(r.spacings))),
       ("spacing_ks_distance", r.spacingKS.map { number($0.distance) } ?? .null),
       ("spacing_ks_p", r.spacingKS.map { number($0.pValue) } ?? .null),
     ] + tailFields + [("seconds", .number(r.seconds))]), to: "summary.json")

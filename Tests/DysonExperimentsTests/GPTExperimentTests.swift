@@ -54,22 +54,27 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     #expect(one.runs[0].spectrumSteps == [0, 20, 40, 60])
   }
 
+  /// Runs whose one recorded step holds, per layer and projection, the spectrum of XᵀX for a
+  /// 64×16 Gaussian X with that layer's entry variance: the Marchenko–Pastur law exactly.
+  func wishartRuns(_ count: Int, layerVariances: [Double], seed: UInt64) -> [GPTExperiment.Run] {
+    var rng = Xoshiro256StarStar(seed: seed)
+    return (0..<count).map { _ in
+      var run = GPTExperiment.Run()
+      run.spectrumSteps = [0]
+      run.spectra = [layerVariances.map { variance in
+        HeadProjection.allCases.map { _ in
+          [try! eigenvaluesSymmetric(Matrix<Double>.gaussian(rows: 64, columns: 16, standardDeviation: variance.squareRoot(), using: &rng).gram()).sorted()]
+        }
+      }]
+      return run
+    }
+  }
+
   @Test("the analysis recovers σ² = 1/192 and A = 1 from Wishart spectra, and GOE spacings")
   func analysisOnWishartSpectra() {
     // 40 "runs" whose head-0 keys (2 layers) are Gaussian 64×16 matrices with the variance of U(±1/8):
     // exactly the Marchenko–Pastur law the fit assumes, so σ² and A have known values.
-    var rng = Xoshiro256StarStar(seed: 21)
-    var runs: [GPTExperiment.Run] = []
-    for _ in 0..<40 {
-      var run = GPTExperiment.Run()
-      run.spectrumSteps = [0]
-      run.spectra = [(0..<2).map { _ in
-        HeadProjection.allCases.map { _ in
-          [try! eigenvaluesSymmetric(Matrix<Double>.gaussian(rows: 64, columns: 16, standardDeviation: (1.0 / 192).squareRoot(), using: &rng).gram()).sorted()]
-        }
-      }]
-      runs.append(run)
-    }
+    let runs = wishartRuns(40, layerVariances: [1.0 / 192, 1.0 / 192], seed: 21)
     var config = GPTExperiment.Config()
     config.resamples = 50
     let analysis = GPTExperiment.analyse(config, runs: runs, headSize: 16, embedding: 64)
@@ -81,7 +86,7 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
       #expect(fit.varianceError > 0 && fit.varianceError < 5e-4)
     }
     // Unfolded GOE spacings: ⟨s²⟩ = 4/π·(finite-N corrections) ≈ 1.27, far from Poisson's 2.
-    let meanSquare = analysis.spacings.map { $0 * $0 }.reduce(0, +) / Double(analysis.spacings.count)
+    let meanSquare = GPTExperiment.meanSquare(analysis.spacings)
     #expect(abs(meanSquare - 4 / Double.pi) < 0.12, "⟨s²⟩ = \(meanSquare)")
   }
 
@@ -90,23 +95,12 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     // Layer 1's keys have 3× the variance of layer 0's. One CDF for both would put the levels of
     // each on the other's density and widen the spacings (⟨s²⟩ ≈ 1.45, measured); per layer they
     // are the GOE's, ⟨s²⟩ ≈ 4/π.
-    var rng = Xoshiro256StarStar(seed: 23)
-    var runs: [GPTExperiment.Run] = []
-    for _ in 0..<60 {
-      var run = GPTExperiment.Run()
-      run.spectrumSteps = [0]
-      run.spectra = [[1.0, 3.0].map { scale in
-        HeadProjection.allCases.map { _ in
-          [try! eigenvaluesSymmetric(Matrix<Double>.gaussian(rows: 64, columns: 16, standardDeviation: (scale / 192).squareRoot(), using: &rng).gram()).sorted()]
-        }
-      }]
-      runs.append(run)
-    }
+    let runs = wishartRuns(60, layerVariances: [1.0 / 192, 3.0 / 192], seed: 23)
     var config = GPTExperiment.Config()
     config.resamples = 2
     let spacings = GPTExperiment.analyse(config, runs: runs, headSize: 16, embedding: 64).spacings
     #expect(spacings.count == 60 * 2 * 15)
-    let meanSquare = spacings.map { $0 * $0 }.reduce(0, +) / Double(spacings.count)
+    let meanSquare = GPTExperiment.meanSquare(spacings)
     #expect(abs(meanSquare - 4 / Double.pi) < 0.08, "⟨s²⟩ = \(meanSquare)")
   }
 
