@@ -111,11 +111,11 @@ enum GPTCommand {
     let o = try Options(arguments, valued: ["weights", "count", "seed", "prompt"], switches: [])
     guard let path = o.string("weights") else { throw UsageError(description: "gpt sample needs --weights W.safetensors") }
     let count = try o.int("count", default: 500, range: 0...10_000_000)
-    let seed = try o.int("seed", default: 1, range: 0...Int.max)
+    let seed = try o.seed(default: 1)
     let (model, vocabulary) = try loadModel(path)
     guard let vocabulary else { throw RuntimeError(description: "\(path) has no vocabulary in its metadata (not written by dyson?)") }
     let prompt = try vocabulary.encode(o.string("prompt") ?? "\n")
-    var rng = Xoshiro256StarStar(seed: UInt64(seed))
+    var rng = Xoshiro256StarStar(seed: seed)
     print(vocabulary.decode(try model.generate(after: prompt, count: count, using: &rng)))
   }
 

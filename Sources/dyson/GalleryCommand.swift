@@ -24,7 +24,7 @@ enum GalleryCommand {
   static func run(_ arguments: [String]) async throws {
     let o = try Options(arguments, valued: ["out", "seed"], switches: [])
     let dir = o.string("out") ?? "Docs/figures"
-    let seed = UInt64(try o.int("seed", default: 1, range: 0...Int.max))
+    let seed = try o.seed(default: 1)
     do {
       try wishart(seed: seed).write(to: dir + "/wishart-mp.svg")
       try goe(seed: seed).write(to: dir + "/goe-spacings.svg")

@@ -53,6 +53,13 @@ struct Options {
     return v
   }
 
+  /// A seed: any 64-bit unsigned value, as the studies' `--seed`.
+  func seed(default d: UInt64) throws -> UInt64 {
+    guard let text = values["seed"]?.last else { return d }
+    guard let v = UInt64(text) else { throw UsageError(description: "--seed must be a whole number in 0…\(UInt64.max), got '\(text)'") }
+    return v
+  }
+
   /// A positive finite number; "a/b" fractions are accepted (e.g. --variance 1/192).
   func positive(_ name: String, default d: Double) throws -> Double {
     guard let text = values[name]?.last else { return d }

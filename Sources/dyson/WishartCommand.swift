@@ -32,7 +32,7 @@ enum WishartCommand {
     let variance = try o.positive("variance", default: 1.0 / 192)
     let samples = try o.int("samples", default: 2000, range: 1...10_000_000)
     let bins = try o.int("bins", default: 24, range: 1...10_000)
-    let seed = UInt64(try o.int("seed", default: 1, range: 0...Int.max))
+    let seed = try o.seed(default: 1)
     let law = MarchenkoPastur(rows: m, columns: n, variance: variance)
 
     let start = ContinuousClock.now

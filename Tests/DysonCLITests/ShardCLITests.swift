@@ -100,36 +100,47 @@ private func untimed(_ path: String) throws -> String {
   func studyJSON() async throws {
     let root = NSTemporaryDirectory() + "dyson-json-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
-    let p = Process()
-    p.executableURL = try dysonExecutable()
-    p.arguments = ["rbm", "universality", "--runs", "8", "--steps", "400", "--resamples", "10", "--json", "--out", root]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let printed = pipe.fileHandleForReading.readDataToEndOfFile()
-    #expect(await finish(p) == 0)
+    let (status, printed, _) = try await outputs(["rbm", "universality", "--runs", "8", "--steps", "400", "--resamples", "10", "--json", "--out", root])
+    #expect(status == 0)
     // Standard output is one JSON document, and it is the file's.
-    let parsed = try #require(try JSONSerialization.jsonObject(with: printed) as? NSDictionary)
+    let parsed = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? NSDictionary)
     let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/summary.json"))) as? NSDictionary)
     #expect(parsed == file)
     #expect(parsed["modes"] != nil)
     #expect(await finish(try start(["gpt", "sample", "--json"])) == 2)
   }
 
+  /// Exit status, standard output and standard error of `dyson arguments`.
+  func outputs(_ arguments: [String]) async throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = try dysonExecutable()
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (await finish(p), printed, text)
+  }
+
+  func stderr(_ arguments: [String]) async throws -> (Int32, String) {
+    let (status, _, text) = try await outputs(arguments)
+    return (status, text)
+  }
+
+  @Test("--seed takes any 64-bit value in the tools too (wishart, gallery, gpt sample); others are usage errors")
+  func seeds() async throws {
+    let (status, printed, _) = try await outputs(["wishart", "--rows", "8", "--columns", "4", "--samples", "2", "--seed", "18446744073709551615", "--json"])
+    #expect(status == 0 && printed.contains("\"seed\":18446744073709551615"), "\(printed)")
+    for command in [["wishart"], ["gallery"], ["gpt", "sample", "--weights", "none.safetensors"]] {
+      let (bad, text) = try await stderr(command + ["--seed", "-1"])
+      #expect(bad == 2 && text.contains("--seed must be a whole number in 0…18446744073709551615"), "\(command): \(text)")
+    }
+  }
+
   @Test("an unknown option is a usage error (exit 2) naming a near option, and no far one")
   func unknownOptions() async throws {
-    func stderr(_ arguments: [String]) async throws -> (Int32, String) {
-      let p = Process()
-      p.executableURL = try dysonExecutable()
-      p.arguments = arguments
-      let pipe = Pipe()
-      p.standardOutput = FileHandle.nullDevice
-      p.standardError = pipe
-      try p.run()
-      let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      return (await finish(p), text)
-    }
     let (typo, typoText) = try await stderr(["rbm", "learn", "--alpah", "0.1"])
     #expect(typo == 2 && typoText.contains("did you mean --alpha?"), "\(typoText)")
     let (far, farText) = try await stderr(["rbm", "mnist", "--shard", "1/2"])
