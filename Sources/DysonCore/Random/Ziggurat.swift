@@ -79,7 +79,7 @@ extension Xoshiro256StarStar {
         }
       }
       // The wedge between the core and the layer's edge: accept under the curve, y < e^{−x²/2}.
-      // A short polynomial (within 2e-7) settles all but the draws within 1e-6 of the curve; only
+      // A short polynomial (within 1.7e-7) settles all but the draws within 1e-6 of the curve; only
       // those pay for `portableExp`'s long dependent chain, so the decisions are exactly its.
       let y = t.f[i] + uniform() * (t.f[i + 1] - t.f[i])
       let exponent = -0.5 * x * x

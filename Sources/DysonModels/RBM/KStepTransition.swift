@@ -67,13 +67,11 @@ struct KStepTransition<Value: PCDValue> {
           Self.mirrorUpper(mp, n: n)
           // Mᵏ and P = 1 + M + … + Mᵏ⁻¹: k − 1 products, alternating between the product buffer
           // and the propagator so that the last lands in the propagator without a copy.
-          for i in 0..<n {
-            for j in 0..<n { pp[i * n + j] = k == 1 ? .zero : .zero + mp[i * n + j] }
-            pp[i * n + i] = k == 1 ? Value(broadcasting: 1) : Value(broadcasting: 1) + mp[i * n + i]
-          }
+          for x in 0..<(n * n) { pp[x] = .zero }
+          for i in 0..<n { pp[i * n + i] = Value(broadcasting: 1) }
           var power = UnsafePointer(mp)
           for j in 1..<k {
-            if j > 1 { for x in 0..<(n * n) { pp[x] += power[x] } }
+            for x in 0..<(n * n) { pp[x] += power[x] }
             let next = (k - j) % 2 == 1 ? ap : tp
             Self.symmetricProduct(power, mp, into: next, n: n, usesGemm: gemm)
             power = UnsafePointer(next)
