@@ -167,6 +167,33 @@ struct MatmulTests {
     }
   }
 
+  @Test("A transposed: strips packed (wide C) or read in place (each thread's narrow part) give the same bits")
+  func transposedStripsPackedOrInPlace() {
+    // n = 150 is 10 panels of 16 on one thread, so the strips of Aᵀ are packed; split over 3 to 5
+    // threads, each part has 3–4 panels and reads them in place. m = 64 leaves an edge strip,
+    // k = 300 two depth blocks, lda = m a power-of-two stride.
+    let m = 64, n = 150, k = 300
+    var rng = Xoshiro256StarStar(seed: 11)
+    let a = (0..<(k * m)).map { _ in Float(rng.normal()) }
+    let b = (0..<(k * n)).map { _ in Float(rng.normal()) }
+    func product(threads: Int) -> [Float] {
+      var c = [Float](repeating: 0, count: m * n)
+      GemmKernel.$parallelThreshold.withValue(0) {
+        Parallelism.$kernelThreads.withValue(threads) {
+          a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            Float.gemm(.transposed, .normal, m: m, n: n, k: k, alpha: 1, a: pa, lda: m, b: pb, ldb: n, beta: 0, c: pc, ldc: n)
+          } } }
+        }
+      }
+      return c
+    }
+    let serial = product(threads: 1)
+    var exact = [Double](repeating: 0, count: m * n)
+    for p in 0..<k { for i in 0..<m { for j in 0..<n { exact[i * n + j] += Double(a[p * m + i]) * Double(b[p * n + j]) } } }
+    #expect(zip(serial, exact).allSatisfy { abs(Double($0) - $1) < 1e-3 })
+    for threads in [3, 5] { #expect(product(threads: threads) == serial, "threads = \(threads)") }
+  }
+
   @Test("Shape mismatches throw and name both shapes")
   func shapeMismatch() {
     let a = Matrix<Double>(rows: 2, columns: 3), b = Matrix<Double>(rows: 2, columns: 3)

@@ -8,10 +8,13 @@
 //
 // Goto packs A into L2 and streams B panels through L1; here A is not packed (measured faster
 // at every benchmark shape, see GemmKernel.packsA), so the strip of A that the kernel re-reads
-// for every panel is the one kept closest. Packing B does the B transposes, and A's transpose is
-// a stride swap, so all four op combinations share one micro-kernel. The order of additions
-// for an element of C depends only on k and kc, never on the tile it lands in or on how the
-// work is split between threads: results are bit-identical whatever the thread count.
+// for every panel is the one kept closest. A transposed A is the exception: its strip is one
+// line per depth step at A's stride, so it is either copied once (many panels) or left in place
+// with the two inner loops swapped (few panels; see GemmKernel.packsStrips). Packing B does the
+// B transposes, and A's transpose is a stride swap, so all four op combinations share one
+// micro-kernel. The order of additions for an element of C depends only on k and kc, never on
+// the tile it lands in, the loop order or how the work is split between threads: results are
+// bit-identical whatever the thread count.
 
 import Foundation
 
@@ -112,13 +115,19 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
   let ncLimit = max(nr, gemmBlockBytes / (kcMax * MemoryLayout<V.Scalar>.stride) / nr * nr)
   let ncMax = min(ncLimit, (columns.count + nr - 1) / nr * nr)
   let packsA = GemmKernel.packsA
+  // A transposed: a strip takes one line of A per depth step, at A's stride. Met by many panels,
+  // it is copied once to a contiguous buffer (GemmKernel.packsStrips); met by few, it stays in
+  // place and the loops swap, so that each B panel stays in L1 while the strips stream past.
+  let packsStrips = !packsA && o.ta == .transposed
+    && (GemmKernel.packsStrips ?? (ncMax / nr >= GemmKernel.stripPackingPanels))
+  let panelsOuter = o.ta == .transposed && !packsStrips
   let mPacked = packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
   // Columns past the last full panel, when few and A's rows are contiguous: dot products.
   let leftover = columns.count % nr
   let dotColumns = o.ta == .normal && leftover <= gemmDotColumnsMax ? leftover : 0
   // Scratch for the packed panels, each 64-byte aligned so vector loads never split a cache line.
   func aligned(_ count: Int) -> Int { (count * MemoryLayout<V.Scalar>.stride + 63) / 64 * 64 }
-  let bytesA = aligned(mPacked * kcMax), bytesB = aligned(ncMax * kcMax)
+  let bytesA = aligned(mPacked * kcMax + gemmPackSlack), bytesB = aligned(ncMax * kcMax)
   GemmScratch.withBuffer(bytes: bytesA + bytesB + aligned(dotColumns * kcMax)) { scratch in
     let packedA = scratch.bindMemory(to: V.Scalar.self, capacity: mPacked * kcMax)
     let packedB = (scratch + bytesA).bindMemory(to: V.Scalar.self, capacity: ncMax * kcMax)
@@ -137,36 +146,57 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
         packB(o, depth: pc..<(pc + kc), columns: jc..<(jc + nc), into: packedB, panelWidth: nr)
         if packsA {
           packA(o, rows: rows, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
+        } else if packsStrips {
+          // Each strip is packed just before its panels (below).
         } else if fullRows < rows.upperBound {
           // The last partial strip must not read rows past A's end: pack it, zero-padded.
           packA(o, rows: fullRows..<rows.upperBound, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
         }
-        var ir = rows.lowerBound
-        while ir < rows.upperBound {
-          let mrValid = min(mr, rows.upperBound - ir)
-          let strip: TileOperand<V.Scalar>
+        // The strip of A at row ir (packed, or read in place), and one micro-kernel call.
+        @inline(__always) func strip(_ ir: Int, rows mrValid: Int) -> TileOperand<V.Scalar> {
           if packsA {
-            strip = TileOperand(base: packedA + (ir - rows.lowerBound) * kc, rowStride: 1, depthStride: mr)
-          } else if mrValid < mr {
-            strip = TileOperand(base: packedA, rowStride: 1, depthStride: mr)
-          } else {
-            strip = TileOperand(base: o.a + ir * aRowStride + pc * aDepthStride,
-                                rowStride: aRowStride, depthStride: aDepthStride)
+            return TileOperand(base: packedA + (ir - rows.lowerBound) * kc, rowStride: 1, depthStride: mr)
+          } else if packsStrips || mrValid < mr {
+            return TileOperand(base: packedA, rowStride: 1, depthStride: mr)
           }
-          let cRow = o.c + ir * o.ldc + jc
+          return TileOperand(base: o.a + ir * aRowStride + pc * aDepthStride, rowStride: aRowStride, depthStride: aDepthStride)
+        }
+        @inline(__always) func tile(_ a: TileOperand<V.Scalar>, _ ir: Int, _ jr: Int, rows mrValid: Int) {
+          let width = min(nr, nc - jr)
+          let c = o.c + ir * o.ldc + jc + jr
+          if width <= V.scalarCount {
+            gemmMicroKernelNarrow(depth: kc, a: a, b: packedB + jr * kc, alpha: o.alpha, c: c,
+                                  ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+          } else {
+            gemmMicroKernel(depth: kc, a: a, b: packedB + jr * kc, alpha: o.alpha, c: c,
+                            ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+          }
+        }
+        let panelsEnd = min(nc, tileColumnsEnd - jc)
+        if panelsOuter {
           var jr = 0
-          while jr < min(nc, tileColumnsEnd - jc) {
-            let width = min(nr, nc - jr)
-            if width <= V.scalarCount {
-              gemmMicroKernelNarrow(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
-                                    ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
-            } else {
-              gemmMicroKernel(depth: kc, a: strip, b: packedB + jr * kc, alpha: o.alpha, c: cRow + jr,
-                              ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+          while jr < panelsEnd {
+            var ir = rows.lowerBound
+            while ir < rows.upperBound {
+              let mrValid = min(mr, rows.upperBound - ir)
+              tile(strip(ir, rows: mrValid), ir, jr, rows: mrValid)
+              ir += mr
             }
             jr += nr
           }
-          ir += mr
+        } else {
+          var ir = rows.lowerBound
+          while ir < rows.upperBound {
+            let mrValid = min(mr, rows.upperBound - ir)
+            if packsStrips { packA(o, rows: ir..<(ir + mrValid), depth: pc..<(pc + kc), into: packedA, panelHeight: mr) }
+            let a = strip(ir, rows: mrValid)
+            var jr = 0
+            while jr < panelsEnd {
+              tile(a, ir, jr, rows: mrValid)
+              jr += nr
+            }
+            ir += mr
+          }
         }
         if jc + nc > tileColumnsEnd {
           // The packed panel holds them at stride nr; gather each column into kc contiguous values.

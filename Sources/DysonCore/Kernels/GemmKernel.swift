@@ -61,4 +61,18 @@ public enum GemmKernel {
   /// Reading in place measured faster at every benchmark shape (e.g. sgemm 256³: 85 vs 53 GFLOP/s,
   /// 512×64·64×64: 57 vs 44), so packing is only for experiments; edge tiles are always packed.
   static let packsA: Bool = ProcessInfo.processInfo.environment["DYSON_GEMM_PACK_A"] == "1"
+
+
+  /// Whether a transposed A's strips are copied to a contiguous buffer just before their panels
+  /// (`DYSON_GEMM_PACK_STRIPS=1` or `=0` forces it; otherwise when a strip meets at least
+  /// `stripPackingPanels` panels). A strip read in place takes one line per depth step at A's
+  /// stride; with a power-of-two stride (the GPT's 64) those lines share a few L1 sets and are
+  /// refetched for every panel. The copy costs about a tenth of four panels' time, so it pays
+  /// from eight panels on. Below that the strips stay in place and the panel loop goes outside
+  /// (the B panel stays in L1). Measured in session 11, sgemm GFLOP/s, one sitting:
+  /// TN 64×512·512×256 (16 panels): in place 74, copied 82; TN 256×512·512×64 (4 panels): in
+  /// place 86, copied 81, in place with panels outside 89; dgemm TN 64×512·512×64 (8 panels):
+  /// in place 35, copied 39.
+  static let packsStrips: Bool? = ProcessInfo.processInfo.environment["DYSON_GEMM_PACK_STRIPS"].map { $0 == "1" }
+  static let stripPackingPanels = 8
 }

@@ -4,6 +4,10 @@
 // packed A: for each mr-row panel, for p in depth: mr values    (zero-padded past the last row)
 // packed B: for each nr-column panel, for p in depth: nr values (zero-padded past the last column)
 
+/// Scalars a packed A buffer needs past its last panel: the transposed pack stores 8 values per
+/// depth step of 6-value panels.
+@usableFromInline let gemmPackSlack = 2
+
 /// Packs op(A)[rows, depth] into mr-row micro-panels.
 @inline(__always)
 func packA<Scalar: DysonScalar>(
@@ -14,16 +18,23 @@ func packA<Scalar: DysonScalar>(
   if o.ta == .transposed {
     // op(A)(i, p) = a[p·lda + i]: the mr values of one p are contiguous. Panel by panel, so the
     // writes are sequential (p-outer order scattered them 6·kc values apart, onto two L1 sets).
+    // Each p moves 8 values in one vector (one load, one store; six scalar stores made the
+    // store port the limit): the 2 extra land where the next p's store overwrites them, or in
+    // the slack past the last panel (`gemmPackSlack`).
     precondition(mr == 6)
     var out = dst
     var i = rows.lowerBound
+    // The last row of A may end right after its mr values: reading 8 there could leave A.
+    let lastRow = o.k - 1
     while i + mr <= rows.upperBound {
       var src = o.a + depth.lowerBound * o.lda + i
-      for _ in 0..<kc {
-        // Written out: a loop of runtime length costs 3× more, and packing is a fifth of a
-        // small product's time.
-        out[0] = src[0]; out[1] = src[1]; out[2] = src[2]
-        out[3] = src[3]; out[4] = src[4]; out[5] = src[5]
+      for p in depth {
+        if p < lastRow || i + 8 <= rows.upperBound {
+          UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Scalar>.self),
+                                                  as: SIMD8<Scalar>.self)
+        } else {
+          for r in 0..<mr { out[r] = src[r] }
+        }
         out += mr
         src += o.lda
       }
@@ -62,23 +73,24 @@ func packB<Scalar: DysonScalar>(
   into dst: UnsafeMutablePointer<Scalar>, panelWidth nr: Int
 ) {
   let kc = depth.count
-  // op(B)(p, j) = b[p·ldb + j]: the nr values of one p are contiguous, copied as SIMD4 (a memmove
-  // call per 16 values cost 6 % of a GPT step).
-  let wholePanels = o.tb == .normal && nr % 4 == 0 ? columns.count / nr : 0
+  // op(B)(p, j) = b[p·ldb + j]: the nr values of one p are contiguous, copied 32 bytes at a time
+  // (a memmove call per 16 values cost 6 % of a GPT step; 16-byte moves made the store port the
+  // limit when B has more rows than C: the backward pass's TN products).
+  let stride = MemoryLayout<Scalar>.stride
+  let wholePanels = o.tb == .normal && (nr * stride) % 32 == 0 ? columns.count / nr : 0
   if wholePanels > 0 {
     // Whole panels row by row: each source row is read front to back (a sequential stream the
     // prefetcher follows), its nr-wide pieces go to the panels' rows p.
-    let stride = MemoryLayout<Scalar>.stride
+    let panelBytes = nr * stride
     for p in 0..<kc {
       let src = UnsafeRawPointer(o.b + (depth.lowerBound + p) * o.ldb + columns.lowerBound)
       let row = UnsafeMutableRawPointer(dst + p * nr)
       for panel in 0..<wholePanels {
-        var c = 0
-        while c < nr {
-          let from = (panel * nr + c) * stride
-          row.storeBytes(of: src.loadUnaligned(fromByteOffset: from, as: SIMD4<Scalar>.self),
-                         toByteOffset: (panel * nr * kc + c) * stride, as: SIMD4<Scalar>.self)
-          c += 4
+        var byte = 0
+        while byte < panelBytes {
+          row.storeBytes(of: src.loadUnaligned(fromByteOffset: panel * panelBytes + byte, as: SIMD4<UInt64>.self),
+                         toByteOffset: panel * panelBytes * kc + byte, as: SIMD4<UInt64>.self)
+          byte += 32
         }
       }
     }
