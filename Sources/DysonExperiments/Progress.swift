@@ -2,42 +2,61 @@ import Foundation
 import Synchronization
 
 /// Progress of a long job on standard error — runs done, rate, ETA — redrawn in place on a
-/// terminal, silent in pipes, under CI (environment variable CI set) and with `--quiet`.
+/// terminal, silent in pipes, under CI (environment variable CI set) and with `--quiet`. With
+/// `--progress-log SECONDS` it writes one whole line every SECONDS wherever standard error goes
+/// (a log under nohup), and the last line when the job is done.
 public final class Progress: Sendable {
   private struct State { var done = 0; var lastDraw = 0.0 }
+  private enum Mode { case off, redraw, log(seconds: Double) }
   private let state = Mutex(State())
   private let total: Int
   private let label: String
   private let start = Date()
-  private let enabled: Bool
+  private let mode: Mode
 
   /// Set by `--quiet`: no progress lines even on a terminal.
   public static let silenced = Atomic<Bool>(false)
+  /// Set by `--progress-log SECONDS` (0: off): whole lines at that interval, terminal or not.
+  public static let logInterval = Atomic<Int>(0)
 
   public init(total: Int, label: String) {
     self.total = total
     self.label = label
-    enabled = isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil && !Self.silenced.load(ordering: .relaxed)
+    let interval = Self.logInterval.load(ordering: .relaxed)
+    if Self.silenced.load(ordering: .relaxed) {
+      mode = .off
+    } else if interval > 0 {
+      mode = .log(seconds: Double(interval))
+    } else if isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil {
+      mode = .redraw
+    } else {
+      mode = .off
+    }
   }
 
   /// Records `count` more units done; `note` (e.g. the step and the loss) shows after the rate.
   public func advance(by count: Int = 1, note: String = "") {
-    guard enabled else { return }
+    let interval: Double, start: String, end: String
+    switch mode {
+    case .off: return
+    case .redraw: (interval, start, end) = (0.2, "\r", "   ")
+    case .log(let seconds): (interval, start, end) = (seconds, "", "\n")
+    }
     let line: String? = state.withLock { s in
       s.done += count
-      let elapsed = Date().timeIntervalSince(start)
-      guard elapsed - s.lastDraw >= 0.2 || s.done == total else { return nil }
+      let elapsed = Date().timeIntervalSince(self.start)
+      guard elapsed - s.lastDraw >= interval || s.done == total else { return nil }
       s.lastDraw = elapsed
       let rate = Double(s.done) / max(elapsed, 1e-9)
       let eta = rate > 0 ? Double(total - s.done) / rate : 0
-      return String(format: "\r%@ %d/%d  %.1f/s  ETA %@  %@   ", label, s.done, total, rate, Self.duration(eta), note)
+      return String(format: "%@%@ %d/%d  %.1f/s  ETA %@  %@%@", start, label, s.done, total, rate, Self.duration(eta), note, end)
     }
     if let line { FileHandle.standardError.write(Data(line.utf8)) }
   }
 
-  /// Ends the line.
+  /// Ends the line (a log's lines end themselves).
   public func finish() {
-    guard enabled else { return }
+    guard case .redraw = mode else { return }
     FileHandle.standardError.write(Data("\n".utf8))
   }
 

@@ -5,7 +5,7 @@ import Foundation
 enum ReproduceCommand {
   static var help: String {
     """
-    usage: dyson reproduce [study…] [--quick] [--out DIR] [--resume] [--force] [--data DIR] [--quiet] [--json]
+    usage: dyson reproduce [study…] [--quick] [--out DIR] [--resume] [--force] [--data DIR] [--quiet] [--progress-log SECONDS] [--json]
 
     Runs the studies (all by default, in this order) with the papers' settings, each into DIR/<study>/,
     and writes one report, DIR/index.html: every figure with its caption, the headline numbers next
@@ -23,6 +23,9 @@ enum ReproduceCommand {
         --data DIR    where tiny Shakespeare and MNIST are (default Datasets; when missing,
                       Datasets/fetch.sh is run to copy or download them)
         --quiet       no progress and no per-study lines, only errors and the final line
+        --progress-log SECONDS
+                      a whole progress line every SECONDS, also when standard error is a
+                      file or a pipe (runs under nohup)
         --json        print each finished study's headline numbers as one JSON object per line
     """
   }

@@ -20,7 +20,9 @@ Commands:
   merge       joins the shards of a study run with --shard i/n (rbm learn, universality, scaling; gpt spectra)
   help CMD    the options of a command, with their defaults
 
-Options: --help, --version. Every command takes --help and --quiet (no progress lines);
+Options: --help, --version. Every command takes --help, --quiet (no progress lines) and
+--progress-log SECONDS (a whole progress line every SECONDS on standard error, terminal or not:
+for logs of runs under nohup);
 --json prints a machine-readable result instead of the summary (reproduce, spectrum, wishart, and
 the study commands rbm, linear, dbm, merge, gpt train|spectra: the study's summary.json). Ctrl-C stops after the current step. Exit codes: 0 success, 1 runtime failure, 2 usage error.
 """
@@ -68,6 +70,15 @@ do {
     if rest.contains("--quiet") {
       Progress.silenced.store(true, ordering: .relaxed)
       if name != "reproduce" { rest.removeAll { $0 == "--quiet" } }
+    }
+    // --progress-log SECONDS: whole progress lines at that interval, also in pipes and logs.
+    if let flag = rest.firstIndex(of: "--progress-log") {
+      let value = flag + 1 < rest.count ? rest[flag + 1] : ""
+      guard let seconds = Int(value), seconds >= 1 else {
+        throw UsageError(description: "--progress-log takes a whole number of seconds ≥ 1, got '\(value)'")
+      }
+      Progress.logInterval.store(seconds, ordering: .relaxed)
+      rest.removeSubrange(flag...(flag + 1))
     }
     // --json: the study commands print their summary.json instead of the human summary.
     if Console.takesJSON(name, rest), rest.contains("--json") {

@@ -139,6 +139,22 @@ private func untimed(_ path: String) throws -> String {
     }
   }
 
+  @Test("--progress-log writes whole progress lines into a pipe, none without it; a bad interval is a usage error")
+  func progressLog() async throws {
+    let root = NSTemporaryDirectory() + "dyson-progress-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let study = ["rbm", "universality", "--runs", "8", "--steps", "400", "--resamples", "10", "--out", root]
+    let (logged, log) = try await stderr(study + ["--progress-log", "1"])
+    // The job is shorter than the interval: only the last line, whole, with no carriage return.
+    #expect(logged == 0 && log.contains("rbm universality: runs 8/8") && log.hasSuffix("\n") && !log.contains("\r"), "\(log)")
+    let (plain, quiet) = try await stderr(study)
+    #expect(plain == 0 && !quiet.contains("runs 8/8"), "\(quiet)")
+    for bad in [["--progress-log", "0"], ["--progress-log"], ["--progress-log", "2.5"]] {
+      let (status, text) = try await stderr(["rbm", "learn"] + bad)
+      #expect(status == 2 && text.contains("--progress-log takes a whole number of seconds ≥ 1"), "\(bad): \(text)")
+    }
+  }
+
   @Test("an unknown option is a usage error (exit 2) naming a near option, and no far one")
   func unknownOptions() async throws {
     let (typo, typoText) = try await stderr(["rbm", "learn", "--alpah", "0.1"])
