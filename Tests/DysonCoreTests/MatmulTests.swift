@@ -31,8 +31,11 @@ let gemmShapes: [GemmShape] = {
   return shapes
 }()
 
-/// Runs gemm and the reference on the same seeded operands, returns (fast, reference, bound per element).
-func compareGemm<T: DysonScalar>(_ s: GemmShape, _: T.Type) -> (fast: [T], reference: [T], bound: [T]) {
+/// The product under test: (a, lda, b, ldb, c, ldc) of the shape's op, m, n, k, alpha and beta.
+typealias GemmUnderTest<T> = (UnsafeBufferPointer<T>, Int, UnsafeBufferPointer<T>, Int, UnsafeMutableBufferPointer<T>, Int) -> Void
+
+/// Runs gemm (or `product`) and the reference on the same seeded operands, returns (fast, reference, bound per element).
+func compareGemm<T: DysonScalar>(_ s: GemmShape, _: T.Type, product: GemmUnderTest<T>? = nil) -> (fast: [T], reference: [T], bound: [T]) {
   let (ar, ac) = s.ta == .normal ? (s.m, s.k) : (s.k, s.m)
   let (br, bc) = s.tb == .normal ? (s.k, s.n) : (s.n, s.k)
   // Leading dimensions larger than the rows, to exercise strided access.
@@ -45,6 +48,7 @@ func compareGemm<T: DysonScalar>(_ s: GemmShape, _: T.Type) -> (fast: [T], refer
   a.withUnsafeBufferPointer { pa in
     b.withUnsafeBufferPointer { pb in
       fast.withUnsafeMutableBufferPointer { pc in
+        if let product { product(pa, lda, pb, ldb, pc, ldc); return }
         T.gemm(s.ta, s.tb, m: s.m, n: s.n, k: s.k, alpha: T(s.alpha), a: pa, lda: lda, b: pb, ldb: ldb,
                beta: T(s.beta), c: pc, ldc: ldc)
       }
@@ -165,6 +169,28 @@ struct MatmulTests {
       }
       #expect(split.elements == serial.elements, "threads = \(threads)")
     }
+  }
+
+  @Test("The kernel without FMA (baseline builds): A as broadcast vectors or read in place, the same bits, within the bound",
+        arguments: gemmShapes.filter { $0.k > 0 })
+  func separateMultiplyAddPaths(shape s: GemmShape) throws {
+    // Debug builds use the fused kernel, so the baseline build's path is driven here directly.
+    func run<V: SIMD & Sendable>(_: V.Type, broadcast: Bool) -> (fast: [V.Scalar], reference: [V.Scalar], bound: [V.Scalar])
+    where V.Scalar: DysonScalar {
+      compareGemm(s, V.Scalar.self) { a, lda, b, ldb, c, ldc in
+        GemmKernel.$broadcastsA.withValue(broadcast) {
+          gemmDriver(s.ta, s.tb, m: s.m, n: s.n, k: s.k, alpha: V.Scalar(s.alpha), a: a, lda: lda, b: b, ldb: ldb,
+                     beta: V.Scalar(s.beta), c: c, ldc: ldc, vector: V.self, fma: SeparateMultiplyAdd.self)
+        }
+      }
+    }
+    func withinBound<T: DysonScalar>(_ r: (fast: [T], reference: [T], bound: [T])) -> Bool {
+      r.fast.indices.allSatisfy { abs(r.fast[$0] - r.reference[$0]) <= r.bound[$0] }
+    }
+    let floats = run(SIMD4<Float>.self, broadcast: true), doubles = run(SIMD2<Double>.self, broadcast: true)
+    #expect(withinBound(floats) && withinBound(doubles))
+    #expect(floats.fast == run(SIMD4<Float>.self, broadcast: false).fast)
+    #expect(doubles.fast == run(SIMD2<Double>.self, broadcast: false).fast)
   }
 
   @Test("A transposed: strips packed (wide C) or read in place (each thread's narrow part) give the same bits")

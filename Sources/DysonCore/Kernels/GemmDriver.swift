@@ -118,16 +118,19 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
   // A transposed: a strip takes one line of A per depth step, at A's stride. Met by many panels,
   // it is copied once to a contiguous buffer (GemmKernel.packsStrips); met by few, it stays in
   // place and the loops swap, so that each B panel stays in L1 while the strips stream past.
-  let packsStrips = !packsA && o.ta == .transposed
+  // Baseline build (no FMA): each strip is packed as broadcast vectors before its panels.
+  let broadcastsA = FMA.self == SeparateMultiplyAdd.self && GemmKernel.broadcastsA && !packsA
+  let packsStrips = !packsA && !broadcastsA && o.ta == .transposed
     && (GemmKernel.packsStrips ?? (ncMax / nr >= GemmKernel.stripPackingPanels))
-  let panelsOuter = o.ta == .transposed && !packsStrips
+  let panelsOuter = o.ta == .transposed && !packsStrips && !broadcastsA
   let mPacked = packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
   // Columns past the last full panel, when few and A's rows are contiguous: dot products.
   let leftover = columns.count % nr
   let dotColumns = o.ta == .normal && leftover <= gemmDotColumnsMax ? leftover : 0
   // Scratch for the packed panels, each 64-byte aligned so vector loads never split a cache line.
   func aligned(_ count: Int) -> Int { (count * MemoryLayout<V.Scalar>.stride + 63) / 64 * 64 }
-  let bytesA = aligned(mPacked * kcMax + gemmPackSlack), bytesB = aligned(ncMax * kcMax)
+  let bytesA = broadcastsA ? aligned(mr * kcMax * V.scalarCount) : aligned(mPacked * kcMax + gemmPackSlack)
+  let bytesB = aligned(ncMax * kcMax)
   GemmScratch.withBuffer(bytes: bytesA + bytesB + aligned(dotColumns * kcMax)) { scratch in
     let packedA = scratch.bindMemory(to: V.Scalar.self, capacity: mPacked * kcMax)
     let packedB = (scratch + bytesA).bindMemory(to: V.Scalar.self, capacity: ncMax * kcMax)
@@ -146,7 +149,7 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
         packB(o, depth: pc..<(pc + kc), columns: jc..<(jc + nc), into: packedB, panelWidth: nr)
         if packsA {
           packA(o, rows: rows, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
-        } else if packsStrips {
+        } else if packsStrips || broadcastsA {
           // Each strip is packed just before its panels (below).
         } else if fullRows < rows.upperBound {
           // The last partial strip must not read rows past A's end: pack it, zero-padded.
@@ -188,6 +191,27 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
           var ir = rows.lowerBound
           while ir < rows.upperBound {
             let mrValid = min(mr, rows.upperBound - ir)
+            if broadcastsA {
+              let vectors = UnsafeMutableRawPointer(packedA).bindMemory(to: V.self, capacity: mr * kc)
+              packABroadcast(o, rows: ir..<(ir + mrValid), depth: pc..<(pc + kc), into: vectors, panelHeight: mr)
+              // The narrow kernel reads lane 0 of each broadcast vector as a strided strip.
+              let lanes = TileOperand(base: UnsafePointer(packedA), rowStride: V.scalarCount, depthStride: mr * V.scalarCount)
+              var jr = 0
+              while jr < panelsEnd {
+                let width = min(nr, nc - jr)
+                let c = o.c + ir * o.ldc + jc + jr
+                if width <= V.scalarCount {
+                  gemmMicroKernelNarrow(depth: kc, a: lanes, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
+                                        rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+                } else {
+                  gemmMicroKernelBroadcast(depth: kc, a: vectors, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
+                                           rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+                }
+                jr += nr
+              }
+              ir += mr
+              continue
+            }
             if packsStrips { packA(o, rows: ir..<(ir + mrValid), depth: pc..<(pc + kc), into: packedA, panelHeight: mr) }
             let a = strip(ir, rows: mrValid)
             var jr = 0

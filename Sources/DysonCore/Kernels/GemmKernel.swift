@@ -75,4 +75,13 @@ public enum GemmKernel {
   /// in place 35, copied 39.
   static let packsStrips: Bool? = ProcessInfo.processInfo.environment["DYSON_GEMM_PACK_STRIPS"].map { $0 == "1" }
   static let stripPackingPanels = 8
+
+  /// Whether the kernel without FMA (a baseline SSE2 build) reads A as broadcast vectors packed per
+  /// strip (`DYSON_GEMM_BROADCAST_A=0` turns it off). There a broadcast from memory is a load and a
+  /// shuffle, and the shuffles compete with the multiplies and adds for the same ports; from
+  /// broadcast vectors the multiply takes its operand straight from L1. Measured in session 11,
+  /// default build, GFLOP/s: sgemm 256³ 32 → 39.5, 1024³ 31 → 39.5, 512×64·64×64 31 → 36;
+  /// dgemm 256³ 13.5 → 19.3, 1024³ 13.4 → 19.5. The same products in the same order: same bits.
+  /// Task-local so that tests can compare both paths in one process.
+  @TaskLocal static var broadcastsA: Bool = ProcessInfo.processInfo.environment["DYSON_GEMM_BROADCAST_A"] != "0"
 }

@@ -62,6 +62,48 @@ func gemmMicroKernel<V: SIMD, FMA: MultiplyAccumulate>(
     q &+= ds
     pb += 2 * half
   }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, alpha: alpha, c: c, ldc: ldc, rows: rows,
+            columns: columns, overwrite: overwrite)
+}
+
+/// The same tile with A packed as broadcast vectors (`packABroadcast`: element (r, p) at a[6p + r],
+/// every lane equal), for the baseline SSE2 build: a broadcast is then one aligned load that the
+/// multiply can take as its operand, where `V(repeating: a[q])` costs a load and a shuffle. With
+/// no FMA, the shuffles were 6 of the 30 floating-point instructions per depth step.
+@inline(never)
+func gemmMicroKernelBroadcast<V: SIMD, FMA: MultiplyAccumulate>(
+  depth kc: Int, a: UnsafePointer<V>, b: UnsafePointer<V.Scalar>, alpha: V.Scalar,
+  c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, vector: V.Type, fma: FMA.Type
+) where V.Scalar: DysonScalar {
+  var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+  var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+  var pa = a
+  var pb = UnsafeRawPointer(b)
+  let half = V.scalarCount * MemoryLayout<V.Scalar>.stride
+  for _ in 0..<kc {
+    let b0 = pb.loadUnaligned(as: V.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: half, as: V.self)
+    FMA.accumulate(&c00, pa[0], b0); FMA.accumulate(&c01, pa[0], b1)
+    FMA.accumulate(&c10, pa[1], b0); FMA.accumulate(&c11, pa[1], b1)
+    FMA.accumulate(&c20, pa[2], b0); FMA.accumulate(&c21, pa[2], b1)
+    FMA.accumulate(&c30, pa[3], b0); FMA.accumulate(&c31, pa[3], b1)
+    FMA.accumulate(&c40, pa[4], b0); FMA.accumulate(&c41, pa[4], b1)
+    FMA.accumulate(&c50, pa[5], b0); FMA.accumulate(&c51, pa[5], b1)
+    pa += gemmTileRows
+    pb += 2 * half
+  }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, alpha: alpha, c: c, ldc: ldc, rows: rows,
+            columns: columns, overwrite: overwrite)
+}
+
+/// C[0..<rows, 0..<columns] += alpha · (the 6 × 2·lanes accumulators); C's old values are not read with `overwrite`.
+@inline(__always)
+func storeTile<V: SIMD>(
+  _ c00: V, _ c01: V, _ c10: V, _ c11: V, _ c20: V, _ c21: V, _ c30: V, _ c31: V, _ c40: V, _ c41: V, _ c50: V, _ c51: V,
+  alpha: V.Scalar, c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool
+) where V.Scalar: DysonScalar {
+  let w = V.scalarCount
+  let half = w * MemoryLayout<V.Scalar>.stride
   let va = V(repeating: alpha)
   if rows == gemmTileRows && columns == 2 * w {
     // Full tile: add straight into C.

@@ -121,3 +121,20 @@ func packB<Scalar: DysonScalar>(
     j0 += nr
   }
 }
+
+/// Packs op(A)[rows, depth] (at most mr rows, zero-padded) as broadcast vectors: element (r, p)
+/// fills every lane of out[p·mr + r] (`gemmMicroKernelBroadcast`).
+@inline(__always)
+func packABroadcast<V: SIMD>(
+  _ o: GemmOperands<V.Scalar>, rows: Range<Int>, depth: Range<Int>, into out: UnsafeMutablePointer<V>, panelHeight mr: Int
+) where V.Scalar: DysonScalar {
+  let valid = rows.count
+  let (rowStride, depthStride) = o.ta == .normal ? (o.lda, 1) : (1, o.lda)
+  var src = o.a + rows.lowerBound * rowStride + depth.lowerBound * depthStride
+  var dst = out
+  for _ in depth {
+    for r in 0..<mr { dst[r] = V(repeating: r < valid ? src[r * rowStride] : 0) }
+    src += depthStride
+    dst += mr
+  }
+}
