@@ -143,6 +143,10 @@ public struct GPTExperiment {
     /// Spacings of head 0's keys at the last step, unfolded per layer over the runs, then pooled.
     public let spacings: [Double]
     public let spacingKS: KolmogorovSmirnov?
+    /// The same without each spectrum's first and last spacing: with 16 levels, the edges (often a
+    /// tail eigenvalue beyond the bulk) are not bulk spacings, and the surmise is a bulk law.
+    public let bulkSpacings: [Double]
+    public let bulkSpacingKS: KolmogorovSmirnov?
     /// Power law of the pooled final key eigenvalues' upper tail (all heads, all layers).
     public let tail: PowerLawTail?
     public let parameterCount: Int
@@ -209,6 +213,7 @@ public struct GPTExperiment {
     let healthy = runs.filter { $0.failure == nil }
     let analysis = analyse(config, runs: healthy, headSize: settings.model.headSize, embedding: settings.model.embedding)
     return Result(config: config, runs: runs, fits: analysis.fits, spacings: analysis.spacings, spacingKS: analysis.ks,
+                  bulkSpacings: analysis.bulkSpacings, bulkSpacingKS: analysis.bulkKS,
                   tail: analysis.tail, parameterCount: GPTLayout(settings.model).count,
                   seconds: seconds, model: model, vocabulary: corpus.vocabulary)
   }
@@ -276,11 +281,13 @@ public struct GPTExperiment {
     var fits: [LayerFit] = []
     var spacings: [Double] = []
     var ks: KolmogorovSmirnov?
+    var bulkSpacings: [Double] = []
+    var bulkKS: KolmogorovSmirnov?
     var tail: PowerLawTail?
   }
 
   /// ⟨s²⟩ of spacings with ⟨s⟩ = 1: 4/π for the GOE surmise, 2 for Poisson levels.
-  static func meanSquare(_ spacings: [Double]) -> Double { spacings.map { $0 * $0 }.reduce(0, +) / Double(spacings.count) }
+  public static func meanSquare(_ spacings: [Double]) -> Double { spacings.map { $0 * $0 }.reduce(0, +) / Double(spacings.count) }
 
   /// Per layer and recorded step: the MP fit (σ², A) of head 0's key spectra pooled over runs,
   /// bootstrap over runs for the errors; spacings and tail at the last step.
@@ -314,9 +321,14 @@ public struct GPTExperiment {
     // per layer on the 50-run ensemble, Docs/GPT.md).
     for layer in first.spectra[last].indices {
       let spectra = runs.map { $0.spectra[last][layer][keySlot][0] }
-      for unfolded in Unfolding.ensemble(spectra) { analysis.spacings += normalizedSpacings(unfolded) }
+      for unfolded in Unfolding.ensemble(spectra) {
+        analysis.spacings += normalizedSpacings(unfolded)
+        // Dropping the end levels drops the end spacings; the rest are rescaled to their own mean.
+        if unfolded.count >= 4 { analysis.bulkSpacings += normalizedSpacings(Array(unfolded.dropFirst().dropLast())) }
+      }
     }
     if analysis.spacings.count >= 8 { analysis.ks = KolmogorovSmirnov(analysis.spacings, cdf: WignerSurmise.goe.cdf) }
+    if analysis.bulkSpacings.count >= 8 { analysis.bulkKS = KolmogorovSmirnov(analysis.bulkSpacings, cdf: WignerSurmise.goe.cdf) }
     let allKeys = runs.flatMap { run in run.spectra[last].flatMap { $0[keySlot].flatMap { $0 } } }
     let leastTail = Int((config.tailMinimumFraction * Double(allKeys.count)).rounded(.up))
     analysis.tail = PowerLawTail(allKeys, minimumTail: max(5, leastTail))
@@ -378,6 +390,9 @@ extension GPTExperiment {
       ("spacing_mean_square", r.spacings.isEmpty ? .null : number(meanSquare(r.spacings))),
       ("spacing_ks_distance", r.spacingKS.map { number($0.distance) } ?? .null),
       ("spacing_ks_p", r.spacingKS.map { number($0.pValue) } ?? .null),
+      ("bulk_spacing_mean_square", r.bulkSpacings.isEmpty ? .null : number(meanSquare(r.bulkSpacings))),
+      ("bulk_spacing_ks_distance", r.bulkSpacingKS.map { number($0.distance) } ?? .null),
+      ("bulk_spacing_ks_p", r.bulkSpacingKS.map { number($0.pValue) } ?? .null),
     ] + tailFields + [("seconds", .number(r.seconds))]), to: "summary.json")
 
     // Losses of every run.
@@ -423,12 +438,18 @@ extension GPTExperiment {
     try output.add(Figure(panels: [variancePanel, areaPanel], columns: 2, caption: "Marchenko–Pastur fit of head 0's key spectrum per layer against the training step (2411.13512 Fig. 4); errors (bootstrap over runs, \(c.resamples) resamples) are in summary.json."), as: "fits.svg")
 
     if !r.spacings.isEmpty {
-      var spacing = Panel(title: "spacings at the end", x: Axis("s"), y: Axis("P(s)"))
-      let h = Histogram(r.spacings)
-      spacing.add(.histogram(edges: h.edges, heights: h.density, color: plotPalette[0], label: "\(r.spacings.count) spacings"))
       let grid = (0...200).map { 4 * Double($0) / 200 }
-      spacing.add(.line(x: grid, y: grid.map(WignerSurmise.goe.density), color: plotPalette[1], width: 1.5, dashed: false, label: "Wigner surmise"))
-      try output.add(Figure(spacing, caption: "Nearest-neighbour spacings of head 0's key eigenvalues (all layers, all runs) after unfolding with the ensemble's cumulative spectral function, against the GOE surmise (2411.13512 Fig. 3)."), as: "spacings.svg")
+      func panel(_ title: String, _ spacings: [Double]) -> Panel {
+        var panel = Panel(title: title, x: Axis("s"), y: Axis("P(s)"))
+        let h = Histogram(spacings)
+        panel.add(.histogram(edges: h.edges, heights: h.density, color: plotPalette[0],
+                             label: String(format: "%d spacings, ⟨s²⟩ = %.3f", spacings.count, meanSquare(spacings))))
+        panel.add(.line(x: grid, y: grid.map(WignerSurmise.goe.density), color: plotPalette[1], width: 1.5, dashed: false, label: "Wigner surmise (⟨s²⟩ = 4/π)"))
+        return panel
+      }
+      var panels = [panel("(a) all spacings", r.spacings)]
+      if !r.bulkSpacings.isEmpty { panels.append(panel("(b) without each spectrum's end spacings", r.bulkSpacings)) }
+      try output.add(Figure(panels: panels, columns: panels.count, caption: "Nearest-neighbour spacings of head 0's key eigenvalues (all layers, all runs) after unfolding each layer with the ensemble's cumulative spectral function, against the GOE surmise (2411.13512 Fig. 3): (a) all, (b) without the first and last spacing of each spectrum (the edges, often a tail eigenvalue, are not bulk levels)."), as: "spacings.svg")
     }
     if let m = r.model {
       try GPTWeights.write(m, vocabulary: r.vocabulary, to: output.path("weights.safetensors"))

@@ -128,6 +128,10 @@ extension Reproduction {
       let s2 = mean(r.spacings.map { $0 * $0 })
       out.append(Headline("unfolded spacings: ⟨s²⟩", ours: String(format: "%.3f", s2), reference: "4/π = 1.273 for GOE, 2 for Poisson (Fig. 3)"))
     }
+    if !r.bulkSpacings.isEmpty {
+      out.append(Headline("the same without each spectrum's end spacings", ours: String(format: "%.3f", GPTExperiment.meanSquare(r.bulkSpacings)),
+                          reference: "4/π = 1.273 (the surmise is a bulk law)"))
+    }
     return out
   }
 

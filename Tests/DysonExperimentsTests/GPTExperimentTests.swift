@@ -88,6 +88,11 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     // Unfolded GOE spacings: ⟨s²⟩ = 4/π·(finite-N corrections) ≈ 1.27, far from Poisson's 2.
     let meanSquare = GPTExperiment.meanSquare(analysis.spacings)
     #expect(abs(meanSquare - 4 / Double.pi) < 0.12, "⟨s²⟩ = \(meanSquare)")
+    // Without each spectrum's end spacings: 13 of 15 per spectrum, the bulk law the surmise describes.
+    #expect(analysis.bulkSpacings.count == 40 * 2 * 13)
+    let bulk = GPTExperiment.meanSquare(analysis.bulkSpacings)
+    #expect(abs(bulk - 4 / Double.pi) < 0.12, "bulk ⟨s²⟩ = \(bulk)")
+    #expect(abs(analysis.bulkSpacings.reduce(0, +) / Double(analysis.bulkSpacings.count) - 1) < 1e-12)
   }
 
   @Test("Spacings are unfolded per layer: layers of different scale still give GOE spacings")
