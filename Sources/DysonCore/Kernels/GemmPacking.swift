@@ -132,6 +132,18 @@ func packABroadcast<V: SIMD>(
   let (rowStride, depthStride) = o.ta == .normal ? (o.lda, 1) : (1, o.lda)
   var src = o.a + rows.lowerBound * rowStride + depth.lowerBound * depthStride
   var dst = out
+  if valid == 6 && mr == 6 {
+    // A whole strip, written out: six loads, six broadcasts, six aligned stores per depth step
+    // (the loop over r with its zero-padding test cost twice as much).
+    let s1 = rowStride, s2 = 2 * rowStride, s3 = 3 * rowStride, s4 = 4 * rowStride, s5 = 5 * rowStride
+    for _ in depth {
+      dst[0] = V(repeating: src[0]); dst[1] = V(repeating: src[s1]); dst[2] = V(repeating: src[s2])
+      dst[3] = V(repeating: src[s3]); dst[4] = V(repeating: src[s4]); dst[5] = V(repeating: src[s5])
+      src += depthStride
+      dst += 6
+    }
+    return
+  }
   for _ in depth {
     for r in 0..<mr { dst[r] = V(repeating: r < valid ? src[r * rowStride] : 0) }
     src += depthStride
