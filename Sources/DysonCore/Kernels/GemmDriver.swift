@@ -11,7 +11,8 @@
 // for every panel is the one kept closest. A transposed A is the exception: its strip is one
 // line per depth step at A's stride, so it is either copied once (many panels) or left in place
 // with the two inner loops swapped (few panels; see GemmKernel.packsStrips). Packing B does the
-// B transposes, and A's transpose is a stride swap, so all four op combinations share one
+// B transposes (a B that is not transposed is packed by the first strip's kernel as it reads it,
+// GemmKernel.copiesB), and A's transpose is a stride swap, so all four op combinations share one
 // micro-kernel. The order of additions for an element of C depends only on k and kc, never on
 // the tile it lands in, the loop order or how the work is split between threads: results are
 // bit-identical whatever the thread count.
@@ -123,6 +124,7 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
   let packsStrips = !packsA && !broadcastsA && o.ta == .transposed
     && (GemmKernel.packsStrips ?? (ncMax / nr >= GemmKernel.stripPackingPanels))
   let panelsOuter = o.ta == .transposed && !packsStrips && !broadcastsA
+  let copiesB = o.tb == .normal && !broadcastsA && GemmKernel.copiesB
   let mPacked = packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
   // Columns past the last full panel, when few and A's rows are contiguous: dot products.
   let leftover = columns.count % nr
@@ -146,7 +148,11 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
       while pc < o.k {
         let kc = min(kcMax, o.k - pc)
         let overwrite = o.overwrites && pc == 0
-        packB(o, depth: pc..<(pc + kc), columns: jc..<(jc + nc), into: packedB, panelWidth: nr)
+        // Whole panels of a B that is not transposed are packed by the first strip that meets them.
+        let copiedPanels = copiesB ? nc / nr * nr : 0
+        if copiedPanels < nc {
+          packB(o, depth: pc..<(pc + kc), columns: (jc + copiedPanels)..<(jc + nc), into: packedB + copiedPanels * kc, panelWidth: nr)
+        }
         if packsA {
           packA(o, rows: rows, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
         } else if packsStrips || broadcastsA {
@@ -170,6 +176,9 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
           if width <= V.scalarCount {
             gemmMicroKernelNarrow(depth: kc, a: a, b: packedB + jr * kc, alpha: o.alpha, c: c,
                                   ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+          } else if ir == rows.lowerBound && jr < copiedPanels {
+            gemmMicroKernel(depth: kc, a: a, rows: CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc),
+                            alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
           } else {
             gemmMicroKernel(depth: kc, a: a, b: packedB + jr * kc, alpha: o.alpha, c: c,
                             ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)

@@ -76,6 +76,16 @@ public enum GemmKernel {
   static let packsStrips: Bool? = ProcessInfo.processInfo.environment["DYSON_GEMM_PACK_STRIPS"].map { $0 == "1" }
   static let stripPackingPanels = 8
 
+  /// Whether whole panels of a B that is not transposed are packed by the first strip that meets
+  /// them, inside its micro-kernel (`CopiedPanel`), instead of by a pass before the strips
+  /// (`DYSON_GEMM_COPY_B=0` turns it off). A TN product of the backward pass has as many rows in B
+  /// as tokens, and only 64 in A: the pass was 11 % of its time (perf), reading B from L3 with
+  /// nothing else to do, where the kernel has its store port free and FMAs to hide the loads
+  /// behind. Measured in session 11, sgemm GFLOP/s, alternated: TN 64×512·512×256 82 → 86,
+  /// TN 64×512·512×64 78–82 → 83–85, TN 65×512·512×64 80–82 → 84–85; NN shapes unchanged.
+  /// Task-local so that tests can compare both paths in one process.
+  @TaskLocal static var copiesB: Bool = ProcessInfo.processInfo.environment["DYSON_GEMM_COPY_B"] != "0"
+
   /// Whether the kernel without FMA (a baseline SSE2 build) reads A as broadcast vectors packed per
   /// strip (`DYSON_GEMM_BROADCAST_A=0` turns it off). There a broadcast from memory is a load and a
   /// shuffle, and the shuffles compete with the multiplies and adds for the same ports; from

@@ -34,25 +34,73 @@
   let depthStride: Int
 }
 
+/// Where the micro-kernel takes B's rows from, two vectors per depth step: a packed panel, or B
+/// itself while the panel is packed on the way (the first strip to meet a panel copies it, so B
+/// is read once, by a kernel that has its store port free, instead of by a packing pass first).
+protocol PanelRows {
+  associatedtype V: SIMD
+  mutating func next() -> (V, V)
+}
+
+/// The packed panel: row p at p·nr.
+struct PackedPanel<V: SIMD>: PanelRows {
+  var row: UnsafeRawPointer
+  @inline(__always) init(_ panel: UnsafePointer<V.Scalar>) { row = UnsafeRawPointer(panel) }
+  @inline(__always) mutating func next() -> (V, V) {
+    let half = MemoryLayout<V>.stride
+    defer { row += 2 * half }
+    return (row.loadUnaligned(as: V.self), row.loadUnaligned(fromByteOffset: half, as: V.self))
+  }
+}
+
+/// B in place (row p at p·ldb), each row also stored to the packed panel.
+struct CopiedPanel<V: SIMD>: PanelRows {
+  var source: UnsafeRawPointer
+  var panel: UnsafeMutableRawPointer
+  let sourceStep: Int
+  @inline(__always) init(_ source: UnsafePointer<V.Scalar>, ld: Int, into panel: UnsafeMutablePointer<V.Scalar>) {
+    self.source = UnsafeRawPointer(source)
+    self.panel = UnsafeMutableRawPointer(panel)
+    sourceStep = ld * MemoryLayout<V.Scalar>.stride
+  }
+  @inline(__always) mutating func next() -> (V, V) {
+    let half = MemoryLayout<V>.stride
+    let b0 = source.loadUnaligned(as: V.self), b1 = source.loadUnaligned(fromByteOffset: half, as: V.self)
+    panel.storeBytes(of: b0, as: V.self)
+    panel.storeBytes(of: b1, toByteOffset: half, as: V.self)
+    source += sourceStep
+    panel += 2 * half
+    return (b0, b1)
+  }
+}
+
 /// C[0..<rows, 0..<columns] += alpha · A(6×kc) · Bpanel(kc×nr), nr = 2·lanes; with `overwrite`,
 /// C's old values are taken as zero (never read).
-/// Kept out of line so its 15 vector registers are allocated without the driver's loop state.
-@inline(never)
+@inline(__always)
 func gemmMicroKernel<V: SIMD, FMA: MultiplyAccumulate>(
   depth kc: Int, a: TileOperand<V.Scalar>, b: UnsafePointer<V.Scalar>, alpha: V.Scalar,
   c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, vector: V.Type, fma: FMA.Type
 ) where V.Scalar: DysonScalar {
-  let w = V.scalarCount
+  gemmMicroKernel(depth: kc, a: a, rows: PackedPanel<V>(b), alpha: alpha, c: c, ldc: ldc, rows: rows, columns: columns,
+                  overwrite: overwrite, fma: FMA.self)
+}
+
+/// The same with B's rows from `panel`. Kept out of line so its 15 vector registers are
+/// allocated without the driver's loop state.
+@inline(never)
+func gemmMicroKernel<B: PanelRows, FMA: MultiplyAccumulate>(
+  depth kc: Int, a: TileOperand<B.V.Scalar>, rows panel: B, alpha: B.V.Scalar,
+  c: UnsafeMutablePointer<B.V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, fma: FMA.Type
+) where B.V.Scalar: DysonScalar {
+  typealias V = B.V
   var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
   var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
   let rs = a.rowStride, ds = a.depthStride
   let a0 = a.base, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs
   var q = 0
-  var pb = UnsafeRawPointer(b)
-  let half = w * MemoryLayout<V.Scalar>.stride
+  var panel = panel
   for _ in 0..<kc {
-    let b0 = pb.loadUnaligned(as: V.self)
-    let b1 = pb.loadUnaligned(fromByteOffset: half, as: V.self)
+    let (b0, b1) = panel.next()
     var x = V(repeating: a0[q]); FMA.accumulate(&c00, x, b0); FMA.accumulate(&c01, x, b1)
     x = V(repeating: a1[q]); FMA.accumulate(&c10, x, b0); FMA.accumulate(&c11, x, b1)
     x = V(repeating: a2[q]); FMA.accumulate(&c20, x, b0); FMA.accumulate(&c21, x, b1)
@@ -60,7 +108,6 @@ func gemmMicroKernel<V: SIMD, FMA: MultiplyAccumulate>(
     x = V(repeating: a4[q]); FMA.accumulate(&c40, x, b0); FMA.accumulate(&c41, x, b1)
     x = V(repeating: a5[q]); FMA.accumulate(&c50, x, b0); FMA.accumulate(&c51, x, b1)
     q &+= ds
-    pb += 2 * half
   }
   storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, alpha: alpha, c: c, ldc: ldc, rows: rows,
             columns: columns, overwrite: overwrite)
