@@ -316,6 +316,9 @@ public struct GPTExperiment {
       }
     }
     let last = first.spectrumSteps.count - 1
+    analysis.tail = tail(config, runs: runs, step: last)
+    // With few runs the pooled CDF puts the unfolded spacings on a lattice (see below).
+    guard runs.count >= minimumSpacingRuns else { return analysis }
     // Ensemble unfolding needs spectra of one density: each layer over the runs, never the layers
     // pooled (their spectra differ, and a pooled CDF widens the spacings: ⟨s²⟩ 1.44 against 1.40
     // per layer on the 50-run ensemble, Docs/GPT.md).
@@ -329,10 +332,22 @@ public struct GPTExperiment {
     }
     if analysis.spacings.count >= 8 { analysis.ks = KolmogorovSmirnov(analysis.spacings, cdf: WignerSurmise.goe.cdf) }
     if analysis.bulkSpacings.count >= 8 { analysis.bulkKS = KolmogorovSmirnov(analysis.bulkSpacings, cdf: WignerSurmise.goe.cdf) }
+    return analysis
+  }
+
+  /// Runs needed for the spacing analysis. Between two levels of one spectrum lie a whole number
+  /// of the other runs' levels, so ensemble unfolding puts spacings on a lattice of step 1/runs:
+  /// on 16-level GOE spectra the KS distance to the surmise is 0.22 with 2 runs, 0.06 with 5,
+  /// 0.016 with 10 and 0.006 from 20 on (measured; a test holds 2 and 10). One run gives
+  /// spacings of exactly 1.
+  public static let minimumSpacingRuns = 10
+
+  /// The power law of the pooled final key eigenvalues' upper tail (all heads, all layers).
+  static func tail(_ config: Config, runs: [Run], step last: Int) -> PowerLawTail? {
+    let keySlot = HeadProjection.allCases.firstIndex(of: .key)!
     let allKeys = runs.flatMap { run in run.spectra[last].flatMap { $0[keySlot].flatMap { $0 } } }
     let leastTail = Int((config.tailMinimumFraction * Double(allKeys.count)).rounded(.up))
-    analysis.tail = PowerLawTail(allKeys, minimumTail: max(5, leastTail))
-    return analysis
+    return PowerLawTail(allKeys, minimumTail: max(5, leastTail))
   }
 }
 

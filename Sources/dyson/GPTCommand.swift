@@ -96,6 +96,10 @@ enum GPTCommand {
       let s2 = result.spacings.map { $0 * $0 }.reduce(0, +) / Double(result.spacings.count)
       say(String(format: "  spacings: ⟨s²⟩ = %.3f (GOE 4/π = 1.273, Poisson 2), KS vs surmise D = %.3f, p = %.3g", s2, ks.distance, ks.pValue))
     }
+    if result.spacings.isEmpty {
+      let healthy = result.runs.filter { $0.failure == nil }.count
+      say("  spacings: not analysed, ensemble unfolding needs ≥ \(GPTExperiment.minimumSpacingRuns) runs (\(healthy) here)")
+    }
     if let ks = result.bulkSpacingKS {
       say(String(format: "  without each spectrum's end spacings: ⟨s²⟩ = %.3f, KS D = %.3f, p = %.3g",
                  GPTExperiment.meanSquare(result.bulkSpacings), ks.distance, ks.pValue))
