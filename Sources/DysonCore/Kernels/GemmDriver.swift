@@ -185,6 +185,26 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
           }
         }
         let panelsEnd = min(nc, tileColumnsEnd - jc)
+        // Without FMA: the strip packed as broadcast vectors, then its panels.
+        @inline(__always) func broadcastTiles(_ ir: Int, rows mrValid: Int) {
+          let vectors = UnsafeMutableRawPointer(packedA).bindMemory(to: V.self, capacity: mr * kc)
+          packABroadcast(o, rows: ir..<(ir + mrValid), depth: pc..<(pc + kc), into: vectors, panelHeight: mr)
+          // The narrow kernel reads lane 0 of each broadcast vector as a strided strip.
+          let lanes = TileOperand(base: UnsafePointer(packedA), rowStride: V.scalarCount, depthStride: mr * V.scalarCount)
+          var jr = 0
+          while jr < panelsEnd {
+            let width = min(nr, nc - jr)
+            let c = o.c + ir * o.ldc + jc + jr
+            if width <= V.scalarCount {
+              gemmMicroKernelNarrow(depth: kc, a: lanes, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
+                                    rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+            } else {
+              gemmMicroKernelBroadcast(depth: kc, a: vectors, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
+                                       rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+            }
+            jr += nr
+          }
+        }
         if panelsOuter {
           var jr = 0
           while jr < panelsEnd {
@@ -201,23 +221,7 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
           while ir < rows.upperBound {
             let mrValid = min(mr, rows.upperBound - ir)
             if broadcastsA {
-              let vectors = UnsafeMutableRawPointer(packedA).bindMemory(to: V.self, capacity: mr * kc)
-              packABroadcast(o, rows: ir..<(ir + mrValid), depth: pc..<(pc + kc), into: vectors, panelHeight: mr)
-              // The narrow kernel reads lane 0 of each broadcast vector as a strided strip.
-              let lanes = TileOperand(base: UnsafePointer(packedA), rowStride: V.scalarCount, depthStride: mr * V.scalarCount)
-              var jr = 0
-              while jr < panelsEnd {
-                let width = min(nr, nc - jr)
-                let c = o.c + ir * o.ldc + jc + jr
-                if width <= V.scalarCount {
-                  gemmMicroKernelNarrow(depth: kc, a: lanes, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
-                                        rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
-                } else {
-                  gemmMicroKernelBroadcast(depth: kc, a: vectors, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
-                                           rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
-                }
-                jr += nr
-              }
+              broadcastTiles(ir, rows: mrValid)
               ir += mr
               continue
             }

@@ -62,36 +62,26 @@ public enum GemmKernel {
   /// 512×64·64×64: 57 vs 44), so packing is only for experiments; edge tiles are always packed.
   static let packsA: Bool = ProcessInfo.processInfo.environment["DYSON_GEMM_PACK_A"] == "1"
 
-
   /// Whether a transposed A's strips are copied to a contiguous buffer just before their panels
-  /// (`DYSON_GEMM_PACK_STRIPS=1` or `=0` forces it; otherwise when a strip meets at least
-  /// `stripPackingPanels` panels). A strip read in place takes one line per depth step at A's
-  /// stride; with a power-of-two stride (the GPT's 64) those lines share a few L1 sets and are
-  /// refetched for every panel. The copy costs about a tenth of four panels' time, so it pays
-  /// from eight panels on. Below that the strips stay in place and the panel loop goes outside
-  /// (the B panel stays in L1). Measured in session 11, sgemm GFLOP/s, one sitting:
-  /// TN 64×512·512×256 (16 panels): in place 74, copied 82; TN 256×512·512×64 (4 panels): in
-  /// place 86, copied 81, in place with panels outside 89; dgemm TN 64×512·512×64 (8 panels):
-  /// in place 35, copied 39.
+  /// (`DYSON_GEMM_PACK_STRIPS=1` or `=0` forces it; by default from `stripPackingPanels` panels
+  /// per strip). Read in place, a strip takes one line per depth step at A's stride; at a
+  /// power-of-two stride (the GPT's 64) those lines share a few L1 sets and are fetched again for
+  /// every panel. The copy costs about a tenth of four panels' time, so it pays from eight; below
+  /// that the strips stay in place and the panel loop goes outside. Measurements: Performance.md.
   static let packsStrips: Bool? = ProcessInfo.processInfo.environment["DYSON_GEMM_PACK_STRIPS"].map { $0 == "1" }
   static let stripPackingPanels = 8
 
-  /// Whether whole panels of a B that is not transposed are packed by the first strip that meets
-  /// them, inside its micro-kernel (`CopiedPanel`), instead of by a pass before the strips
-  /// (`DYSON_GEMM_COPY_B=0` turns it off). A TN product of the backward pass has as many rows in B
-  /// as tokens, and only 64 in A: the pass was 11 % of its time (perf), reading B from L3 with
-  /// nothing else to do, where the kernel has its store port free and FMAs to hide the loads
-  /// behind. Measured in session 11, sgemm GFLOP/s, alternated: TN 64×512·512×256 82 → 86,
-  /// TN 64×512·512×64 78–82 → 83–85, TN 65×512·512×64 80–82 → 84–85; NN shapes unchanged.
-  /// Task-local so that tests can compare both paths in one process.
+  /// Whether whole panels of a B that is not transposed are packed by the first strip's kernel as
+  /// it reads them (`CopiedPanel`) rather than by a pass before the strips (`DYSON_GEMM_COPY_B=0`
+  /// turns it off). In the backward pass's TN products B has 512 rows and each value meets only 64
+  /// of A's: the pass read B from L3 with nothing to hide it behind (11 % of the time), the kernel
+  /// has FMAs to overlap and an idle store port. Task-local so that tests can compare both paths.
   @TaskLocal static var copiesB: Bool = ProcessInfo.processInfo.environment["DYSON_GEMM_COPY_B"] != "0"
 
   /// Whether the kernel without FMA (a baseline SSE2 build) reads A as broadcast vectors packed per
-  /// strip (`DYSON_GEMM_BROADCAST_A=0` turns it off). There a broadcast from memory is a load and a
-  /// shuffle, and the shuffles compete with the multiplies and adds for the same ports; from
-  /// broadcast vectors the multiply takes its operand straight from L1. Measured in session 11,
-  /// default build, GFLOP/s: sgemm 256³ 32 → 39.5, 1024³ 31 → 39.5, 512×64·64×64 31 → 36;
-  /// dgemm 256³ 13.5 → 19.3, 1024³ 13.4 → 19.5. The same products in the same order: same bits.
-  /// Task-local so that tests can compare both paths in one process.
+  /// strip (`DYSON_GEMM_BROADCAST_A=0` turns it off): there `V(repeating: a[q])` is a load and a
+  /// shuffle, and the shuffles compete with the multiplies and adds for the same ports, while a
+  /// broadcast vector is an operand the multiply loads itself (24–43 % faster, Performance.md).
+  /// Task-local so that tests can compare both paths.
   @TaskLocal static var broadcastsA: Bool = ProcessInfo.processInfo.environment["DYSON_GEMM_BROADCAST_A"] != "0"
 }

@@ -47,7 +47,7 @@ struct PackedPanel<V: SIMD>: PanelRows {
   var row: UnsafeRawPointer
   @inline(__always) init(_ panel: UnsafePointer<V.Scalar>) { row = UnsafeRawPointer(panel) }
   @inline(__always) mutating func next() -> (V, V) {
-    let half = MemoryLayout<V>.stride
+    let half = V.scalarCount * MemoryLayout<V.Scalar>.stride
     defer { row += 2 * half }
     return (row.loadUnaligned(as: V.self), row.loadUnaligned(fromByteOffset: half, as: V.self))
   }
@@ -64,7 +64,7 @@ struct CopiedPanel<V: SIMD>: PanelRows {
     sourceStep = ld * MemoryLayout<V.Scalar>.stride
   }
   @inline(__always) mutating func next() -> (V, V) {
-    let half = MemoryLayout<V>.stride
+    let half = V.scalarCount * MemoryLayout<V.Scalar>.stride
     let b0 = source.loadUnaligned(as: V.self), b1 = source.loadUnaligned(fromByteOffset: half, as: V.self)
     panel.storeBytes(of: b0, as: V.self)
     panel.storeBytes(of: b1, toByteOffset: half, as: V.self)

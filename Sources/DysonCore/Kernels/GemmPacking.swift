@@ -74,8 +74,7 @@ func packB<Scalar: DysonScalar>(
 ) {
   let kc = depth.count
   // op(B)(p, j) = b[p·ldb + j]: the nr values of one p are contiguous, copied 32 bytes at a time
-  // (a memmove call per 16 values cost 6 % of a GPT step; 16-byte moves made the store port the
-  // limit when B has more rows than C: the backward pass's TN products).
+  // (a memmove call per 16 values cost 6 % of a GPT step).
   let stride = MemoryLayout<Scalar>.stride
   let wholePanels = o.tb == .normal && (nr * stride) % 32 == 0 ? columns.count / nr : 0
   if wholePanels > 0 {
