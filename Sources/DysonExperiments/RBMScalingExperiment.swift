@@ -140,7 +140,7 @@ public struct RBMScalingExperiment {
     }
     try output.write(json: .object([
       ("experiment", .string("rbm scaling")), ("a_fit", .number(r.collapse.slope)), ("a_fit_error", .number(r.collapse.jackknifeError)),
-      ("r2", .number(r.collapse.r2)), ("points", .integer(r.collapse.x.count)),
+      ("r2", .number(r.collapse.r2)), ("r2_uncentred", .number(r.collapse.r2Uncentred)), ("points", .integer(r.collapse.x.count)),
       ("configurations", .array(configurations)), ("seconds", .number(r.seconds)),
     ]), to: "summary.json")
 

@@ -1,10 +1,14 @@
 /// y = a·x weighted by 1/σ², the fit of the collapse: a = Σwxy/Σwx², its leave-one-out jackknife
-/// error over the points, and R² = 1 − Σw(y − ax)²/Σw(y − ȳ_w)².
+/// error over the points, and R² = 1 − Σw(y − ax)²/Σw(y − ȳ_w)² (centred: against the best
+/// constant). A fit through the origin is often reported with the uncentred R₀² = 1 − Σw(y −
+/// ax)²/Σwy² instead (against y = 0: R's `lm(y ~ 0 + x)`, statsmodels without a constant), which
+/// is never smaller; both are kept, the centred one is the headline.
 public struct ThroughOriginFit: Sendable {
   public let x: [Double], y: [Double], errors: [Double]
   public let slope: Double
   public let jackknifeError: Double
   public let r2: Double
+  public let r2Uncentred: Double
 
   public init(x: [Double], y: [Double], errors: [Double]) {
     self.x = x; self.y = y; self.errors = errors
@@ -25,8 +29,13 @@ public struct ThroughOriginFit: Sendable {
     }
     let wsum = w.reduce(0, +)
     let ybar = wsum > 0 ? zip(w, y).map(*).reduce(0, +) / wsum : .nan
-    var residual = 0.0, total = 0.0
-    for i in x.indices { residual += w[i] * (y[i] - a * x[i]) * (y[i] - a * x[i]); total += w[i] * (y[i] - ybar) * (y[i] - ybar) }
+    var residual = 0.0, total = 0.0, square = 0.0
+    for i in x.indices {
+      residual += w[i] * (y[i] - a * x[i]) * (y[i] - a * x[i])
+      total += w[i] * (y[i] - ybar) * (y[i] - ybar)
+      square += w[i] * y[i] * y[i]
+    }
     r2 = total > 0 ? 1 - residual / total : .nan
+    r2Uncentred = square > 0 ? 1 - residual / square : .nan
   }
 }

@@ -126,8 +126,9 @@ enum RBMCommand {
       let spacings = p.modes.compactMap { $0.meanSpacing }.map { String(format: "%.4f", $0) }.joined(separator: " ")
       say(String(format: "  α = %-6g |B| = %-3d α/|B| = %-9.5f ⟨S⟩ per pair: %@", p.alpha, p.batch, p.alpha / Double(p.batch), spacings))
     }
-    say(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·(μ² − κ)): a_fit = %.4f ± %.4f, R² = %.4f over %d points",
-                 result.collapse.slope, result.collapse.jackknifeError, result.collapse.r2, result.collapse.x.count))
+    say(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·(μ² − κ)): a_fit = %.4f ± %.4f, R² = %.4f over %d points (uncentred R₀² = %.4f)",
+                 result.collapse.slope, result.collapse.jackknifeError, result.collapse.r2, result.collapse.x.count,
+                 result.collapse.r2Uncentred))
     try finishStudy(directory)
   }
 

@@ -16,6 +16,9 @@ struct RBMScalingTests {
     #expect(abs(fit.slope - 2) < 4 * standard)
     #expect(fit.jackknifeError > 0.3 * standard && fit.jackknifeError < 3 * standard)
     #expect(fit.r2 > 0.99)
+    // By hand, unit weights: a = 7/5, Σ(y − ax)² = 0.2, Σ(y − ȳ)² = 2, Σy² = 10.
+    let small = ThroughOriginFit(x: [1, 2], y: [1, 3], errors: [1, 1])
+    #expect(abs(small.slope - 1.4) < 1e-14 && abs(small.r2 - 0.9) < 1e-14 && abs(small.r2Uncentred - 0.98) < 1e-14)
   }
 
   @Test("The grid holds the authors' 13 distinct (α, |B|) and settings leave α and |B| to it")
@@ -38,7 +41,7 @@ struct RBMScalingTests {
     var output = try ExperimentOutput(directory: dir, study: "test")
     try RBMScalingExperiment.write(r, to: &output)
     let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
-    #expect(summary["a_fit"] is Double && summary["a_fit_error"] is Double && summary["r2"] is Double)
+    #expect(summary["a_fit"] is Double && summary["a_fit_error"] is Double && summary["r2"] is Double && summary["r2_uncentred"] is Double)
     let configurations = try #require(summary["configurations"] as? [[String: Any]])
     #expect(configurations.count == 3)
     // A point reruns alone: `rbm universality` with its α, |B| and the seed summary.json gives
