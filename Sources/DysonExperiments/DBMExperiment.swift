@@ -182,7 +182,7 @@ public struct DBMExperiment {
     try output.write(json: .object([
       ("study", .string("dbm")), ("seconds", .number(r.seconds)), ("configurations", .array(points)),
       ("collapse", .object([("a_fit", .number(r.collapse.slope)), ("a_fit_error", .number(r.collapse.jackknifeError)),
-                            ("r2", .number(r.collapse.r2)), ("continuum_a", .number(Double.pi.squareRoot()))])),
+                            ("r2", .number(r.collapse.r2)), ("r2_uncentred", .number(r.collapse.r2Uncentred)), ("continuum_a", .number(Double.pi.squareRoot()))])),
     ]), to: "summary.json")
     var csv = CSVWriter(header: ["alpha", "batch", "mean_spacing", "error", "continuum", "discrete", "binder", "ks_p"])
     for m in r.measurements {

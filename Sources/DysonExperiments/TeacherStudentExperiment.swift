@@ -170,7 +170,7 @@ public struct TeacherStudentExperiment {
     }
     try output.write(json: .object([
       ("experiment", .string("linear ts")), ("a_fit", .number(r.spacingCollapse.slope)), ("a_fit_error", .number(r.spacingCollapse.jackknifeError)),
-      ("r2", .number(r.spacingCollapse.r2)), ("a_fit_sigma", .number(r.sigmaCollapse.slope)), ("a_fit_sigma_error", .number(r.sigmaCollapse.jackknifeError)),
+      ("r2", .number(r.spacingCollapse.r2)), ("r2_uncentred", .number(r.spacingCollapse.r2Uncentred)), ("a_fit_sigma", .number(r.sigmaCollapse.slope)), ("a_fit_sigma_error", .number(r.sigmaCollapse.jackknifeError)),
       ("r2_sigma", .number(r.sigmaCollapse.r2)), ("a_theory_small_alpha", .number(Double.pi.squareRoot())),
       ("configurations", .array(configurations)), ("seconds", .number(r.seconds)),
     ]), to: "summary.json")

@@ -41,7 +41,7 @@ struct TeacherStudentExperimentTests {
       #expect(FileManager.default.fileExists(atPath: "\(directory)/\(file)"), "\(file) missing")
     }
     let summary = try String(contentsOfFile: "\(directory)/summary.json", encoding: .utf8)
-    for key in ["\"a_fit\"", "\"a_fit_error\"", "\"r2\"", "\"alpha\"", "\"batch\"", "\"noise\"", "\"mean_spacing\"", "\"mean_spacing_error\"",
+    for key in ["\"a_fit\"", "\"a_fit_error\"", "\"r2\"", "\"r2_uncentred\"", "\"alpha\"", "\"batch\"", "\"noise\"", "\"mean_spacing\"", "\"mean_spacing_error\"",
                 "\"sigma_fit\"", "\"binder\"", "\"mean_singular_value\"", "\"final_loss\""] {
       #expect(summary.contains(key), "summary.json lacks \(key)")
     }
