@@ -199,17 +199,23 @@ struct MatmulTests {
     var rng = Xoshiro256StarStar(seed: 13)
     let a = (0..<(m * k)).map { _ in Float(rng.normal()) }
     let b = (0..<(k * n)).map { _ in Float(rng.normal()) }
-    func product(copies: Bool) -> [Float] {
+    func product(copies: Bool, threads: Int = 1) -> [Float] {
       var c = [Float](repeating: 0, count: m * n)
       GemmKernel.$copiesB.withValue(copies) {
-        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-          Float.gemm(ta, .normal, m: m, n: n, k: k, alpha: 1, a: pa, lda: ta == .normal ? k : m, b: pb, ldb: n, beta: 0, c: pc, ldc: n)
-        } } }
+        GemmKernel.$parallelThreshold.withValue(0) {
+          Parallelism.$kernelThreads.withValue(threads) {
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+              Float.gemm(ta, .normal, m: m, n: n, k: k, alpha: 1, a: pa, lda: ta == .normal ? k : m, b: pb, ldb: n, beta: 0, c: pc, ldc: n)
+            } } }
+          }
+        }
       }
       return c
     }
     let copied = product(copies: true)
     #expect(copied == product(copies: false))
+    // Split over threads, each copies its own panels (the switch is read on the calling task).
+    #expect(product(copies: true, threads: 3) == copied && product(copies: false, threads: 3) == copied)
     // And right: one entry against a Double dot product.
     var exact = 0.0
     for p in 0..<k { exact += Double(ta == .normal ? a[p] : a[p * m]) * Double(b[p * n]) }

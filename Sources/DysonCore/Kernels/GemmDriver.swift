@@ -68,8 +68,12 @@ func gemmDriver<V: SIMD & Sendable, FMA: MultiplyAccumulate>(
   // beta = 0: the first depth block stores its tiles instead of adding them to zeros written
   // first (that pass over C was 2–3 % of a GPT step). Results are the same bits: 0 + x either way.
   if beta != 0 { scaleRows(cBase, rows: m, columns: n, stride: ldc, by: beta) }
+  // The path switches are read once, on the calling task: the threads of a split product do not
+  // see its task-local values.
   let operands = GemmOperands(ta: ta, tb: tb, k: k, alpha: alpha, a: aBase, lda: lda,
-                              b: bBase, ldb: ldb, c: cBase, ldc: ldc, overwrites: beta == 0)
+                              b: bBase, ldb: ldb, c: cBase, ldc: ldc, overwrites: beta == 0,
+                              broadcastsA: FMA.self == SeparateMultiplyAdd.self && GemmKernel.broadcastsA,
+                              copiesB: GemmKernel.copiesB)
   let nr = 2 * V.scalarCount
   let flops = 2 * Double(m) * Double(n) * Double(k)
   // Split the longer side of C into disjoint strips, whole tiles each.
@@ -104,6 +108,8 @@ struct GemmOperands<Scalar: DysonScalar>: @unchecked Sendable {
   let c: UnsafeMutablePointer<Scalar>, ldc: Int
   /// C holds no values yet (beta = 0): the first depth block overwrites instead of adding.
   let overwrites: Bool
+  /// GemmKernel.broadcastsA (and a kernel without FMA), GemmKernel.copiesB.
+  let broadcastsA: Bool, copiesB: Bool
 }
 
 /// C[rows, columns] += alpha · op(A)[rows, :] · op(B)[:, columns] (= with `overwrites`), on the calling thread.
@@ -120,11 +126,11 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
   // it is copied once to a contiguous buffer (GemmKernel.packsStrips); met by few, it stays in
   // place and the loops swap, so that each B panel stays in L1 while the strips stream past.
   // Baseline build (no FMA): each strip is packed as broadcast vectors before its panels.
-  let broadcastsA = FMA.self == SeparateMultiplyAdd.self && GemmKernel.broadcastsA && !packsA
+  let broadcastsA = o.broadcastsA && !packsA
   let packsStrips = !packsA && !broadcastsA && o.ta == .transposed
     && (GemmKernel.packsStrips ?? (ncMax / nr >= GemmKernel.stripPackingPanels))
   let panelsOuter = o.ta == .transposed && !packsStrips && !broadcastsA
-  let copiesB = o.tb == .normal && !broadcastsA && GemmKernel.copiesB
+  let copiesB = o.tb == .normal && !broadcastsA && o.copiesB
   let mPacked = packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
   // Columns past the last full panel, when few and A's rows are contiguous: dot products.
   let leftover = columns.count % nr
