@@ -183,7 +183,7 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
             gemmMicroKernelNarrow(depth: kc, a: a, b: packedB + jr * kc, alpha: o.alpha, c: c,
                                   ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
           } else if ir == rows.lowerBound && jr < copiedPanels {
-            gemmMicroKernel(depth: kc, a: a, rows: CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc),
+            gemmMicroKernel(depth: kc, strip: StripInPlace<V>(a), rows: CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc),
                             alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
           } else {
             gemmMicroKernel(depth: kc, a: a, b: packedB + jr * kc, alpha: o.alpha, c: c,

@@ -74,6 +74,33 @@ struct CopiedPanel<V: SIMD>: PanelRows {
   }
 }
 
+/// Where the micro-kernel takes A's six values per depth step from, as vectors of equal lanes.
+protocol StripRows {
+  associatedtype V: SIMD
+  func row(_ r: Int) -> V
+  mutating func advance()
+}
+
+/// A strip read in place (or packed plainly): `V(repeating:)` of element (r, q).
+struct StripInPlace<V: SIMD>: StripRows {
+  let strip: TileOperand<V.Scalar>
+  var q = 0
+  @inline(__always) init(_ strip: TileOperand<V.Scalar>) { self.strip = strip }
+  @inline(__always) func row(_ r: Int) -> V { V(repeating: strip.base[r &* strip.rowStride &+ q]) }
+  @inline(__always) mutating func advance() { q &+= strip.depthStride }
+}
+
+/// A strip packed as broadcast vectors (`packABroadcast`: element (r, p) in every lane of
+/// a[6p + r]), for the baseline SSE2 build: a broadcast is then one aligned load that the
+/// multiply can take as its operand, where `V(repeating: a[q])` costs a load and a shuffle. With
+/// no FMA, the shuffles were 6 of the 30 floating-point instructions per depth step.
+struct StripBroadcast<V: SIMD>: StripRows {
+  var next: UnsafePointer<V>
+  @inline(__always) init(_ vectors: UnsafePointer<V>) { next = vectors }
+  @inline(__always) func row(_ r: Int) -> V { next[r] }
+  @inline(__always) mutating func advance() { next += gemmTileRows }
+}
+
 /// C[0..<rows, 0..<columns] += alpha · A(6×kc) · Bpanel(kc×nr), nr = 2·lanes; with `overwrite`,
 /// C's old values are taken as zero (never read).
 @inline(__always)
@@ -81,63 +108,40 @@ func gemmMicroKernel<V: SIMD, FMA: MultiplyAccumulate>(
   depth kc: Int, a: TileOperand<V.Scalar>, b: UnsafePointer<V.Scalar>, alpha: V.Scalar,
   c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, vector: V.Type, fma: FMA.Type
 ) where V.Scalar: DysonScalar {
-  gemmMicroKernel(depth: kc, a: a, rows: PackedPanel<V>(b), alpha: alpha, c: c, ldc: ldc, rows: rows, columns: columns,
-                  overwrite: overwrite, fma: FMA.self)
+  gemmMicroKernel(depth: kc, strip: StripInPlace<V>(a), rows: PackedPanel<V>(b), alpha: alpha, c: c, ldc: ldc, rows: rows,
+                  columns: columns, overwrite: overwrite, fma: FMA.self)
 }
 
-/// The same with B's rows from `panel`. Kept out of line so its 15 vector registers are
-/// allocated without the driver's loop state.
-@inline(never)
-func gemmMicroKernel<B: PanelRows, FMA: MultiplyAccumulate>(
-  depth kc: Int, a: TileOperand<B.V.Scalar>, rows panel: B, alpha: B.V.Scalar,
-  c: UnsafeMutablePointer<B.V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, fma: FMA.Type
-) where B.V.Scalar: DysonScalar {
-  typealias V = B.V
-  var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-  var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-  let rs = a.rowStride, ds = a.depthStride
-  let a0 = a.base, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs
-  var q = 0
-  var panel = panel
-  for _ in 0..<kc {
-    let (b0, b1) = panel.next()
-    var x = V(repeating: a0[q]); FMA.accumulate(&c00, x, b0); FMA.accumulate(&c01, x, b1)
-    x = V(repeating: a1[q]); FMA.accumulate(&c10, x, b0); FMA.accumulate(&c11, x, b1)
-    x = V(repeating: a2[q]); FMA.accumulate(&c20, x, b0); FMA.accumulate(&c21, x, b1)
-    x = V(repeating: a3[q]); FMA.accumulate(&c30, x, b0); FMA.accumulate(&c31, x, b1)
-    x = V(repeating: a4[q]); FMA.accumulate(&c40, x, b0); FMA.accumulate(&c41, x, b1)
-    x = V(repeating: a5[q]); FMA.accumulate(&c50, x, b0); FMA.accumulate(&c51, x, b1)
-    q &+= ds
-  }
-  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, alpha: alpha, c: c, ldc: ldc, rows: rows,
-            columns: columns, overwrite: overwrite)
-}
-
-/// The same tile with A packed as broadcast vectors (`packABroadcast`: element (r, p) at a[6p + r],
-/// every lane equal), for the baseline SSE2 build: a broadcast is then one aligned load that the
-/// multiply can take as its operand, where `V(repeating: a[q])` costs a load and a shuffle. With
-/// no FMA, the shuffles were 6 of the 30 floating-point instructions per depth step.
-@inline(never)
+/// The same with A's rows from a strip packed as broadcast vectors (`StripBroadcast`).
+@inline(__always)
 func gemmMicroKernelBroadcast<V: SIMD, FMA: MultiplyAccumulate>(
   depth kc: Int, a: UnsafePointer<V>, b: UnsafePointer<V.Scalar>, alpha: V.Scalar,
   c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, vector: V.Type, fma: FMA.Type
 ) where V.Scalar: DysonScalar {
+  gemmMicroKernel(depth: kc, strip: StripBroadcast<V>(a), rows: PackedPanel<V>(b), alpha: alpha, c: c, ldc: ldc, rows: rows,
+                  columns: columns, overwrite: overwrite, fma: FMA.self)
+}
+
+/// The tile with A's rows from `strip` and B's from `panel`. Kept out of line so its 15 vector
+/// registers are allocated without the driver's loop state.
+@inline(never)
+func gemmMicroKernel<A: StripRows, B: PanelRows, FMA: MultiplyAccumulate>(
+  depth kc: Int, strip: A, rows panel: B, alpha: B.V.Scalar,
+  c: UnsafeMutablePointer<B.V.Scalar>, ldc: Int, rows: Int, columns: Int, overwrite: Bool, fma: FMA.Type
+) where A.V == B.V, B.V.Scalar: DysonScalar {
+  typealias V = B.V
   var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
   var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-  var pa = a
-  var pb = UnsafeRawPointer(b)
-  let half = V.scalarCount * MemoryLayout<V.Scalar>.stride
+  var strip = strip, panel = panel
   for _ in 0..<kc {
-    let b0 = pb.loadUnaligned(as: V.self)
-    let b1 = pb.loadUnaligned(fromByteOffset: half, as: V.self)
-    FMA.accumulate(&c00, pa[0], b0); FMA.accumulate(&c01, pa[0], b1)
-    FMA.accumulate(&c10, pa[1], b0); FMA.accumulate(&c11, pa[1], b1)
-    FMA.accumulate(&c20, pa[2], b0); FMA.accumulate(&c21, pa[2], b1)
-    FMA.accumulate(&c30, pa[3], b0); FMA.accumulate(&c31, pa[3], b1)
-    FMA.accumulate(&c40, pa[4], b0); FMA.accumulate(&c41, pa[4], b1)
-    FMA.accumulate(&c50, pa[5], b0); FMA.accumulate(&c51, pa[5], b1)
-    pa += gemmTileRows
-    pb += 2 * half
+    let (b0, b1) = panel.next()
+    var x = strip.row(0); FMA.accumulate(&c00, x, b0); FMA.accumulate(&c01, x, b1)
+    x = strip.row(1); FMA.accumulate(&c10, x, b0); FMA.accumulate(&c11, x, b1)
+    x = strip.row(2); FMA.accumulate(&c20, x, b0); FMA.accumulate(&c21, x, b1)
+    x = strip.row(3); FMA.accumulate(&c30, x, b0); FMA.accumulate(&c31, x, b1)
+    x = strip.row(4); FMA.accumulate(&c40, x, b0); FMA.accumulate(&c41, x, b1)
+    x = strip.row(5); FMA.accumulate(&c50, x, b0); FMA.accumulate(&c51, x, b1)
+    strip.advance()
   }
   storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, alpha: alpha, c: c, ldc: ldc, rows: rows,
             columns: columns, overwrite: overwrite)
