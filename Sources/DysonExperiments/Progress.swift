@@ -36,20 +36,20 @@ public final class Progress: Sendable {
 
   /// Records `count` more units done; `note` (e.g. the step and the loss) shows after the rate.
   public func advance(by count: Int = 1, note: String = "") {
-    let interval: Double, start: String, end: String
+    let interval: Double, lead: String, tail: String
     switch mode {
     case .off: return
-    case .redraw: (interval, start, end) = (0.2, "\r", "   ")
-    case .log(let seconds): (interval, start, end) = (seconds, "", "\n")
+    case .redraw: (interval, lead, tail) = (0.2, "\r", "   ")
+    case .log(let seconds): (interval, lead, tail) = (seconds, "", "\n")
     }
     let line: String? = state.withLock { s in
       s.done += count
-      let elapsed = Date().timeIntervalSince(self.start)
+      let elapsed = Date().timeIntervalSince(start)
       guard elapsed - s.lastDraw >= interval || s.done == total else { return nil }
       s.lastDraw = elapsed
       let rate = Double(s.done) / max(elapsed, 1e-9)
       let eta = rate > 0 ? Double(total - s.done) / rate : 0
-      return String(format: "%@%@ %d/%d  %.1f/s  ETA %@  %@%@", start, label, s.done, total, rate, Self.duration(eta), note, end)
+      return String(format: "%@%@ %d/%d  %.1f/s  ETA %@  %@%@", lead, label, s.done, total, rate, Self.duration(eta), note, tail)
     }
     if let line { FileHandle.standardError.write(Data(line.utf8)) }
   }
