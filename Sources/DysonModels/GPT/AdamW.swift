@@ -75,7 +75,7 @@ public struct AdamW<Scalar: DysonScalar>: Sendable, Equatable {
           var ti = rt.loadUnaligned(fromByteOffset: o, as: W.self) * decay
           mi += oneMinusBeta1 * (gi - mi)
           vi = beta2 * vi + oneMinusBeta2 * gi * gi
-          ti -= stepSize * mi / (vi.squareRoot() / correction2 + epsilon)
+          ti -= stepSize * mi / (vi.squareRootWithoutErrno() / correction2 + epsilon)
           rm.storeBytes(of: mi, toByteOffset: o, as: W.self)
           rv.storeBytes(of: vi, toByteOffset: o, as: W.self)
           rt.storeBytes(of: ti, toByteOffset: o, as: W.self)
@@ -85,7 +85,7 @@ public struct AdamW<Scalar: DysonScalar>: Sendable, Equatable {
           theta[i] *= decay
           m[i] += oneMinusBeta1 * (g[i] - m[i])
           v[i] = beta2 * v[i] + oneMinusBeta2 * g[i] * g[i]
-          theta[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + epsilon)
+          theta[i] -= stepSize * m[i] / (v[i].squareRootWithoutErrno() / correction2 + epsilon)
           i += 1
         }
       }

@@ -213,7 +213,7 @@ struct KStepTransition<Value: PCDValue> {
       for i in j..<n { uj[i] = a[j * n + i] }
       accumulateRows(into: uj + j, count: n - j, terms: j, coefficients: u + j, coefficientStride: n, scale: -1,
                      rows: u + j, rowStride: n)
-      let pivot = uj[j].squareRoot()
+      let pivot = uj[j].squareRootWithoutErrno()
       let inverse = Value(broadcasting: 1) / pivot
       uj[j] = pivot
       for i in (j + 1)..<n { uj[i] = uj[i] * inverse }

@@ -12,7 +12,8 @@ protocol PCDValue: Sendable {
   static func / (a: Self, b: Self) -> Self
   static func += (a: inout Self, b: Self)
   static func -= (a: inout Self, b: Self)
-  func squareRoot() -> Self
+  /// √ lane by lane (`squareRootWithoutErrno`: one instruction per vector).
+  func squareRootWithoutErrno() -> Self
 }
 
 extension Double: PCDValue {
