@@ -49,7 +49,7 @@ public final class Progress: Sendable {
       s.lastDraw = elapsed
       let rate = Double(s.done) / max(elapsed, 1e-9)
       let eta = rate > 0 ? Double(total - s.done) / rate : 0
-      return String(format: "%@%@ %d/%d  %.1f/s  ETA %@  %@%@", lead, label, s.done, total, rate, Self.duration(eta), note, tail)
+      return String(format: "%@%@ %d/%d  %@  ETA %@  %@%@", lead, label, s.done, total, Self.rate(rate), Self.duration(eta), note, tail)
     }
     if let line { FileHandle.standardError.write(Data(line.utf8)) }
   }
@@ -58,6 +58,14 @@ public final class Progress: Sendable {
   public func finish() {
     guard case .redraw = mode else { return }
     FileHandle.standardError.write(Data("\n".utf8))
+  }
+
+  /// Units per second, per minute or per hour, whichever shows it with two or more digits
+  /// (a 13-configuration study does 0.02 per second: "0.0/s" said nothing).
+  static func rate(_ perSecond: Double) -> String {
+    perSecond >= 1 ? String(format: "%.1f/s", perSecond)
+      : perSecond * 60 >= 1 ? String(format: "%.1f/min", perSecond * 60)
+      : String(format: "%.2g/h", perSecond * 3600)
   }
 
   static func duration(_ seconds: Double) -> String {
