@@ -61,7 +61,10 @@ func report(_ results: [BenchResult]) {
 }
 
 Parallelism.$kernelThreads.withValue(options.threads) {
-  if !options.json { print("dyson-bench: \(options.threads) thread(s); suites \(options.suites.joined(separator: ", "))") }
+  if !options.json {
+    let kernel = "gemm: \(GemmKernel.usesFusedMultiplyAdd ? "FMA" : "no FMA")\(GemmKernel.usesWideTiles ? ", wide tiles" : "")"
+    print("dyson-bench: \(options.threads) thread(s); suites \(options.suites.joined(separator: ", ")); \(kernel)")
+  }
   for suite in options.suites {
     switch suite {
     case "matmul": _ = matmulSuite(filter: options.filter)

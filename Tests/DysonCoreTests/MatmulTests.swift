@@ -180,7 +180,7 @@ struct MatmulTests {
       compareGemm(s, V.Scalar.self) { a, lda, b, ldb, c, ldc in
         GemmKernel.$broadcastsA.withValue(broadcast) {
           gemmDriver(s.ta, s.tb, m: s.m, n: s.n, k: s.k, alpha: V.Scalar(s.alpha), a: a, lda: lda, b: b, ldb: ldb,
-                     beta: V.Scalar(s.beta), c: c, ldc: ldc, vector: V.self, fma: SeparateMultiplyAdd.self)
+                     beta: V.Scalar(s.beta), c: c, ldc: ldc, vector: V.self, dot: V.self, fma: SeparateMultiplyAdd.self)
         }
       }
     }
@@ -191,6 +191,29 @@ struct MatmulTests {
     #expect(withinBound(floats) && withinBound(doubles))
     #expect(floats.fast == run(SIMD4<Float>.self, broadcast: false).fast)
     #expect(doubles.fast == run(SIMD2<Double>.self, broadcast: false).fast)
+  }
+
+  @Test("Tiles twice as wide (512-bit vectors) give the standard tiles' bits, within the bound, split over threads too",
+        arguments: gemmShapes + [GemmShape(ta: .normal, tb: .normal, m: 40, n: 76, k: 300, alpha: 1, beta: 0),
+                                 GemmShape(ta: .normal, tb: .transposed, m: 9, n: 84, k: 20, alpha: 0.5, beta: 1),
+                                 GemmShape(ta: .transposed, tb: .normal, m: 33, n: 100, k: 17, alpha: 1, beta: 0)])
+  func wideTiles(shape s: GemmShape) throws {
+    // n = 76, 84: the dot-product columns (n mod 16 ≤ 4) fall inside a 32-wide tile panel.
+    func run<T: DysonScalar>(_: T.Type, wide: Bool, threads: Int) -> (fast: [T], reference: [T], bound: [T]) {
+      GemmKernel.$widensTiles.withValue(wide) {
+        GemmKernel.$parallelThreshold.withValue(threads > 1 ? 0 : 1 << 23) {
+          Parallelism.$kernelThreads.withValue(threads) { compareGemm(s, T.self) }
+        }
+      }
+    }
+    func withinBound<T: DysonScalar>(_ r: (fast: [T], reference: [T], bound: [T])) -> Bool {
+      r.fast.indices.allSatisfy { abs(r.fast[$0] - r.reference[$0]) <= r.bound[$0] }
+    }
+    let floats = run(Float.self, wide: true, threads: 1), doubles = run(Double.self, wide: true, threads: 1)
+    #expect(withinBound(floats) && withinBound(doubles))
+    #expect(floats.fast == run(Float.self, wide: false, threads: 1).fast)
+    #expect(doubles.fast == run(Double.self, wide: false, threads: 1).fast)
+    #expect(floats.fast == run(Float.self, wide: true, threads: 3).fast)
   }
 
   @Test("B packed first or copied by the first strip gives the same bits (edge panels, two depth blocks, both loop orders)",

@@ -32,31 +32,37 @@ import Foundation
 /// A last panel at most this wide is done by dot products when op(A) = A (see `gemmDotColumns`).
 @usableFromInline let gemmDotColumnsMax = 4
 
-/// Picks the kernel for `Float.gemm` and `Double.gemm`: full-width vectors with FMA; without it
-/// (a baseline SSE2 build) half-width vectors keep the 12 accumulators in the 16 xmm registers
-/// instead of spilling them (see GemmKernel).
+/// Picks the kernel for `Float.gemm` and `Double.gemm`: full-width vectors with FMA (twice as wide
+/// where the build has 512-bit registers, `GemmKernel.widensTiles`); without FMA (a baseline SSE2
+/// build) half-width vectors keep the 12 accumulators in the 16 xmm registers instead of spilling
+/// them (see GemmKernel). The last few columns' dot products use the full-width vectors in both
+/// FMA variants, so the wide tiles change no result.
 @inline(__always)
-func gemmDispatch<W: SIMD & Sendable, N: SIMD & Sendable>(
+func gemmDispatch<X: SIMD & Sendable, W: SIMD & Sendable, N: SIMD & Sendable>(
   _ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
   alpha: W.Scalar, a: UnsafeBufferPointer<W.Scalar>, lda: Int, b: UnsafeBufferPointer<W.Scalar>, ldb: Int,
-  beta: W.Scalar, c: UnsafeMutableBufferPointer<W.Scalar>, ldc: Int, wide: W.Type, narrow: N.Type
-) where W.Scalar: DysonScalar, N.Scalar == W.Scalar {
-  if GemmKernel.usesFusedMultiplyAdd {
+  beta: W.Scalar, c: UnsafeMutableBufferPointer<W.Scalar>, ldc: Int, widest: X.Type, wide: W.Type, narrow: N.Type
+) where W.Scalar: DysonScalar, X.Scalar == W.Scalar, N.Scalar == W.Scalar {
+  if !GemmKernel.usesFusedMultiplyAdd {
     gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-               beta: beta, c: c, ldc: ldc, vector: W.self, fma: FusedMultiplyAdd.self)
+               beta: beta, c: c, ldc: ldc, vector: N.self, dot: N.self, fma: SeparateMultiplyAdd.self)
+  } else if GemmKernel.widensTiles {
+    gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+               beta: beta, c: c, ldc: ldc, vector: X.self, dot: W.self, fma: FusedMultiplyAdd.self)
   } else {
     gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-               beta: beta, c: c, ldc: ldc, vector: N.self, fma: SeparateMultiplyAdd.self)
+               beta: beta, c: c, ldc: ldc, vector: W.self, dot: W.self, fma: FusedMultiplyAdd.self)
   }
 }
 
-/// The packed gemm for one vector type and one multiply-add form.
+/// The packed gemm for one tile vector type, one dot-product vector type (the last few columns)
+/// and one multiply-add form.
 @inline(__always)
-func gemmDriver<V: SIMD & Sendable, FMA: MultiplyAccumulate>(
+func gemmDriver<V: SIMD & Sendable, D: SIMD & Sendable, FMA: MultiplyAccumulate>(
   _ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
   alpha: V.Scalar, a: UnsafeBufferPointer<V.Scalar>, lda: Int, b: UnsafeBufferPointer<V.Scalar>, ldb: Int,
-  beta: V.Scalar, c: UnsafeMutableBufferPointer<V.Scalar>, ldc: Int, vector: V.Type, fma: FMA.Type
-) where V.Scalar: DysonScalar {
+  beta: V.Scalar, c: UnsafeMutableBufferPointer<V.Scalar>, ldc: Int, vector: V.Type, dot: D.Type, fma: FMA.Type
+) where V.Scalar: DysonScalar, D.Scalar == V.Scalar {
   checkGemmOperands(ta, tb, m: m, n: n, k: k, aCount: a.count, lda: lda,
                     bCount: b.count, ldb: ldb, cCount: c.count, ldc: ldc)
   guard m > 0, n > 0 else { return }
@@ -82,7 +88,7 @@ func gemmDriver<V: SIMD & Sendable, FMA: MultiplyAccumulate>(
   let tiles = ((splitColumns ? n : m) + tile - 1) / tile
   let threads = min(flops >= Double(GemmKernel.parallelThreshold) ? Parallelism.kernelThreadCount : 1, tiles)
   if threads <= 1 {
-    gemmStrip(operands, rows: 0..<m, columns: 0..<n, vector: V.self, fma: FMA.self)
+    gemmStrip(operands, rows: 0..<m, columns: 0..<n, vector: V.self, dot: D.self, fma: FMA.self)
     return
   }
   let length = splitColumns ? n : m
@@ -91,9 +97,9 @@ func gemmDriver<V: SIMD & Sendable, FMA: MultiplyAccumulate>(
     let hi = min(length, (tiles * (t + 1) / threads) * tile)
     guard lo < hi else { return }
     if splitColumns {
-      gemmStrip(operands, rows: 0..<m, columns: lo..<hi, vector: V.self, fma: FMA.self)
+      gemmStrip(operands, rows: 0..<m, columns: lo..<hi, vector: V.self, dot: D.self, fma: FMA.self)
     } else {
-      gemmStrip(operands, rows: lo..<hi, columns: 0..<n, vector: V.self, fma: FMA.self)
+      gemmStrip(operands, rows: lo..<hi, columns: 0..<n, vector: V.self, dot: D.self, fma: FMA.self)
     }
   }
 }
@@ -114,13 +120,19 @@ struct GemmOperands<Scalar: DysonScalar>: @unchecked Sendable {
 
 /// C[rows, columns] += alpha · op(A)[rows, :] · op(B)[:, columns] (= with `overwrites`), on the calling thread.
 @inline(__always)
-func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
-  _ o: GemmOperands<V.Scalar>, rows: Range<Int>, columns: Range<Int>, vector: V.Type, fma: FMA.Type
-) where V.Scalar: DysonScalar {
+func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
+  _ o: GemmOperands<V.Scalar>, rows: Range<Int>, columns all: Range<Int>, vector: V.Type, dot: D.Type, fma: FMA.Type
+) where V.Scalar: DysonScalar, D.Scalar == V.Scalar {
   let mr = gemmTileRows, nr = 2 * V.scalarCount
+  // Columns past the last whole 2·D-wide panel, when few and A's rows are contiguous: dot products
+  // (`gemmDotColumns`). Which columns these are, and their sums, depend on D only, never on the
+  // tile width V; the tiles take the columns before them.
+  let leftover = all.count % (2 * D.scalarCount)
+  let dotColumns = o.ta == .normal && leftover <= gemmDotColumnsMax ? leftover : 0
+  let columns = all.lowerBound..<(all.upperBound - dotColumns)
   let kcMax = min(o.k, gemmBlockDepth)
   let ncLimit = max(nr, gemmBlockBytes / (kcMax * MemoryLayout<V.Scalar>.stride) / nr * nr)
-  let ncMax = min(ncLimit, (columns.count + nr - 1) / nr * nr)
+  let ncMax = max(nr, min(ncLimit, (columns.count + nr - 1) / nr * nr))
   let packsA = GemmKernel.packsA
   // A transposed: a strip takes one line of A per depth step, at A's stride. Met by many panels,
   // it is copied once to a contiguous buffer (GemmKernel.packsStrips); met by few, it stays in
@@ -132,9 +144,6 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
   let panelsOuter = o.ta == .transposed && !packsStrips && !broadcastsA
   let copiesB = o.tb == .normal && !broadcastsA && o.copiesB
   let mPacked = packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
-  // Columns past the last full panel, when few and A's rows are contiguous: dot products.
-  let leftover = columns.count % nr
-  let dotColumns = o.ta == .normal && leftover <= gemmDotColumnsMax ? leftover : 0
   // Scratch for the packed panels, each 64-byte aligned so vector loads never split a cache line.
   func aligned(_ count: Int) -> Int { (count * MemoryLayout<V.Scalar>.stride + 63) / 64 * 64 }
   let bytesA = broadcastsA ? aligned(mr * kcMax * V.scalarCount) : aligned(mPacked * kcMax + gemmPackSlack)
@@ -145,7 +154,6 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
     let columnsB = (scratch + bytesA + bytesB).bindMemory(to: V.Scalar.self, capacity: dotColumns * kcMax)
     let (aRowStride, aDepthStride) = o.ta == .normal ? (o.lda, 1) : (1, o.lda)
     let fullRows = rows.lowerBound + rows.count / mr * mr
-    let tileColumnsEnd = columns.upperBound - dotColumns
 
     var jc = columns.lowerBound
     while jc < columns.upperBound {
@@ -190,7 +198,7 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
                             ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
           }
         }
-        let panelsEnd = min(nc, tileColumnsEnd - jc)
+        let panelsEnd = nc
         // Without FMA: the strip packed as broadcast vectors, then its panels.
         @inline(__always) func broadcastTiles(_ ir: Int, rows mrValid: Int) {
           let vectors = UnsafeMutableRawPointer(packedA).bindMemory(to: V.self, capacity: mr * kc)
@@ -241,18 +249,25 @@ func gemmStrip<V: SIMD, FMA: MultiplyAccumulate>(
             ir += mr
           }
         }
-        if jc + nc > tileColumnsEnd {
-          // The packed panel holds them at stride nr; gather each column into kc contiguous values.
-          let panel = packedB + (tileColumnsEnd - jc) * kc
-          for j in 0..<dotColumns { for p in 0..<kc { columnsB[j * kc + p] = panel[p * nr + j] } }
-          gemmDotColumns(depth: kc, a: o.a + rows.lowerBound * o.lda + pc, lda: o.lda, rows: rows.count,
-                         bColumns: columnsB, columns: dotColumns, alpha: o.alpha,
-                         c: o.c + rows.lowerBound * o.ldc + tileColumnsEnd, ldc: o.ldc, overwrite: overwrite,
-                         vector: V.self, fma: FMA.self)
-        }
         pc += kc
       }
       jc += nc
+    }
+    // The dot columns, by the same depth blocks: each column of op(B) gathered into kc contiguous values.
+    var pc = 0
+    while dotColumns > 0 && pc < o.k {
+      let kc = min(kcMax, o.k - pc)
+      for j in 0..<dotColumns {
+        let column = columns.upperBound + j
+        for p in 0..<kc {
+          columnsB[j * kc + p] = o.tb == .normal ? o.b[(pc + p) * o.ldb + column] : o.b[column * o.ldb + pc + p]
+        }
+      }
+      gemmDotColumns(depth: kc, a: o.a + rows.lowerBound * o.lda + pc, lda: o.lda, rows: rows.count,
+                     bColumns: columnsB, columns: dotColumns, alpha: o.alpha,
+                     c: o.c + rows.lowerBound * o.ldc + columns.upperBound, ldc: o.ldc, overwrite: o.overwrites && pc == 0,
+                     vector: D.self, fma: FMA.self)
+      pc += kc
     }
   }
 }

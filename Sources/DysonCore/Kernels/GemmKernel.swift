@@ -34,12 +34,51 @@ public enum GemmKernel {
     }
   }()
 
+  /// Whether the FMA kernel's tiles are twice as wide (6 × 32 Float, 6 × 16 Double: `SIMD16<Float>`,
+  /// `SIMD8<Double>`, one 512-bit register each in a build for an AVX-512 CPU), so that each
+  /// multiply-add instruction does twice the work. Bit for bit the same results either way (the
+  /// order of additions depends on k and kc only; the dot-product columns keep the narrower vectors).
+  ///
+  /// Set by `DYSON_GEMM_WIDE=1` or `=0`. Otherwise off in a debug build and without FMA, and in a
+  /// release build on when the wide Double tile runs at least 3 % faster per flop than the
+  /// standard one in L1 (best of 7 each, alternating; on the machine below the wide tile's time per
+  /// flop was 0.71–0.88 of the standard's over 8 launches, and at a 0.9 threshold one launch in ten
+  /// kept the standard tiles). A wrong call costs speed only. On that 2-core AMD EPYC with AVX-512
+  /// the wide tiles gave dgemm 256³–1024³ +14–19 % and sgemm 1024³ +8 %; in a build for AVX2 only
+  /// (no 512-bit registers) they are slower (Performance.md). Task-local so that tests can compare both.
+  @TaskLocal static var widensTiles: Bool = {
+    switch ProcessInfo.processInfo.environment["DYSON_GEMM_WIDE"] {
+    case "1": return true
+    case "0": return false
+    default:
+      #if DEBUG
+      return false
+      #else
+      guard usesFusedMultiplyAdd else { return false }
+      var wide = Double.infinity, standard = Double.infinity
+      for _ in 0..<7 {
+        wide = min(wide, probeSeconds(SIMD8<Double>.self, FusedMultiplyAdd.self) / 2)   // per flop: twice the columns
+        standard = min(standard, probeSeconds(SIMD4<Double>.self, FusedMultiplyAdd.self))
+      }
+      return wide <= 0.97 * standard
+      #endif
+    }
+  }()
+
+  /// This process's choice (`widensTiles`), for benchmark headers and logs.
+  public static var usesWideTiles: Bool { widensTiles }
+
   /// One timing of 64 Float micro-kernel calls at depth 64 (≈ 0.8 MFLOP, tens of µs).
   static func probeSeconds<FMA: MultiplyAccumulate>(_: FMA.Type) -> Double {
-    let kc = 64, nr = 16
-    let a = [Float](repeating: 0.5, count: gemmTileRows * kc)
-    let b = [Float](repeating: 0.25, count: nr * kc)
-    var c = [Float](repeating: 0, count: gemmTileRows * nr)
+    probeSeconds(SIMD8<Float>.self, FMA.self)
+  }
+
+  /// One timing of 64 micro-kernel calls at depth 64 with tiles of vector type V.
+  static func probeSeconds<V: SIMD, FMA: MultiplyAccumulate>(_: V.Type, _: FMA.Type) -> Double where V.Scalar: DysonScalar {
+    let kc = 64, nr = 2 * V.scalarCount
+    let a = [V.Scalar](repeating: 0.5, count: gemmTileRows * kc)
+    let b = [V.Scalar](repeating: 0.25, count: nr * kc)
+    var c = [V.Scalar](repeating: 0, count: gemmTileRows * nr)
     var seconds = 0.0
     a.withUnsafeBufferPointer { pa in
       b.withUnsafeBufferPointer { pb in
@@ -48,7 +87,7 @@ public enum GemmKernel {
           for _ in 0..<64 {
             gemmMicroKernel(depth: kc, a: TileOperand(base: pa.baseAddress!, rowStride: 1, depthStride: gemmTileRows),
                             b: pb.baseAddress!, alpha: 1, c: pc.baseAddress!, ldc: nr, rows: gemmTileRows,
-                            columns: nr, overwrite: false, vector: SIMD8<Float>.self, fma: FMA.self)
+                            columns: nr, overwrite: false, vector: V.self, fma: FMA.self)
           }
           seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         }

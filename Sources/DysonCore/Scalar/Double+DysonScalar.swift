@@ -12,6 +12,6 @@ extension Double: DysonScalar {
     beta: Double, c: UnsafeMutableBufferPointer<Double>, ldc: Int
   ) {
     gemmDispatch(transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                 beta: beta, c: c, ldc: ldc, wide: SIMD4<Double>.self, narrow: SIMD2<Double>.self)
+                 beta: beta, c: c, ldc: ldc, widest: SIMD8<Double>.self, wide: SIMD4<Double>.self, narrow: SIMD2<Double>.self)
   }
 }

@@ -12,6 +12,6 @@ extension Float: DysonScalar {
     beta: Float, c: UnsafeMutableBufferPointer<Float>, ldc: Int
   ) {
     gemmDispatch(transposeA, transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                 beta: beta, c: c, ldc: ldc, wide: SIMD8<Float>.self, narrow: SIMD4<Float>.self)
+                 beta: beta, c: c, ldc: ldc, widest: SIMD16<Float>.self, wide: SIMD8<Float>.self, narrow: SIMD4<Float>.self)
   }
 }
