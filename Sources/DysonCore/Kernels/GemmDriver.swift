@@ -29,6 +29,11 @@ import Foundation
 /// Bytes of a packed B block: half of a 512 KiB L2, so C tiles and A strips fit beside it.
 @usableFromInline let gemmBlockBytes = 256 * 1024
 
+/// Wide tiles (`GemmKernel.widensTiles`) only for products with at least two wide panels and this
+/// depth: below, a tile's fixed costs (loading the strip, storing C) weigh more and the standard
+/// tiles were faster (sgemm 64³ 93 against 84 GFLOP/s, 32³ 62 against 50; Performance.md).
+@usableFromInline let gemmWideTileMinimumDepth = 128
+
 /// A last panel at most this wide is done by dot products when op(A) = A (see `gemmDotColumns`).
 @usableFromInline let gemmDotColumnsMax = 4
 
@@ -46,7 +51,7 @@ func gemmDispatch<X: SIMD & Sendable, W: SIMD & Sendable, N: SIMD & Sendable>(
   if !GemmKernel.usesFusedMultiplyAdd {
     gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                beta: beta, c: c, ldc: ldc, vector: N.self, dot: N.self, fma: SeparateMultiplyAdd.self)
-  } else if GemmKernel.widensTiles {
+  } else if GemmKernel.widensTiles && n >= 4 * X.scalarCount && k >= gemmWideTileMinimumDepth {
     gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                beta: beta, c: c, ldc: ldc, vector: X.self, dot: W.self, fma: FusedMultiplyAdd.self)
   } else {
