@@ -204,7 +204,6 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
                             ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
           }
         }
-        let panelsEnd = nc
         // Without FMA: the strip packed as broadcast vectors, then its panels.
         @inline(__always) func broadcastTiles(_ ir: Int, rows mrValid: Int) {
           let vectors = UnsafeMutableRawPointer(packedA).bindMemory(to: V.self, capacity: mr * kc)
@@ -212,7 +211,7 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
           // The narrow kernel reads lane 0 of each broadcast vector as a strided strip.
           let lanes = TileOperand(base: UnsafePointer(packedA), rowStride: V.scalarCount, depthStride: mr * V.scalarCount)
           var jr = 0
-          while jr < panelsEnd {
+          while jr < nc {
             let width = min(nr, nc - jr)
             let c = o.c + ir * o.ldc + jc + jr
             if width <= V.scalarCount {
@@ -227,7 +226,7 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
         }
         if panelsOuter {
           var jr = 0
-          while jr < panelsEnd {
+          while jr < nc {
             var ir = rows.lowerBound
             while ir < rows.upperBound {
               let mrValid = min(mr, rows.upperBound - ir)
@@ -248,7 +247,7 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
             if packsStrips { packA(o, rows: ir..<(ir + mrValid), depth: pc..<(pc + kc), into: packedA, panelHeight: mr) }
             let a = strip(ir, rows: mrValid)
             var jr = 0
-            while jr < panelsEnd {
+            while jr < nc {
               tile(a, ir, jr, rows: mrValid)
               jr += nr
             }

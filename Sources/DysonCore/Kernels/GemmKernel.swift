@@ -41,11 +41,11 @@ public enum GemmKernel {
   ///
   /// Set by `DYSON_GEMM_WIDE=1` or `=0`. Otherwise off in a debug build and without FMA, and in a
   /// release build on when the wide Double tile runs at least 3 % faster per flop than the
-  /// standard one in L1 (best of 7 each, alternating; on the machine below the wide tile's time per
-  /// flop was 0.71–0.88 of the standard's over 8 launches, and at a 0.9 threshold one launch in ten
-  /// kept the standard tiles). A wrong call costs speed only. On that 2-core AMD EPYC with AVX-512
-  /// the wide tiles gave dgemm 256³–1024³ +14–19 % and sgemm 1024³ +8 %; in a build for AVX2 only
-  /// (no 512-bit registers) they are slower (Performance.md). Task-local so that tests can compare both.
+  /// standard one in L1 (best of 7 each, alternating). On a 2-core AMD EPYC with AVX-512 its time
+  /// per flop was 0.71–0.88 of the standard's over 8 launches (at a 0.9 threshold one launch in ten
+  /// kept the standard tiles), and the wide tiles gave dgemm 256³–1024³ +14–19 % and sgemm 1024³
+  /// +8 %; in a build for AVX2 only (no 512-bit registers) they are slower (Performance.md). A
+  /// wrong call costs speed only. Task-local so that tests can compare both.
   @TaskLocal static var widensTiles: Bool = {
     switch ProcessInfo.processInfo.environment["DYSON_GEMM_WIDE"] {
     case "1": return true
