@@ -52,7 +52,8 @@ func gemmDispatch<X: SIMD & Sendable, W: SIMD & Sendable, N: SIMD & Sendable>(
   if !GemmKernel.usesFusedMultiplyAdd {
     gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                beta: beta, c: c, ldc: ldc, vector: N.self, dot: N.self, fma: SeparateMultiplyAdd.self)
-  } else if GemmKernel.widensTiles && n >= 4 * X.scalarCount && k * MemoryLayout<W.Scalar>.stride >= gemmWideTileMinimumDepthBytes {
+  } else if n >= 4 * X.scalarCount && k * MemoryLayout<W.Scalar>.stride >= gemmWideTileMinimumDepthBytes
+              && GemmKernel.widensTiles {   // sizes first: a task-local read is the dearer test
     gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                beta: beta, c: c, ldc: ldc, vector: X.self, dot: W.self, fma: FusedMultiplyAdd.self)
   } else {

@@ -17,21 +17,17 @@ public enum GemmKernel {
   /// unless the machine distorts every trial tenfold. Both give results within the same rounding
   /// bound; they are not bit-identical to each other, which is why shards record the choice.
   public static let usesFusedMultiplyAdd: Bool = {
-    switch ProcessInfo.processInfo.environment["DYSON_GEMM_FMA"] {
-    case "1": return true
-    case "0": return false
-    default:
-      #if DEBUG
-      return true
-      #else
-      var fused = Double.infinity, separate = Double.infinity
-      for _ in 0..<7 {
-        fused = min(fused, probeSeconds(FusedMultiplyAdd.self))
-        separate = min(separate, probeSeconds(SeparateMultiplyAdd.self))
-      }
-      return fused <= 5 * separate
-      #endif
+    if let forced = forced("DYSON_GEMM_FMA") { return forced }
+    #if DEBUG
+    return true
+    #else
+    var fused = Double.infinity, separate = Double.infinity
+    for _ in 0..<7 {
+      fused = min(fused, probeSeconds(SIMD8<Float>.self, FusedMultiplyAdd.self))
+      separate = min(separate, probeSeconds(SIMD8<Float>.self, SeparateMultiplyAdd.self))
     }
+    return fused <= 5 * separate
+    #endif
   }()
 
   /// Whether the FMA kernel's tiles are twice as wide (6 × 32 Float, 6 × 16 Double: `SIMD16<Float>`,
@@ -47,33 +43,34 @@ public enum GemmKernel {
   /// +8 %; in a build for AVX2 only (no 512-bit registers) they are slower (Performance.md). A
   /// wrong call costs speed only. Task-local so that tests can compare both.
   @TaskLocal static var widensTiles: Bool = {
-    switch ProcessInfo.processInfo.environment["DYSON_GEMM_WIDE"] {
-    case "1": return true
-    case "0": return false
-    default:
-      #if DEBUG
-      return false
-      #else
-      guard usesFusedMultiplyAdd else { return false }
-      var wide = Double.infinity, standard = Double.infinity
-      for _ in 0..<7 {
-        wide = min(wide, probeSeconds(SIMD8<Double>.self, FusedMultiplyAdd.self) / 2)   // per flop: twice the columns
-        standard = min(standard, probeSeconds(SIMD4<Double>.self, FusedMultiplyAdd.self))
-      }
-      return wide <= 0.97 * standard
-      #endif
+    if let forced = forced("DYSON_GEMM_WIDE") { return forced }
+    #if DEBUG
+    return false
+    #else
+    guard usesFusedMultiplyAdd else { return false }
+    var wide = Double.infinity, standard = Double.infinity
+    for _ in 0..<7 {
+      wide = min(wide, probeSeconds(SIMD8<Double>.self, FusedMultiplyAdd.self) / 2)   // per flop: twice the columns
+      standard = min(standard, probeSeconds(SIMD4<Double>.self, FusedMultiplyAdd.self))
     }
+    return wide <= 0.97 * standard
+    #endif
   }()
+
+  /// A choice forced from the environment: "1" true, "0" false, anything else (or unset) nil.
+  static func forced(_ variable: String) -> Bool? {
+    switch ProcessInfo.processInfo.environment[variable] {
+    case "1": true
+    case "0": false
+    default: nil
+    }
+  }
 
   /// This process's choice (`widensTiles`), for benchmark headers and logs.
   public static var usesWideTiles: Bool { widensTiles }
 
-  /// One timing of 64 Float micro-kernel calls at depth 64 (≈ 0.8 MFLOP, tens of µs).
-  static func probeSeconds<FMA: MultiplyAccumulate>(_: FMA.Type) -> Double {
-    probeSeconds(SIMD8<Float>.self, FMA.self)
-  }
-
-  /// One timing of 64 micro-kernel calls at depth 64 with tiles of vector type V.
+  /// One timing of 64 micro-kernel calls at depth 64 with tiles of vector type V (for SIMD8<Float>,
+  /// ≈ 0.8 MFLOP, tens of µs).
   static func probeSeconds<V: SIMD, FMA: MultiplyAccumulate>(_: V.Type, _: FMA.Type) -> Double where V.Scalar: DysonScalar {
     let kc = 64, nr = 2 * V.scalarCount
     let a = [V.Scalar](repeating: 0.5, count: gemmTileRows * kc)
