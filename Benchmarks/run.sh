@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs dyson-bench (fast and default builds) and the numpy peer side by side on this machine and
-# saves everything to Benchmarks/results/<date>-<suites>.txt. Usage: Benchmarks/run.sh [suite…]
+# saves everything to Benchmarks/results/<date>-<commit>-<suites>.txt (with the time of day added
+# when that name is taken, so that no run overwrites another). Usage: Benchmarks/run.sh [suite…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(matmul eigen)
-out="Benchmarks/results/$(date +%Y-%m-%d)-$(IFS=-; echo "${suites[*]}").txt"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+name="$(date -u +%Y-%m-%d)-$commit-$(IFS=-; echo "${suites[*]}")"
+out="Benchmarks/results/$name.txt"
+[ -e "$out" ] && out="Benchmarks/results/$name-$(date -u +%H%M%S).txt"
 tmp="$out.tmp"
 fast=(swift build -c release --product dyson-bench -Xswiftc -target-cpu -Xswiftc native --scratch-path .build-native)
 default=(swift build -c release --product dyson-bench)
