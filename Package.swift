@@ -31,7 +31,7 @@ let package = Package(
     .testTarget(name: "DysonIOTests", dependencies: ["DysonIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DysonPlotTests", dependencies: ["DysonPlot"]),
     .testTarget(name: "DysonModelsTests", dependencies: ["DysonModels", "DysonCore", "DysonRMT", "DysonTestSupport"]),
-    .testTarget(name: "DysonCLITests", dependencies: ["dyson"]),
+    .testTarget(name: "DysonCLITests", dependencies: ["dyson", "DysonExperiments"]),
     .testTarget(name: "DysonExperimentsTests", dependencies: ["DysonExperiments", "DysonModels", "DysonIO", "DysonCore", "DysonRMT"]),
   ],
   swiftLanguageModes: [.v6]

@@ -5,10 +5,12 @@ import Foundation
 /// The plumbing every study command shares: help lines from the settings, option parsing with
 /// `--config FILE.json`, the usage-error mapping, and the `--shard i/n` path.
 enum StudyOptions {
-  /// One help line per setting: `--name  help (default value)`, names padded to `width`.
+  /// One help line per setting: `--name  help (default value)`, names padded to `width` (a longer
+  /// name is kept whole: `padding(toLength:)` would cut it).
   static func optionLines<Config>(_ settings: [Setting<Config>], defaults: Config, width: Int) -> String {
     settings.map { s in
-      "    --\(s.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(s.help) (default \(s.read(defaults)))"
+      let name = s.name.count < width ? s.name.padding(toLength: width, withPad: " ", startingAt: 0) : s.name
+      return "    --\(name) \(s.help) (default \(s.read(defaults)))"
     }.joined(separator: "\n")
   }
 

@@ -1,3 +1,4 @@
+import DysonExperiments
 import Foundation
 import Testing
 
@@ -152,6 +153,25 @@ private func untimed(_ path: String) throws -> String {
     for bad in [["--progress-log", "0"], ["--progress-log"], ["--progress-log", "2.5"]] {
       let (status, text) = try await stderr(["rbm", "learn"] + bad)
       #expect(status == 2 && text.contains("--progress-log takes a whole number of seconds ≥ 1"), "\(bad): \(text)")
+    }
+  }
+
+  @Test("every study option appears whole in its command's help, with its default")
+  func helpNamesEveryOption() async throws {
+    func names<C>(_ settings: [Setting<C>]) -> [String] { settings.map(\.name) }
+    let commands: [(String, [String])] = [
+      ("rbm", names(RBMLearnExperiment.Config.settings) + names(RBMMNISTExperiment.Config.settings)),
+      ("linear", names(TeacherStudentExperiment.Config.settings) + names(FixedZExperiment.Config.settings)),
+      ("gpt", names(GPTExperiment.Config.settings)),
+      ("dbm", names(DBMExperiment.Config.settings)),
+    ]
+    for (command, options) in commands {
+      let (status, printed, _) = try await outputs(["help", command])
+      #expect(status == 0)
+      let lines = printed.split(separator: "\n")
+      for name in options {
+        #expect(lines.contains { $0.hasPrefix("    --\(name) ") && $0.contains("(default ") }, "dyson help \(command): --\(name)")
+      }
     }
   }
 
