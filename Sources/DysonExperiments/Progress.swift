@@ -11,6 +11,7 @@ public final class Progress: Sendable {
   private let state = Mutex(State())
   private let total: Int
   private let label: String
+  private let percent: Bool
   private let start = Date()
   private let mode: Mode
 
@@ -19,9 +20,12 @@ public final class Progress: Sendable {
   /// Set by `--progress-log SECONDS` (0: off): whole lines at that interval, terminal or not.
   public static let logInterval = Atomic<Int>(0)
 
-  public init(total: Int, label: String) {
+  /// With `percent`, the line shows the share done instead of the count and its rate (units of
+  /// unequal cost, e.g. weighted updates of models of different sizes).
+  public init(total: Int, label: String, percent: Bool = false) {
     self.total = total
     self.label = label
+    self.percent = percent
     let interval = Self.logInterval.load(ordering: .relaxed)
     if Self.silenced.load(ordering: .relaxed) {
       mode = .off
@@ -49,6 +53,10 @@ public final class Progress: Sendable {
       s.lastDraw = elapsed
       let rate = Double(s.done) / max(elapsed, 1e-9)
       let eta = rate > 0 ? Double(total - s.done) / rate : 0
+      if percent {
+        let share = 100 * Double(s.done) / Double(max(total, 1))
+        return String(format: "%@%@ %.0f %%  ETA %@  %@%@", lead, label, share, Self.duration(eta), note, tail)
+      }
       return String(format: "%@%@ %d/%d  %@  ETA %@  %@%@", lead, label, s.done, total, Self.rate(rate), Self.duration(eta), note, tail)
     }
     if let line { FileHandle.standardError.write(Data(line.utf8)) }

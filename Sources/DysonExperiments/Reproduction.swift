@@ -234,8 +234,8 @@ public struct Reproduction: Sendable {
 
   // MARK: Running one study
 
-  func progress(_ total: Int, _ label: String) -> Progress? {
-    showProgress ? Progress(total: total, label: label) : nil
+  func progress(_ total: Int, _ label: String, percent: Bool = false) -> Progress? {
+    showProgress ? Progress(total: total, label: label, percent: percent) : nil
   }
 
   func execute(_ study: Study, folder: String, configuration: String) async throws -> StudyReport {
@@ -275,7 +275,8 @@ public struct Reproduction: Sendable {
       c.checkpointDirectory = folder
       c.resume = resume
       let data = try RBMMNISTExperiment.loadImages(path: c.imagesPath, count: c.images)
-      let r = try await RBMMNISTExperiment.run(c, data: data, workers: workers, progress: progress(c.hiddenSizes.count, "rbm-mnist: models"))
+      let r = try await RBMMNISTExperiment.run(c, data: data, workers: workers,
+                                               progress: progress(RBMMNISTExperiment.progressTotal(c, samples: data.rows), "rbm-mnist:", percent: true))
       try RBMMNISTExperiment.write(r, to: &output)
       RBMMNISTExperiment.removeCheckpoints(c)
       headlines = Self.headlines(r)

@@ -8,7 +8,7 @@ import Foundation
 enum RBMCommand {
   static var help: String {
     let lines = StudyOptions.optionLines(RBMLearnExperiment.Config.settings, defaults: RBMLearnExperiment.Config(), width: 12)
-    let mnistLines = StudyOptions.optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 12)
+    let mnistLines = StudyOptions.optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 15)
     return """
     usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--resume] [--shard i/n] [--json]
 
@@ -40,8 +40,9 @@ enum RBMCommand {
     jackknife error, R²). --runs is per configuration; --alpha and --batch are set by the grid.
 
     mnist: MNIST as UV regulator (2309.15002): one RBM with N_v = 784 and fixed μ² per N_h of the
-    scan, trained by PCD on data mini-batches; the learned against the data covariance spectrum and
-    exact samples per model. Needs the training images (Datasets/fetch.sh). Options:
+    scan, trained by CD-1 on data mini-batches as the authors' code does; the learned against the
+    data covariance spectrum and exact samples per model. Needs the training images
+    (Datasets/fetch.sh). Options:
     \(mnistLines)
     Writes summary.json, spectra.csv, spectra.svg, samples-nhN.png, index.html (default out runs/rbm-mnist).
     """
@@ -144,12 +145,14 @@ enum RBMCommand {
       throw RuntimeError(description: "\(e)\n(the MNIST files come from Datasets/fetch.sh; or pass --images-path FILE)")
     }
     let result = try await StudyOptions.asUsage {
-      try await RBMMNISTExperiment.run(config, data: data, progress: Progress(total: config.hiddenSizes.count, label: "rbm mnist: models"))
+      try await RBMMNISTExperiment.run(config, data: data, progress: Progress(total: RBMMNISTExperiment.progressTotal(config, samples: data.rows),
+                                                                              label: "rbm mnist:", percent: true))
     }
     try RBMMNISTExperiment.write(result, to: &output)
     RBMMNISTExperiment.removeCheckpoints(config)   // only a stopped job needs them
     let c = config.training
-    say(String(format: "rbm mnist: %d images, μ² = %g, α = %g, |B| = %d, k = %d, %d epoch(s), in %.0f s", data.rows, c.mu2, c.alpha, c.batch, c.gibbsSteps, config.epochs, result.seconds))
+    say(String(format: "rbm mnist: %d images, %@, μ² = %g, α = %g × %g^epoch, |B| = %d, k = %d, %d epoch(s), in %.0f s", data.rows,
+               config.negativePhase.rawValue, c.mu2, c.alpha, config.learningRateDecay, c.batch, c.gibbsSteps, config.epochs, result.seconds))
     say("  data covariance, top 5: " + result.dataSpectrum.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " ")
           + String(format: "; modes above 1/μ²: %d; zero modes: %d", result.dataSpectrum.filter { $0 > 1 / c.mu2 }.count, result.dataSpectrum.filter { $0 < 1e-12 }.count))
     var failed = false

@@ -17,6 +17,7 @@ struct RBMMNISTTests {
     c.training.mu2 = 6; c.training.alpha = 0.015; c.training.batch = 64
     c.negativePhase = .exact   // no chains: fast in a debug build; the chains are tested in DysonModelsTests
     c.epochs = 16
+    c.learningRateDecay = 1
     c.samples = 4
     let r = try await RBMMNISTExperiment.run(c, data: data, workers: 2)
     #expect(abs(r.dataSpectrum[0] - 1) < 0.05 && abs(r.meanImage[0] - 0.5) < 0.05)

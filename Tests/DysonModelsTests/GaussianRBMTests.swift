@@ -205,15 +205,17 @@ struct RBMDataTests {
     #expect(zip(spectrum, exact).allSatisfy { abs($0 - $1) < 1e-10 * $1 })
   }
 
-  @Test("PCD on samples of a known Gaussian learns its top N_h covariance eigenvalues; the rest stay at 1/μ²")
-  func dataPCDLearnsCovariance() throws {
+  @Test("PCD and CD-k on samples of a known Gaussian learn its top N_h covariance eigenvalues; the rest stay at 1/μ²",
+        arguments: [DataPCD.NegativePhase.chains, .contrastiveDivergence])
+  func dataPCDLearnsCovariance(_ phase: DataPCD.NegativePhase) throws {
     // Data: independent N(0, cᵢ) pixels. Three variances above 1/μ² = 1/6 to learn, the rest below.
+    // CD-1 has the likelihood's fixed point (a chain started in the model's law stays in it).
     let variances = [1.0, 0.6, 0.4, 0.1, 0.1, 0.08, 0.05, 0.02]
     var rng = Xoshiro256StarStar(seed: 21)
     let data = Matrix<Double>(rows: 20_000, columns: 8) { _, i in variances[i].squareRoot() * rng.normal() }
     var c = PCDConfiguration()
-    c.hidden = 3; c.mu2 = 6; c.alpha = 0.015; c.batch = 64; c.gibbsSteps = 3
-    var pcd = try DataPCD(data: data, configuration: c, seed: 5)
+    c.hidden = 3; c.mu2 = 6; c.alpha = 0.015; c.batch = 64; c.gibbsSteps = phase == .chains ? 3 : 1
+    var pcd = try DataPCD(data: data, configuration: c, negativePhase: phase, seed: 5)
     for _ in 0..<1500 { try pcd.update() }
     // The final W fluctuates around the fixed point: average the spectrum over 1000 more updates.
     var learned = [Double](repeating: 0, count: 8)
@@ -221,9 +223,47 @@ struct RBMDataTests {
       try pcd.update()
       if step % 10 == 0 { for (i, v) in try pcd.rbm.covarianceSpectrum().enumerated() { learned[i] += v / 100 } }
     }
-    print("data PCD: learned covariance \(learned.prefix(4)) vs data \(variances.prefix(4)); 1/μ² = \(1 / c.mu2); \(pcd.epochsDone) epochs")
+    print("data \(phase): learned covariance \(learned.prefix(4)) vs data \(variances.prefix(4)); 1/μ² = \(1 / c.mu2); \(pcd.epochsDone) epochs")
     for i in 0..<3 { #expect(abs(learned[i] / variances[i] - 1) < 0.05, "mode \(i): \(learned[i]) vs \(variances[i])") }
     for i in 3..<8 { #expect(abs(learned[i] - 1 / c.mu2) < 1e-9) }
+  }
+
+  @Test("CD-k starts its chains at the mini-batch: the update does not depend on the chains before it; PCD's does")
+  func contrastiveDivergenceRestartsChains() throws {
+    var rng = Xoshiro256StarStar(seed: 3)
+    let data = Matrix<Double>(rows: 64, columns: 5) { _, _ in rng.normal() }
+    var c = PCDConfiguration()
+    c.hidden = 4; c.mu2 = 6; c.alpha = 0.01; c.batch = 8; c.gibbsSteps = 2
+    for phase in [DataPCD.NegativePhase.contrastiveDivergence, .chains] {
+      var a = try DataPCD(data: data, configuration: c, negativePhase: phase, seed: 9)
+      var b = a
+      var moved = b.state
+      moved.chains = moved.chains.map { 3 * $0 + 1 }
+      try b.restore(moved)
+      try a.update(); try b.update()
+      #expect((a.rbm.weights.elements == b.rbm.weights.elements) == (phase == .contrastiveDivergence), "\(phase)")
+    }
+  }
+
+  @Test("The step decays by lr_decay after each epoch, as a product of the factors")
+  func learningRateDecay() throws {
+    var rng = Xoshiro256StarStar(seed: 4)
+    let data = Matrix<Double>(rows: 32, columns: 3) { _, _ in rng.normal() }
+    var c = PCDConfiguration()
+    c.hidden = 2; c.mu2 = 6; c.alpha = 0.02; c.batch = 8
+    var pcd = try DataPCD(data: data, configuration: c, negativePhase: .contrastiveDivergence, seed: 2)
+    pcd.learningRateDecay = 0.5
+    var steps: [Double] = []
+    for _ in 0..<12 {
+      let before = pcd.rbm.weights.elements
+      try pcd.update()
+      steps.append(pcd.learningRate)
+      #expect(pcd.rbm.weights.elements != before)
+    }
+    // 4 mini-batches per epoch, the first of which filled the chains at the start; the update
+    // that opens an epoch already takes that epoch's step.
+    #expect(steps == [0.02, 0.02, 0.02, 0.01, 0.01, 0.01, 0.01, 0.005, 0.005, 0.005, 0.005, 0.0025])
+    #expect(pcd.epochsDone == 3)
   }
 
   @Test("Bad data are refused with a clear error")

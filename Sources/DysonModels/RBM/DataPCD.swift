@@ -1,13 +1,13 @@
 import DysonCore
 import Foundation
 
-/// PCD on a data set (the MNIST runs of 2309.15002): the positive phase is a mini-batch Φ of the
-/// data instead of the analytic K_φ⁻¹. The gradient of the log-likelihood,
+/// PCD (or CD-k) on a data set (the MNIST runs of 2309.15002): the positive phase is a mini-batch Φ
+/// of the data instead of the analytic K_φ⁻¹. The gradient of the log-likelihood,
 ///   ∂L/∂W = σ_h²(⟨φφᵀ⟩_data − ⟨φφᵀ⟩_model) W   (see `GaussianRBM.exactGradient`),
 /// is estimated as σ_h²/|B| · (Φᵀ(ΦW) − Vᵀ(VW)), products taken right to left so an update costs
-/// O(|B|·N_v·N_h) and never forms an N_v × N_v matrix. The |B| chains start at the first
-/// mini-batch, as the authors' `fit()` does; the data are visited in a fresh random order each
-/// epoch. From `PCDConfiguration` it uses hidden, mu2, sigmaH, initialScale, alpha, batch,
+/// O(|B|·N_v·N_h) and never forms an N_v × N_v matrix. The |B| persistent chains start at the
+/// first mini-batch (with `.contrastiveDivergence`, at every mini-batch); the data are visited in
+/// a fresh random order each epoch. From `PCDConfiguration` it uses hidden, mu2, sigmaH, initialScale, alpha, batch,
 /// gibbsSteps, momentum and weightDecay (N_v comes from the data; mass2 and positivePhase do not apply).
 public struct DataPCD: Sendable {
   public private(set) var rbm: GaussianRBM
@@ -15,6 +15,14 @@ public struct DataPCD: Sendable {
   public let negativePhase: NegativePhase
   public private(set) var updatesDone = 0
   public private(set) var epochsDone = 0
+  /// α is multiplied by this after every epoch (the authors' `lr_decay`); 1 keeps it constant.
+  public var learningRateDecay = 1.0
+  /// The step of the current epoch, α·decayᵉ, by repeated products so that it is the same on every machine.
+  public var learningRate: Double {
+    var a = configuration.alpha
+    for _ in 0..<epochsDone { a *= learningRateDecay }
+    return a
+  }
   let data: [Double]
   let samples: Int
   let seed: UInt64
@@ -31,8 +39,14 @@ public struct DataPCD: Sendable {
 
   /// Where ⟨φφᵀ⟩_model W comes from.
   public enum NegativePhase: String, Codable, Sendable, CaseIterable {
-    /// The |B| persistent chains, k block-Gibbs sweeps per update (PCD, the authors' method).
+    /// The |B| persistent chains, k block-Gibbs sweeps per update (PCD).
     case chains
+    /// Contrastive divergence CD-k, what the authors' `fit()` does on MNIST: each update starts
+    /// the chains at its mini-batch and takes k sweeps. For a mode of data variance λ it has the
+    /// fixed point of the likelihood, x = μ² − 1/λ, but a gradient damped by 1 − (x/μ²)^{2k}: near
+    /// the edge (the infrared) its step is ~2k/(μ²λ) of the likelihood's, so a step size that
+    /// learns the weak modes keeps the strong ones stable (Docs/RBM.md).
+    case contrastiveDivergence = "cd"
     /// Exactly: K⁻¹W = W(μ² − σ_h²WᵀW)⁻¹ (push-through identity), an N_h × N_h inverse. No chain
     /// lag: near x → μ² a Gibbs sweep moves a mode by a factor x/μ² → 1 (critical slowing down),
     /// so the chains trail the weights and PCD overshoots out of the positive definite region.
@@ -146,7 +160,8 @@ public struct DataPCD: Sendable {
                 // G = Φᵀ(ΦW) − Vᵀ(VW), or Φᵀ(ΦW) alone when the negative phase is exact.
                 Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: 1, a: phi, lda: nv, b: w, ldb: nh, beta: 0, c: p, ldc: nh)
                 Double.gemm(.transposed, .normal, m: nv, n: nh, k: nb, alpha: 1, a: phi, lda: nv, b: UnsafeBufferPointer(p), ldb: nh, beta: 0, c: g, ldc: nh)
-                guard negativePhase == .chains else { return }
+                guard negativePhase != .exact else { return }
+                if negativePhase == .contrastiveDivergence { for k in 0..<(nb * nv) { v[k] = phi[k] } }
                 sampleHidden()
                 for sweep in 0..<c.gibbsSteps {
                   sampleVisible()
@@ -175,10 +190,10 @@ public struct DataPCD: Sendable {
       for k in 0..<(nv * nh) { gradient[k] -= Double(nb) * negative.elements[k] }
     }
     // ΔW = σ_h²/|B|·G − λW, with heavy-ball momentum β (plain SGD at β = 0).
-    let scale = s2 / Double(nb)
+    let scale = s2 / Double(nb), alpha = learningRate
     for k in 0..<(nv * nh) {
       velocity[k] = c.momentum * velocity[k] + scale * gradient[k] - c.weightDecay * w[k]
-      w[k] += c.alpha * velocity[k]
+      w[k] += alpha * velocity[k]
       if !w[k].isFinite { finite = false }
     }
     updatesDone += 1
