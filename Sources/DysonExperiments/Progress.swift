@@ -6,13 +6,12 @@ import Synchronization
 /// `--progress-log SECONDS` it writes one whole line every SECONDS wherever standard error goes
 /// (a log under nohup), and the last line when the job is done.
 public final class Progress: Sendable {
-  private struct State { var done = 0; var lastDraw = 0.0 }
+  private struct State { var done = 0; var lastDraw = 0.0; var start = Date() }
   private enum Mode { case off, redraw, log(seconds: Double) }
   private let state = Mutex(State())
   private let total: Int
   private let label: String
   private let percent: Bool
-  private let start = Date()
   private let mode: Mode
 
   /// Set by `--quiet`: no progress lines even on a terminal.
@@ -48,24 +47,35 @@ public final class Progress: Sendable {
     }
     let line: String? = state.withLock { s in
       s.done += count
-      let elapsed = Date().timeIntervalSince(start)
+      let elapsed = Date().timeIntervalSince(s.start)
       guard elapsed - s.lastDraw >= interval || s.done == total else { return nil }
       s.lastDraw = elapsed
-      let rate = Double(s.done) / max(elapsed, 1e-9)
-      let eta = rate > 0 ? Double(total - s.done) / rate : 0
-      if percent {
-        let share = 100 * Double(s.done) / Double(max(total, 1))
-        return String(format: "%@%@ %.0f %%  ETA %@  %@%@", lead, label, share, Self.duration(eta), note, tail)
-      }
-      return String(format: "%@%@ %d/%d  %@  ETA %@  %@%@", lead, label, s.done, total, Self.rate(rate), Self.duration(eta), note, tail)
+      return lead + Self.line(label: label, done: s.done, total: total, seconds: elapsed, percent: percent, note: note) + tail
     }
     if let line { FileHandle.standardError.write(Data(line.utf8)) }
+  }
+
+  /// Restarts the clock: a job that prepares its data after creating its progress calls this when
+  /// the counted work begins, so that the preparation does not enter the rate and the ETA.
+  public func begin() {
+    state.withLock { s in s.start = Date(); s.lastDraw = 0 }
   }
 
   /// Ends the line (a log's lines end themselves).
   public func finish() {
     guard case .redraw = mode else { return }
     FileHandle.standardError.write(Data("\n".utf8))
+  }
+
+  /// "label done/total  rate  ETA …  note", or with `percent` "label share %  ETA …  note".
+  static func line(label: String, done: Int, total: Int, seconds: Double, percent: Bool, note: String) -> String {
+    let perSecond = Double(done) / max(seconds, 1e-9)
+    let eta = perSecond > 0 ? Double(total - done) / perSecond : 0
+    if percent {
+      let share = 100 * Double(done) / Double(max(total, 1))
+      return String(format: "%@ %.0f %%  ETA %@  %@", label, share, duration(eta), note)
+    }
+    return String(format: "%@ %d/%d  %@  ETA %@  %@", label, done, total, rate(perSecond), duration(eta), note)
   }
 
   /// Units per second, per minute or per hour, whichever shows it with two or more digits

@@ -139,6 +139,7 @@ public struct RBMMNISTExperiment {
     let dataSpectrum = try SymmetricEigen(correlator).eigenvalues.sorted(by: >)
     let updates = config.epochs * (data.rows / config.training.batch)
     let width = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
+    progress?.begin()   // the correlator and its spectrum took their seconds before the counted work
     let models = try await orderedTaskGroup(count: config.hiddenSizes.count, width: width, { [data] k in
       try train(config, hidden: config.hiddenSizes[k], data: data, updates: updates, mean: mean, progress: progress)
     })
@@ -162,7 +163,7 @@ public struct RBMMNISTExperiment {
         do { try pcd.restore(saved) } catch { throw FileFormatError(file: checkpoint.path, fault: "\(error)") }
       }
       var lastSave = Date()
-      progress?.advance(by: pcd.updatesDone * work)   // a resumed model's updates count as done
+      if pcd.updatesDone > 0 { progress?.advance(by: pcd.updatesDone * work) }   // a resumed model's updates count as done
       counted = pcd.updatesDone
       while pcd.updatesDone < updates {
         if Interruption.isRequested {
@@ -171,7 +172,8 @@ public struct RBMMNISTExperiment {
         }
         try pcd.update()
         counted += 1
-        progress?.advance(by: work, note: "N_h = \(hidden): epoch \(pcd.epochsDone + 1)/\(config.epochs)")
+        // The first mini-batch started the chains, so the last update opens one more epoch: shown as the last.
+        progress?.advance(by: work, note: "N_h = \(hidden): epoch \(min(pcd.epochsDone + 1, config.epochs))/\(config.epochs)")
         if let checkpoint, Date().timeIntervalSince(lastSave) >= 60 {
           try checkpoint.save(pcd.state)
           lastSave = Date()
@@ -191,7 +193,7 @@ public struct RBMMNISTExperiment {
       return Model(hidden: hidden, covariance: try pcd.rbm.covarianceSpectrum(), samples: images, failure: nil,
                    seconds: Date().timeIntervalSince(start))
     } catch let e as RBMError {
-      progress?.advance(by: (updates - counted) * work)   // a failed model's share is over
+      if counted < updates { progress?.advance(by: (updates - counted) * work) }   // a failed model's share is over
       return Model(hidden: hidden, covariance: nil, samples: [], failure: "N_h = \(hidden): \(e)", seconds: Date().timeIntervalSince(start))
     }
   }

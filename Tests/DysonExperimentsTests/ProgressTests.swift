@@ -12,6 +12,14 @@ import Testing
     #expect(Progress.rate(0) == "0/h")
   }
 
+  @Test("a line counts units with their rate, or shows the share of weighted work; the ETA from the rate so far")
+  func lines() {
+    #expect(Progress.line(label: "rbm learn: runs", done: 16, total: 64, seconds: 8, percent: false, note: "")
+            == "rbm learn: runs 16/64  2.0/s  ETA 24s  ")
+    #expect(Progress.line(label: "rbm mnist:", done: 250, total: 1000, seconds: 30, percent: true, note: "N_h = 784: epoch 5/20")
+            == "rbm mnist: 25 %  ETA 1m30s  N_h = 784: epoch 5/20")
+  }
+
   @Test("durations as s, m s or h m")
   func durations() {
     #expect(Progress.duration(59.4) == "59s")
