@@ -36,7 +36,7 @@ public struct RBMLearnExperiment {
       .integer("gibbs", "block-Gibbs steps k per update", \.training.gibbsSteps, 1...1000),
       .choice("sampler", "how the chains take their k sweeps: gram (for |B| > N_v only VᵀV is drawn, same law), kstep (drawn in one step, same law) or gibbs (the authors' sweeps)", \.training.sampler),
       .integer("steps", "weight updates per run", \.training.updates, 1...1_000_000_000),
-      .number("momentum", "heavy-ball momentum β", \.training.momentum, 0...0.999999),
+      .number("momentum", "momentum β, as the authors' code: u ← βu + (1 − β)·gradient, W += αu", \.training.momentum, 0...0.999999),
       .number("l2", "weight decay λ", \.training.weightDecay, 0...1e6),
       .integer("runs", "independent runs (seeds)", \.runs, 1...10_000_000),
       .integer("record", "updates between recorded spectra of run 0", \.recordEvery, 1...1_000_000_000),

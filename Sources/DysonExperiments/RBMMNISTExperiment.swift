@@ -15,11 +15,12 @@ public struct RBMMNISTExperiment {
   public struct Config: Codable, Sendable, Equatable {
     /// Defaults: μ² = 100 and the N_h scan from the paper's slides; the method of the authors'
     /// MNIST code (chanjure/SRBM, `fit()` and `bin/train_mnist.py`): CD-1 on mini-batches of 128
-    /// with w_sig 0.1 and a step that decays after every epoch. Their α = 0.01 leaves the positive
-    /// definite region here within an epoch: near the edge, x fluctuates by ~2μ√(α/|B|), which
-    /// must stay below a mode's distance 1/λ from it, so α/|B| < 1/(4μ²λ_max²) ≈ 1e-4 with a
-    /// margin (here 2.5 standard deviations, α/|B| = 1.6e-5; Docs/RBM.md). α = 2e-3 over 20 epochs with decay 0.75 learns the infrared modes; the
-    /// decay lets the last epochs settle (the paper's schedule is not known).
+    /// with w_sig 0.1 and a step that decays after every epoch. Their α = 0.01 left the positive
+    /// definite region here: near the edge, x fluctuates by ~2μ√(α/|B|), which must stay below a
+    /// mode's distance 1/λ from it, so α/|B| < 1/(4μ²λ_max²) ≈ 1e-4 with a margin (here 2.5
+    /// standard deviations: α/|B| = 1.6e-5; Docs/RBM.md). α = 2e-3 over 20 epochs with decay 0.75
+    /// learns the infrared modes; the decay lets the last epochs settle (the paper's schedule is
+    /// not known).
     public var training: PCDConfiguration = {
       var c = PCDConfiguration()
       c.mu2 = 100
@@ -77,7 +78,7 @@ public struct RBMMNISTExperiment {
       .integer("gibbs", "block-Gibbs steps k per update", \.training.gibbsSteps, 1...1000),
       .integer("epochs", "passes over the images", \.epochs, 1...10_000),
       .number("lr-decay", "α is multiplied by this after every epoch", \.learningRateDecay, 1e-6...1),
-      .number("momentum", "heavy-ball momentum β", \.training.momentum, 0...0.999999),
+      .number("momentum", "momentum β, as the authors' code: u ← βu + (1 − β)·gradient, W += αu", \.training.momentum, 0...0.999999),
       .number("l2", "weight decay λ", \.training.weightDecay, 0...1e6),
       .integer("samples", "exact samples per model in the PNG grid", \.samples, 1...1024),
       .seed("seed; the model with N_h uses seed + N_h", \.seed),

@@ -266,6 +266,27 @@ struct RBMDataTests {
     #expect(pcd.epochsDone == 3)
   }
 
+  @Test("Momentum averages the gradient as the authors' code does (u ← βu + (1 − β)g): the step tends to αg, not αg/(1 − β)")
+  func momentumIsAnAverage() throws {
+    // A tiny α keeps W, and so the gradient, nearly constant; the batch is the whole data set and
+    // the negative phase exact, so the gradient has no noise. After n steps the EMA form has moved
+    // W by αg(n − β(1 − βⁿ)/(1 − β)) ≈ (n − 1)αg at β = ½, against nαg without momentum (heavy ball: ≈ 2nαg).
+    var rng = Xoshiro256StarStar(seed: 6)
+    let data = Matrix<Double>(rows: 16, columns: 4) { _, _ in rng.normal() }
+    var c = PCDConfiguration()
+    c.hidden = 3; c.mu2 = 6; c.alpha = 1e-7; c.batch = 16
+    func displacement(momentum: Double) throws -> [Double] {
+      c.momentum = momentum
+      var pcd = try DataPCD(data: data, configuration: c, negativePhase: .exact, seed: 2)
+      let start = pcd.rbm.weights.elements
+      for _ in 0..<50 { try pcd.update() }
+      return zip(pcd.rbm.weights.elements, start).map { $0 - $1 }
+    }
+    let plain = try displacement(momentum: 0), averaged = try displacement(momentum: 0.5)
+    let ratio = zip(averaged, plain).map { $0 * $1 }.reduce(0, +) / plain.map { $0 * $0 }.reduce(0, +)
+    #expect(abs(ratio - 49.0 / 50) < 0.005, "ratio \(ratio)")
+  }
+
   @Test("Bad data are refused with a clear error")
   func badData() throws {
     var c = PCDConfiguration()

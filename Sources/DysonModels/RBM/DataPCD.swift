@@ -189,11 +189,11 @@ public struct DataPCD: Sendable {
       let negative = try Matrix.product(current, e.applying { 1 / $0 })
       for k in 0..<(nv * nh) { gradient[k] -= Double(nb) * negative.elements[k] }
     }
-    // ΔW = σ_h²/|B|·G − λW, with heavy-ball momentum β (plain SGD at β = 0).
+    // The authors' step: u ← βu + (1 − β)σ_h²/|B|·G, W ← W + (αu − α(λW)); plain SGD at β = λ = 0.
     let scale = s2 / Double(nb), alpha = learningRate
     for k in 0..<(nv * nh) {
-      velocity[k] = c.momentum * velocity[k] + scale * gradient[k] - c.weightDecay * w[k]
-      w[k] += alpha * velocity[k]
+      velocity[k] = c.momentum * velocity[k] + (1 - c.momentum) * (scale * gradient[k])
+      w[k] += c.weightDecay != 0 ? alpha * velocity[k] - alpha * (c.weightDecay * w[k]) : alpha * velocity[k]
       if !w[k].isFinite { finite = false }
     }
     updatesDone += 1

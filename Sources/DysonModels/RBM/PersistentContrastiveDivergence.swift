@@ -21,9 +21,9 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
   /// How the chains take their k sweeps: the same law of W whichever.
   public var sampler = Sampler.gram
   public var updates = 100_000
-  /// Heavy-ball momentum β (0: plain SGD, the authors' setting).
+  /// Momentum β in the authors' form, u ← βu + (1 − β)·gradient, W += αu (0: plain SGD, their scaling study's setting).
   public var momentum = 0.0
-  /// L2 penalty λ: the update adds −λW.
+  /// L2 penalty λ: the step adds −αλW, outside the momentum average (as the authors' code).
   public var weightDecay = 0.0
   /// Where ⟨φφᵀ⟩_target comes from.
   public var positivePhase = PositivePhase.analytic
@@ -215,22 +215,24 @@ public struct PersistentContrastiveDivergence: Sendable {
                   }
                 }
               }
-              // ΔW = σ_h² D W − λW; the velocity form is plain SGD at β = 0.
+              // The authors' step (their `momentum`, `L2`): u ← βu + (1 − β)σ_h²DW, then
+              // W ← W + (αu − α(λW)); plain SGD at β = λ = 0.
               velocity.withUnsafeMutableBufferPointer { u in
-                for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] - c.weightDecay * w[k] }
+                for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] }
+                let s2u = s2 * (1 - c.momentum)
                 if usesGemm {
-                  Double.gemm(.normal, .normal, m: nv, n: nh, k: nv, alpha: s2, a: UnsafeBufferPointer(d), lda: nv,
+                  Double.gemm(.normal, .normal, m: nv, n: nh, k: nv, alpha: s2u, a: UnsafeBufferPointer(d), lda: nv,
                               b: UnsafeBufferPointer(w), ldb: nh, beta: 1, c: u, ldc: nh)
                 } else {
                   for i in 0..<nv {
                     for j in 0..<nv {
-                      let dij = s2 * d[i * nv + j]
+                      let dij = s2u * d[i * nv + j]
                       for a in 0..<nh { u[i * nh + a] += dij * w[j * nh + a] }
                     }
                   }
                 }
                 for k in 0..<(nv * nh) {
-                  w[k] += c.alpha * u[k]
+                  w[k] += c.weightDecay != 0 ? c.alpha * u[k] - c.alpha * (c.weightDecay * w[k]) : c.alpha * u[k]
                   if !w[k].isFinite { finite = false }
                 }
               }
