@@ -136,13 +136,32 @@ public struct GPTExperiment {
     public let tailFraction: Double
   }
 
+  /// ⟨r̃⟩, the mean ratio of consecutive spacings (`SpacingRatio`), of head 0's key spectra (all
+  /// layers, all runs) at one recorded step. It needs no unfolding, so run-to-run differences of
+  /// the spectral density, which ensemble unfolding turns into wider spacings, leave it alone.
+  public struct RatioMean: Sendable, Equatable {
+    public let step: Int
+    public let mean: Double
+    /// Standard error over runs (each run gives the same number of ratios); NaN with one run.
+    public let error: Double
+    public let count: Int
+    /// The same without each spectrum's largest level: after training that level is often an
+    /// outlier of the tail, which its neighbour does not repel as bulk levels repel each other.
+    public let meanWithoutLargest: Double
+    public let errorWithoutLargest: Double
+  }
+
   public struct Result: Sendable {
     public let config: Config
     public let runs: [Run]
     public let fits: [LayerFit]
+    /// ⟨r̃⟩ at the first and the last recorded step.
+    public let ratioMeans: [RatioMean]
     /// Spacings of head 0's keys at the last step, unfolded per layer over the runs, then pooled.
     public let spacings: [Double]
     public let spacingKS: KolmogorovSmirnov?
+    /// The same with each run's spectrum divided by its median before the unfolding.
+    public let runScaledSpacings: [Double]
     /// The same without each spectrum's first and last spacing: with 16 levels, the edges (often a
     /// tail eigenvalue beyond the bulk) are not bulk spacings, and the surmise is a bulk law.
     public let bulkSpacings: [Double]
@@ -212,7 +231,8 @@ public struct GPTExperiment {
     let model = try records.first?.parameters.map { try GPT<Float>(settings.model, parameters: $0) }
     let healthy = runs.filter { $0.failure == nil }
     let analysis = analyse(config, runs: healthy, headSize: settings.model.headSize, embedding: settings.model.embedding)
-    return Result(config: config, runs: runs, fits: analysis.fits, spacings: analysis.spacings, spacingKS: analysis.ks,
+    return Result(config: config, runs: runs, fits: analysis.fits, ratioMeans: analysis.ratioMeans, spacings: analysis.spacings, spacingKS: analysis.ks,
+                  runScaledSpacings: analysis.runScaledSpacings,
                   bulkSpacings: analysis.bulkSpacings, bulkSpacingKS: analysis.bulkKS,
                   tail: analysis.tail, parameterCount: GPTLayout(settings.model).count,
                   seconds: seconds, model: model, vocabulary: corpus.vocabulary)
@@ -279,8 +299,10 @@ public struct GPTExperiment {
 
   struct Analysis {
     var fits: [LayerFit] = []
+    var ratioMeans: [RatioMean] = []
     var spacings: [Double] = []
     var ks: KolmogorovSmirnov?
+    var runScaledSpacings: [Double] = []
     var bulkSpacings: [Double] = []
     var bulkKS: KolmogorovSmirnov?
     var tail: PowerLawTail?
@@ -316,6 +338,23 @@ public struct GPTExperiment {
       }
     }
     let last = first.spectrumSteps.count - 1
+    for s in Set([0, last]).sorted() {
+      // The mean of all ratios, and its standard error from the per-run means.
+      func meanAndError(_ spectrum: ([Double]) -> [Double]) -> (mean: Double, error: Double, count: Int)? {
+        let perRun = runs.map { run in run.spectra[s].flatMap { SpacingRatio.ratios(spectrum($0[keySlot][0])) } }.filter { !$0.isEmpty }
+        let all = perRun.flatMap { $0 }
+        guard !all.isEmpty else { return nil }
+        let means = perRun.map { $0.reduce(0, +) / Double($0.count) }
+        let center = means.reduce(0, +) / Double(means.count)
+        let error = means.count < 2 ? Double.nan
+          : (means.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(means.count - 1) / Double(means.count)).squareRoot()
+        return (all.reduce(0, +) / Double(all.count), error, all.count)
+      }
+      guard let whole = meanAndError({ $0 }) else { continue }
+      let trimmed = meanAndError { Array($0.sorted().dropLast()) }
+      analysis.ratioMeans.append(RatioMean(step: first.spectrumSteps[s], mean: whole.mean, error: whole.error, count: whole.count,
+                                           meanWithoutLargest: trimmed?.mean ?? .nan, errorWithoutLargest: trimmed?.error ?? .nan))
+    }
     analysis.tail = tail(config, runs: runs, step: last)
     // With few runs the pooled CDF puts the unfolded spacings on a lattice (see below).
     guard runs.count >= minimumSpacingRuns else { return analysis }
@@ -324,6 +363,14 @@ public struct GPTExperiment {
     // per layer on the 50-run ensemble, Docs/GPT.md).
     for layer in first.spectra[last].indices {
       let spectra = runs.map { $0.spectra[last][layer][keySlot][0] }
+      // Runs whose spectra differ in scale put each run's levels on the others' density; each run's
+      // spectrum divided by its median first shows how much of ⟨s²⟩'s excess that is.
+      let scaled = spectra.map { x -> [Double] in
+        let sorted = x.sorted(), n = sorted.count
+        let median = n == 0 ? 1 : n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+        return median > 0 ? x.map { $0 / median } : x
+      }
+      for unfolded in Unfolding.ensemble(scaled) { analysis.runScaledSpacings += normalizedSpacings(unfolded) }
       for unfolded in Unfolding.ensemble(spectra) {
         analysis.spacings += normalizedSpacings(unfolded)
         // Dropping the end levels drops the end spacings; the rest are rescaled to their own mean.
@@ -402,9 +449,15 @@ extension GPTExperiment {
                  ("tail_fraction", number(f.tailFraction))])
       })),
       ("sigma2_at_initialisation_theory", .number(theory)),
+      ("spacing_ratio_means", .array(r.ratioMeans.map { m in
+        .object([("step", .integer(m.step)), ("mean", number(m.mean)), ("error", number(m.error)), ("count", .integer(m.count)),
+                 ("mean_without_largest", number(m.meanWithoutLargest)), ("error_without_largest", number(m.errorWithoutLargest))])
+      })),
+      ("spacing_ratio_goe", .number(SpacingRatio.goe)), ("spacing_ratio_poisson", .number(SpacingRatio.poisson)),
       ("spacing_mean_square", r.spacings.isEmpty ? .null : number(meanSquare(r.spacings))),
       ("spacing_ks_distance", r.spacingKS.map { number($0.distance) } ?? .null),
       ("spacing_ks_p", r.spacingKS.map { number($0.pValue) } ?? .null),
+      ("run_scaled_spacing_mean_square", r.runScaledSpacings.isEmpty ? .null : number(meanSquare(r.runScaledSpacings))),
       ("bulk_spacing_mean_square", r.bulkSpacings.isEmpty ? .null : number(meanSquare(r.bulkSpacings))),
       ("bulk_spacing_ks_distance", r.bulkSpacingKS.map { number($0.distance) } ?? .null),
       ("bulk_spacing_ks_p", r.bulkSpacingKS.map { number($0.pValue) } ?? .null),

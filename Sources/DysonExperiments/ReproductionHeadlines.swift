@@ -132,6 +132,12 @@ extension Reproduction {
       out.append(Headline("the same without each spectrum's end spacings", ours: String(format: "%.3f", GPTExperiment.meanSquare(r.bulkSpacings)),
                           reference: "4/π = 1.273 (the surmise is a bulk law)"))
     }
+    if let first = r.ratioMeans.first, let last = r.ratioMeans.last, last.step > first.step {
+      out.append(Headline("spacing ratio ⟨r̃⟩ (no unfolding) at step \(last.step)", ours: format(last.mean, last.error, digits: 3),
+                          reference: String(format: "%.3f at step 0 (initialisation, 16 levels); GOE %.3f, Poisson %.3f", first.mean, SpacingRatio.goe, SpacingRatio.poisson)))
+      out.append(Headline("the same without each spectrum's largest level", ours: format(last.meanWithoutLargest, last.errorWithoutLargest, digits: 3),
+                          reference: String(format: "%.3f at step 0 (the bulk repels as at initialisation)", first.meanWithoutLargest)))
+    }
     return out
   }
 

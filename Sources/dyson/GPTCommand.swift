@@ -2,6 +2,7 @@ import DysonCore
 import DysonExperiments
 import DysonIO
 import DysonModels
+import DysonRMT
 import Foundation
 
 /// `dyson gpt train|spectra|sample|grad`: the character-level GPT of 2411.13512.
@@ -95,6 +96,13 @@ enum GPTCommand {
     if let ks = result.spacingKS {
       let s2 = result.spacings.map { $0 * $0 }.reduce(0, +) / Double(result.spacings.count)
       say(String(format: "  spacings: ⟨s²⟩ = %.3f (GOE 4/π = 1.273, Poisson 2), KS vs surmise D = %.3f, p = %.3g", s2, ks.distance, ks.pValue))
+    }
+    if !result.runScaledSpacings.isEmpty {
+      say(String(format: "  each run's spectrum divided by its median before unfolding: ⟨s²⟩ = %.3f", GPTExperiment.meanSquare(result.runScaledSpacings)))
+    }
+    for m in result.ratioMeans {
+      say(String(format: "  step %5d: spacing ratio ⟨r̃⟩ = %.4f ± %.4f over %d ratios, %.4f ± %.4f without each spectrum's largest level (GOE %.4f, Poisson %.4f; no unfolding)",
+                 m.step, m.mean, m.error, m.count, m.meanWithoutLargest, m.errorWithoutLargest, SpacingRatio.goe, SpacingRatio.poisson))
     }
     if result.spacings.isEmpty {
       let healthy = result.runs.filter { $0.failure == nil }.count

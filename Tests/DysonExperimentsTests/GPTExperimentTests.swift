@@ -109,6 +109,37 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     #expect(abs(meanSquare - 4 / Double.pi) < 0.08, "⟨s²⟩ = \(meanSquare)")
   }
 
+  @Test("Runs whose spectra differ in scale widen ensemble-unfolded spacings but leave ⟨r̃⟩ alone")
+  func ratioIgnoresRunToRunScale() {
+    // The same Wishart draws twice: once at one variance, once with each run's matrices scaled by
+    // its own factor (0.5 … 2, as if training had broadened some runs' spectra more than others).
+    let plain = wishartRuns(60, layerVariances: [1.0 / 192], seed: 29)
+    let scaled = plain.enumerated().map { k, run -> GPTExperiment.Run in
+      var r = run
+      let factor = 0.5 + 1.5 * Double(k) / 59
+      r.spectra = run.spectra.map { $0.map { $0.map { $0.map { $0.map { factor * $0 } } } } }
+      return r
+    }
+    var config = GPTExperiment.Config()
+    config.resamples = 2
+    let a = GPTExperiment.analyse(config, runs: plain, headSize: 16, embedding: 64)
+    let b = GPTExperiment.analyse(config, runs: scaled, headSize: 16, embedding: 64)
+    let (ra, rb) = (try! #require(a.ratioMeans.first), try! #require(b.ratioMeans.first))
+    print("⟨r̃⟩ of 16-level Wishart spectra: \(ra.mean) ± \(ra.error); scaled runs \(rb.mean); ⟨s²⟩ \(GPTExperiment.meanSquare(a.spacings)) → \(GPTExperiment.meanSquare(b.spacings))")
+    #expect(a.ratioMeans.count == 1 && ra.step == 0 && ra.count == 60 * 14)
+    // Ratios are scale-free: equal to rounding, run by run.
+    #expect(abs(ra.mean - rb.mean) < 1e-12)
+    // Level repulsion: between Poisson's 0.386 and above; the GOE's 0.531 within this small-N set's error.
+    #expect(abs(ra.mean - SpacingRatio.goe) < 4 * ra.error + 0.02, "⟨r̃⟩ = \(ra.mean) ± \(ra.error)")
+    #expect(ra.error > 0 && ra.error < 0.02)
+    #expect(abs(ra.meanWithoutLargest - rb.meanWithoutLargest) < 1e-12 && ra.meanWithoutLargest.isFinite)
+    // The unfolded spacings see the mixture of scales as wider spacings; dividing each run's
+    // spectrum by its median first undoes the mixture (the same spectra up to rounding).
+    #expect(GPTExperiment.meanSquare(b.spacings) > GPTExperiment.meanSquare(a.spacings) + 0.1)
+    #expect(abs(GPTExperiment.meanSquare(b.runScaledSpacings) - GPTExperiment.meanSquare(a.runScaledSpacings)) < 1e-9)
+    #expect(abs(GPTExperiment.meanSquare(b.runScaledSpacings) - 4 / Double.pi) < 0.08)
+  }
+
   @Test("outputs: summary, CSVs, figures and weights that reload to the same model")
   func outputs() async throws {
     let text = try writeText()
