@@ -7,8 +7,9 @@ import Foundation
 /// is estimated as σ_h²/|B| · (Φᵀ(ΦW) − Vᵀ(VW)), products taken right to left so an update costs
 /// O(|B|·N_v·N_h) and never forms an N_v × N_v matrix. The |B| persistent chains start at the
 /// first mini-batch (with `.contrastiveDivergence`, at every mini-batch); the data are visited in
-/// a fresh random order each epoch. From `PCDConfiguration` it uses hidden, mu2, sigmaH, initialScale, alpha, batch,
-/// gibbsSteps, momentum and weightDecay (N_v comes from the data; mass2 and positivePhase do not apply).
+/// a fresh random order each epoch. From `PCDConfiguration` it uses hidden, mu2, sigmaH,
+/// initialScale, alpha, batch, gibbsSteps, momentum and weightDecay (N_v comes from the data;
+/// mass2 and positivePhase do not apply).
 public struct DataPCD: Sendable {
   public private(set) var rbm: GaussianRBM
   public let configuration: PCDConfiguration
