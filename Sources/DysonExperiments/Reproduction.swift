@@ -275,8 +275,8 @@ public struct Reproduction: Sendable {
       c.checkpointDirectory = folder
       c.resume = resume
       let data = try RBMMNISTExperiment.loadImages(path: c.imagesPath, count: c.images)
-      let r = try await RBMMNISTExperiment.run(c, data: data, workers: workers,
-                                               progress: progress(RBMMNISTExperiment.progressTotal(c, samples: data.rows), "rbm-mnist:", percent: true))
+      let total = RBMMNISTExperiment.progressTotal(c, samples: data.rows)
+      let r = try await RBMMNISTExperiment.run(c, data: consume data, workers: workers, progress: progress(total, "rbm-mnist:", percent: true))
       try RBMMNISTExperiment.write(r, to: &output)
       RBMMNISTExperiment.removeCheckpoints(c)
       headlines = Self.headlines(r)

@@ -144,14 +144,18 @@ enum RBMCommand {
     do { data = try RBMMNISTExperiment.loadImages(path: config.imagesPath, count: config.images) } catch let e as FileFormatError {
       throw RuntimeError(description: "\(e)\n(the MNIST files come from Datasets/fetch.sh; or pass --images-path FILE)")
     }
-    let result = try await StudyOptions.asUsage {
-      try await RBMMNISTExperiment.run(config, data: data, progress: Progress(total: RBMMNISTExperiment.progressTotal(config, samples: data.rows),
-                                                                              label: "rbm mnist:", percent: true))
+    let images = data.rows
+    let progress = Progress(total: RBMMNISTExperiment.progressTotal(config, samples: images), label: "rbm mnist:", percent: true)
+    let result: RBMMNISTExperiment.Result
+    do {
+      result = try await RBMMNISTExperiment.run(config, data: consume data, progress: progress)   // held once, centred in place
+    } catch let e as ExperimentError {
+      throw UsageError(description: e.description)   // as StudyOptions.asUsage, which a closure would make copy the images
     }
     try RBMMNISTExperiment.write(result, to: &output)
     RBMMNISTExperiment.removeCheckpoints(config)   // only a stopped job needs them
     let c = config.training
-    say(String(format: "rbm mnist: %d images, %@, μ² = %g, α = %g × %g^epoch, |B| = %d, k = %d, %d epoch(s), in %.0f s", data.rows,
+    say(String(format: "rbm mnist: %d images, %@, μ² = %g, α = %g × %g^epoch, |B| = %d, k = %d, %d epoch(s), in %.0f s", images,
                config.negativePhase.rawValue, c.mu2, c.alpha, config.learningRateDecay, c.batch, c.gibbsSteps, config.epochs, result.seconds))
     say("  data covariance, top 5: " + result.dataSpectrum.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " ")
           + String(format: "; modes above 1/μ²: %d; zero modes: %d", result.dataSpectrum.filter { $0 > 1 / c.mu2 }.count, result.dataSpectrum.filter { $0 < 1e-12 }.count))
