@@ -141,6 +141,24 @@ struct GaussianRBMTests {
     #expect(caught!.description.contains("alpha = 1000000.0"))
   }
 
+  @Test("PCD's momentum averages the gradient (the authors' form): over many steps it moves W as far as plain SGD, not 1/(1 − β) as far")
+  func momentumAveragesInPCD() throws {
+    // A tiny α keeps W nearly constant, and both runs draw the same chains; the averaged steps add
+    // up to the plain ones but for the last few (a heavy ball would move W about 2× as far at β = ½).
+    var c = PCDConfiguration()
+    c.alpha = 1e-6
+    func displacement(momentum: Double) throws -> [Double] {
+      c.momentum = momentum
+      var pcd = try PersistentContrastiveDivergence(configuration: c, seed: 8)
+      let start = pcd.rbm.weights.elements
+      for _ in 0..<200 { try pcd.update() }
+      return zip(pcd.rbm.weights.elements, start).map { $0 - $1 }
+    }
+    let plain = try displacement(momentum: 0), averaged = try displacement(momentum: 0.5)
+    let ratio = zip(averaged, plain).map { $0 * $1 }.reduce(0, +) / plain.map { $0 * $0 }.reduce(0, +)
+    #expect(abs(ratio - 1) < 0.1, "ratio \(ratio)")
+  }
+
   @Test("Runs are reproducible: same seed and stream, same weights bit for bit")
   func reproducible() throws {
     var c = PCDConfiguration()
@@ -264,6 +282,19 @@ struct RBMDataTests {
     // that opens an epoch already takes that epoch's step.
     #expect(steps == [0.02, 0.02, 0.02, 0.01, 0.01, 0.01, 0.01, 0.005, 0.005, 0.005, 0.005, 0.0025])
     #expect(pcd.epochsDone == 3)
+    // And the update takes that step: with and without decay, the same W through epoch 0, then
+    // the first update of epoch 1 moves W half as far (same W, batch and normals, so same gradient).
+    var constant = try DataPCD(data: data, configuration: c, negativePhase: .contrastiveDivergence, seed: 2)
+    var halved = constant
+    halved.learningRateDecay = 0.5
+    for _ in 0..<3 { try constant.update(); try halved.update() }
+    #expect(constant.rbm.weights.elements == halved.rbm.weights.elements)
+    let before = constant.rbm.weights.elements
+    try constant.update(); try halved.update()
+    for k in before.indices {
+      let full = constant.rbm.weights.elements[k] - before[k], half = halved.rbm.weights.elements[k] - before[k]
+      #expect(abs(half - 0.5 * full) <= 1e-12 * max(abs(before[k]), 1e-300), "entry \(k): \(half) vs \(full)")
+    }
   }
 
   @Test("Momentum averages the gradient as the authors' code does (u ← βu + (1 − β)g): the step tends to αg, not αg/(1 − β)")
