@@ -38,7 +38,8 @@ public struct Histogram: Sendable, Equatable {
       case .sturges: bins = Int(ceil(log2(Double(max(finite.count, 1))))) + 1
       case .freedmanDiaconis:
         let width = 2 * interquartileRange(finite) / pow(Double(max(finite.count, 1)), 1.0 / 3)
-        bins = width > 0 ? max(1, min(100_000, Int((hi - lo) / width))) : 1
+        // Clamped as a Double: a tiny IQR under a wide range would overflow Int.
+        bins = width > 0 ? max(1, Int(min(100_000, ((hi - lo) / width).rounded(.down)))) : 1
       case .edges: bins = 1
       }
       edges = (0...bins).map { lo + (hi - lo) * Double($0) / Double(bins) }

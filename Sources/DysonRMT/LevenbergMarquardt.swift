@@ -52,9 +52,13 @@ public func levenbergMarquardt(
     var j = [[Double]](repeating: [Double](repeating: 0, count: k), count: n)
     for a in 0..<k {
       let h = 1e-6 * max(abs(p[a]), 1e-6)
+      // Central where both sides lie within the bounds, else one-sided: the model may be undefined
+      // outside them (an MP law of negative variance).
       var up = p, down = p
-      up[a] += h; down[a] -= h
-      for i in 0..<n { j[i][a] = (model(x[i], up) - model(x[i], down)) / (2 * h) }
+      up[a] = min(p[a] + h, upper?[a] ?? .infinity)
+      down[a] = max(p[a] - h, lower?[a] ?? -.infinity)
+      let width = up[a] - down[a]
+      for i in 0..<n { j[i][a] = width > 0 ? (model(x[i], up) - model(x[i], down)) / width : 0 }
     }
     return j
   }

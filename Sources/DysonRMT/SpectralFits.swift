@@ -20,12 +20,18 @@ public enum SpectralFit {
     try requireSample(eigenvalues, parameters: 2)
     let positive = eigenvalues.filter { $0 > 0 }
     guard !positive.isEmpty else { throw FitError.nonFinite("an all-zero spectrum's MP scale") }
-    // Start from the median: for the MP bulk it sits near Mσ²(1 − r/3…), robust to a tail.
-    let initialVariance = quantile(positive, 0.5) / Double(m)
-    let fit = try fitDensity(eigenvalues, method: method, initial: [initialVariance, 1],
-                             lower: [initialVariance * 1e-3, 0], upper: [initialVariance * 1e3, 10]) { x, p in
-      p[1] * MarchenkoPastur(rows: m, columns: n, variance: p[0]).density(x)
+    // Start from the median: for the MP bulk it sits near Mσ²(1 − r/3…), robust to a tail. The
+    // fit's first parameter is σ² in units of that start, so the fit is the same at any scale of
+    // the eigenvalues (the optimiser's difference steps have an absolute floor).
+    let unit = quantile(positive, 0.5) / Double(m)
+    let scaled = try fitDensity(eigenvalues, method: method, initial: [1, 1], lower: [1e-3, 0], upper: [1e3, 10]) { x, p in
+      p[1] * MarchenkoPastur(rows: m, columns: n, variance: p[0] * unit).density(x)
     }
+    let units = [unit, 1.0]
+    let fit = FitResult(parameters: zip(scaled.parameters, units).map(*), errors: zip(scaled.errors, units).map(*),
+                        covariance: scaled.covariance.indices.map { a in scaled.covariance[a].indices.map { b in scaled.covariance[a][b] * units[a] * units[b] } },
+                        objective: scaled.objective, degreesOfFreedom: scaled.degreesOfFreedom,
+                        iterations: scaled.iterations, converged: scaled.converged)
     let law = MarchenkoPastur(rows: m, columns: n, variance: fit.parameters[0])
     let outside = Double(eigenvalues.filter { $0 > law.upperEdge }.count) / Double(eigenvalues.count)
     return MarchenkoPasturFit(variance: fit.parameters[0], varianceError: fit.errors[0],

@@ -64,6 +64,26 @@ struct SingularValuesTests {
     #expect(abs(gram[3] - 1e-10) > 1e-3 * 1e-10, "the Gram route should lose σ = 1e-10, got \(gram[3])")
   }
 
+  /// W's entries shuffled by `dyson spectrum` (W = 2·[I₈; 0] less its mean): columns 2, 6 and 7
+  /// are equal, so rank 6. Rotations left rounding-level columns whose pairs kept turning until
+  /// the sweep limit; such columns are now left alone.
+  @Test("One-sided Jacobi converges on a rank-deficient matrix with three equal columns; σ² sums to ‖W‖²_F")
+  func convergesWithEqualColumns() throws {
+    let spikes: Set<Int> = [1 * 8 + 4, 3 * 8 + 3, 3 * 8 + 5, 6 * 8 + 5, 7 * 8 + 1, 10 * 8 + 4, 10 * 8 + 5, 15 * 8 + 0]
+    let w = try Matrix<Double>(rows: 16, columns: 8, elements: (0..<128).map { spikes.contains($0) ? 1.75 : -0.25 })
+    let svd = try SingularValueDecomposition(w, vectors: true, method: .oneSidedJacobi)
+    let s = svd.singularValues
+    #expect(s[6] <= 1e-14 * s[0] && s[7] <= 1e-14 * s[0], "\(s)")
+    let frobenius = w.elements.reduce(0) { $0 + $1 * $1 }
+    #expect(abs(s.reduce(0) { $0 + $1 * $1 } - frobenius) <= 1e-13 * frobenius)
+    let gram = try singularValues(of: w, method: .gram)
+    for k in 0..<6 { #expect(abs(s[k] - gram[k]) <= 1e-12 * s[0]) }
+    let u = try #require(svd.u), v = try #require(svd.v)
+    let rebuilt = Matrix<Double>(rows: 16, columns: 8) { i, j in (0..<8).reduce(0) { $0 + u[i, $1] * s[$1] * v[j, $1] } }
+    #expect(zip(rebuilt.elements, w.elements).allSatisfy { abs($0 - $1) <= 1e-13 })
+    #expect(orthogonalityError(u) < 1e-13 && orthogonalityError(v) < 1e-13)
+  }
+
   /// A trained 10×10 RBM weight matrix (scaling study, α = 0.04, |B| = 16, stream 586) on which
   /// the sweeps cycled: with the pair tolerance at one ulp, rounding in the length-10 dot
   /// products kept reopening converged pairs until the 60-sweep limit.

@@ -23,6 +23,15 @@ struct SpectralValidationTests {
     #expect(abs(fit.area - 1) < 0.02)
   }
 
+  @Test("The MP fit is scale-free: eigenvalues × 1e-14 give σ² × 1e-14 and the same A (the Jacobian's steps stay above σ² = 0)")
+  func marchenkoPasturScale() throws {
+    let x = Self.wishart.prefix(200).flatMap { $0 }
+    let fit = try SpectralFit.marchenkoPastur(x, rows: 64, columns: 16)
+    let tiny = try SpectralFit.marchenkoPastur(x.map { $0 * 1e-14 }, rows: 64, columns: 16)
+    #expect(abs(tiny.variance / (fit.variance * 1e-14) - 1) < 1e-6)
+    #expect(abs(tiny.area - fit.area) < 1e-6)
+  }
+
   @Test("MP bulk plus a 20 % tail far above x₊: A = 0.8 and 20 % outside, σ² unchanged, within 2 %")
   func marchenkoPasturArea() throws {
     var rng = Xoshiro256StarStar(seed: 7)

@@ -14,6 +14,9 @@ struct StatisticsTests {
     #expect(abs(zip(h.density, h.widths).map(*).reduce(0, +) - 1) < 1e-12)
     let clipped = Histogram(values + [.nan, 5], binning: .count(4), range: 0...1)
     #expect(clipped.outside == 2 && clipped.counts == [500, 500, 500, 500])
+    // An IQR of a few ulps under a range of 1e10 asks for ~1e25 bins: capped at 100 000, no trap.
+    let spiky = Histogram([1, 1 + 0x1p-52, 1 + 0x1p-51, 1 + 0x1.8p-51, 1e10])
+    #expect(spiky.counts.count == 100_000 && spiky.counts.reduce(0, +) == 5)
   }
 
   @Test("Moments and the Binder cumulant of a Gaussian sample: U₄ = 0 within 5σ")

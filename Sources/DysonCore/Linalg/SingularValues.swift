@@ -67,6 +67,11 @@ func oneSidedJacobi(_ w: Matrix<Double>, vectors: Bool, pairTolerance: Double? =
   let eps = pairTolerance ?? Double(len).squareRoot() * Double.ulpOfOne
   let maxSweeps = 60
   var sweep = 0
+  // A vector shorter than √L·ε·‖W‖_F is rounding left by earlier rotations (rank deficiency):
+  // its direction is noise, so rotating it against another only stirs the noise and the sweeps
+  // can cycle (seen on a shuffled matrix with three equal columns). Its σ is zero to the
+  // accuracy any SVD of W has; pairs with it are left alone.
+  let negligible = Double(len) * Double.ulpOfOne * Double.ulpOfOne * g.reduce(0) { $0 + $1 * $1 }
   try g.withUnsafeMutableBufferPointer { (gb) throws(LinalgError) in
     let gp = gb.baseAddress!
     var norms = (0..<r).map { dot(gp + $0 * len, gp + $0 * len, len) }
@@ -78,7 +83,7 @@ func oneSidedJacobi(_ w: Matrix<Double>, vectors: Bool, pairTolerance: Double? =
           let alpha = norms[i], beta = norms[j]
           let gamma = dot(gp + i * len, gp + j * len, len)
           // Converged pair: cos∠(gᵢ, gⱼ) below the tolerance (relative, so tiny vectors are treated fairly).
-          if abs(gamma) <= eps * alpha.squareRoot() * beta.squareRoot() || gamma == 0 { continue }
+          if abs(gamma) <= eps * alpha.squareRoot() * beta.squareRoot() || gamma == 0 || alpha <= negligible || beta <= negligible { continue }
           rotated = true
           worstCosine = Swift.max(worstCosine, abs(gamma) / (alpha.squareRoot() * beta.squareRoot()))
           // tan θ = t, the smaller root of t² + 2ζt − 1 = 0: it makes gᵢ′·gⱼ′ = 0.
@@ -86,7 +91,7 @@ func oneSidedJacobi(_ w: Matrix<Double>, vectors: Bool, pairTolerance: Double? =
           let t = (zeta >= 0 ? 1.0 : -1.0) / (abs(zeta) + (1 + zeta * zeta).squareRoot())
           let c = 1 / (1 + t * t).squareRoot(), s = c * t
           rotate(gp + i * len, gp + j * len, len, c: c, s: s)
-          norms[i] = alpha - t * gamma
+          norms[i] = Swift.max(alpha - t * gamma, 0)
           norms[j] = beta + t * gamma
           if vectors {
             rot.withUnsafeMutableBufferPointer { rb in rotate(rb.baseAddress! + i * r, rb.baseAddress! + j * r, r, c: c, s: s) }
@@ -112,11 +117,12 @@ func oneSidedJacobi(_ w: Matrix<Double>, vectors: Bool, pairTolerance: Double? =
   // Y (length-L unit rows) and R (r×r): tall W = Yᵀ S R, so U = Yᵀ, V = Rᵀ; wide W = Rᵀ S Y.
   let y = Matrix<Double>(rows: len, columns: r) { l, k in
     let i = order[k]
-    return sigma[i] > 0 ? g[i * len + l] / sigma[i] : (l == k ? 1 : 0)  // a zero σ gets any unit vector
+    // A zero or negligible σ: its vector is noise, not orthogonal to the others; any unit vector will do.
+    return sigma[i] * sigma[i] > negligible ? g[i * len + l] / sigma[i] : (l == k ? 1 : 0)
   }
   let rt = Matrix<Double>(rows: r, columns: r) { l, k in rot[order[k] * r + l] }
-  // Zero singular values leave Y's column arbitrary; re-orthonormalise so U (or V) stays orthonormal.
-  let yOrthonormal = values.contains(0) ? gramSchmidtColumns(y) : y
+  // Those columns of Y are arbitrary; re-orthonormalise so U (or V) stays orthonormal.
+  let yOrthonormal = values.contains(where: { $0 * $0 <= negligible }) ? gramSchmidtColumns(y) : y
   return tall ? (values, yOrthonormal, rt) : (values, rt, yOrthonormal)
 }
 
