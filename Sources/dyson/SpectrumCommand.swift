@@ -9,19 +9,26 @@ import Foundation
 enum SpectrumCommand {
   static let help = """
   usage: dyson spectrum FILE… [--tensor NAME]… [--symmetric] [--eigenvalues] [--json] [--plot DIR]
+                              [--no-randomize] [--seed N]
 
   For each 2-D tensor W in the .npy / .safetensors files: the eigenvalues of X = WᵀW (W oriented
-  so that N ≤ M), a Marchenko–Pastur fit of (σ², area A) with the fraction of eigenvalues above its
-  upper edge, the power-law exponent α of the tail (x_min by smallest KS distance), the spectral
-  norm ‖W‖₂, the stable rank ‖W‖²_F/‖W‖²₂, and the mean spacing ratio ⟨r̃⟩ (GOE 0.531, Poisson 0.386).
+  so that N ≤ M), a Marchenko–Pastur fit of (σ², area A) with the eigenvalues above its upper edge
+  x₊, the power-law exponent α of the tail (x_min by smallest KS distance), the spectral norm
+  ‖W‖₂, the stable rank ‖W‖²_F/‖W‖²₂, the rank and the spectral entropy, the mean spacing ratio
+  ⟨r̃⟩ (GOE 0.531, Poisson 0.386), and the comparison with W's entries shuffled: the distance
+  between the two spectra and the "traps", spikes that the shuffle keeps. A 4-D tensor is a
+  convolution kernel (out × in × kh × kw): its kh·kw slices pool their eigenvalues.
 
-    --tensor NAME   only these tensors (repeat, or separate by commas); default: every 2-D tensor
+    --tensor NAME   only these tensors (repeat, or separate by commas); default: every 2-D and 4-D tensor
     --symmetric     take each (square, symmetric) matrix itself as the operator, not WᵀW
     --eigenvalues   include the eigenvalues (ascending) in the JSON output
-    --json          one JSON object per tensor per line: name, shape, mp_sigma2, mp_area, alpha,
-                    spectral_norm, stable_rank, ratio_mean (null when not defined), eigenvalues
-    --plot DIR      write DIR/<tensor>.svg: the ESD with the MP fit, and the tail on log axes
+    --json          one JSON object per tensor per line (keys in Docs/Spectra.md; null when not defined)
+    --plot DIR      write DIR/<tensor>.svg: the ESD with the MP fit and the shuffled ESD, and the tail
+    --no-randomize  skip the shuffled comparison (it doubles the work)
+    --seed N        seed of the shuffle (default 0)
 
+  Columns: spikes = eigenvalues above x₊; α̂ = α·log₁₀ λ_max (WeightWatcher's alpha_weighted);
+  rand_d = Jensen–Shannon distance of log₁₀ x to the shuffled spectrum's (0 same, 1 disjoint).
   Exit status: 0 success, 1 a file or tensor is bad (each named on stderr), 2 usage error.
   """
 
@@ -37,7 +44,7 @@ enum SpectrumCommand {
   }
 
   static func run(_ arguments: [String]) async throws {
-    let o = try Options(arguments, valued: ["tensor", "plot"], switches: ["symmetric", "eigenvalues", "json"], positional: true)
+    let o = try Options(arguments, valued: ["tensor", "plot", "seed"], switches: ["symmetric", "eigenvalues", "json", "no-randomize"], positional: true)
     guard !o.positionals.isEmpty else { throw UsageError(description: "no input files; usage: dyson spectrum FILE… (see dyson help spectrum)") }
     let wanted = o.list("tensor")
     var failures: [String] = []
@@ -52,16 +59,20 @@ enum SpectrumCommand {
         case "safetensors": tensors = try Safetensors.read(path: file)
         default: throw FileFormatError(file: file, fault: "unknown format (expected .npy or .safetensors)")
         }
-        let chosen = wanted.isEmpty ? tensors.filter { $0.shape.count == 2 } : tensors.filter { wanted.contains($0.name) }
-        for t in chosen where t.shape.count != 2 {
-          failures.append("\(file): tensor '\(t.name)' has shape \(t.shape), not a matrix")
+        let analysable: (StoredTensor) -> Bool = { $0.shape.count == 2 || $0.shape.count == 4 }
+        let chosen = wanted.isEmpty ? tensors.filter(analysable) : tensors.filter { wanted.contains($0.name) }
+        for t in chosen where !analysable(t) {
+          failures.append("\(file): tensor '\(t.name)' has shape \(t.shape), neither a matrix nor a convolution kernel")
+        }
+        for t in chosen where analysable(t) && t.shape.contains(0) {
+          failures.append("\(file): tensor '\(t.name)' has shape \(t.shape), with no entries")
         }
         if !wanted.isEmpty && o.positionals.count == 1 {
           for name in wanted where !tensors.contains(where: { $0.name == name }) {
             failures.append("\(file): no tensor named '\(name)' (it has: \(tensors.map(\.name).prefix(8).joined(separator: ", ")))")
           }
         }
-        inputs += chosen.filter { $0.shape.count == 2 }.map { Input(file: file, tensor: $0) }
+        inputs += chosen.filter { analysable($0) && !$0.shape.contains(0) }.map { Input(file: file, tensor: $0) }
       } catch {
         failures.append("\(error)")
       }
@@ -73,11 +84,16 @@ enum SpectrumCommand {
     }
 
     let symmetric = o.has("symmetric")
-    let outcomes = await analyse(inputs, symmetric: symmetric)
+    let randomSeed: UInt64? = symmetric || o.has("no-randomize") ? nil : try o.seed(default: 0)
+    if symmetric, let t = inputs.first(where: { $0.tensor.shape.count != 2 }) {
+      throw UsageError(description: "--symmetric takes matrices; '\(t.tensor.name)' has shape \(t.tensor.shape)")
+    }
+    let outcomes = await analyse(inputs, symmetric: symmetric, randomSeed: randomSeed)
     var lines: [String] = []
     if !o.has("json") {
-      lines.append(pad("tensor", 34) + pad("shape", 11) + pad("mp_σ²", 12) + pad("mp_A", 8) + pad("outside", 9)
-                   + pad("α", 7) + pad("‖W‖₂", 11) + pad("stable", 9) + "⟨r̃⟩")
+      lines.append(pad("tensor", 34) + pad("shape", 13) + pad("mp_σ²", 11) + pad("mp_A", 7) + pad("spikes", 7)
+                   + pad("α", 6) + pad("α̂", 7) + pad("‖W‖₂", 10) + pad("stable", 8) + pad("rank", 6) + pad("entropy", 8)
+                   + pad("rand_d", 7) + pad("traps", 6) + "⟨r̃⟩")
     }
     for outcome in outcomes {
       guard let s = outcome.spectrum else {
@@ -88,20 +104,32 @@ enum SpectrumCommand {
       if o.has("json") {
         var fields: [(String, JSONValue)] = [
           ("name", .string(t.name)), ("file", .string(outcome.input.file)),
-          ("shape", .array(t.shape.map { .integer($0) })),
+          ("shape", .array(t.shape.map { .integer($0) })), ("slices", .integer(s.slices)),
           ("mp_sigma2", number(s.marchenkoPastur?.variance)), ("mp_area", number(s.marchenkoPastur?.area)),
           ("mp_fraction_outside", number(s.marchenkoPastur?.fractionAboveEdge)),
-          ("alpha", number(s.powerLaw?.alpha)), ("spectral_norm", .number(s.spectralNorm)),
-          ("stable_rank", .number(s.stableRank)), ("ratio_mean", .number(s.ratioMean)),
+          ("num_spikes", s.spikes.map { .integer($0) } ?? .null), ("mp_softrank", number(s.mpSoftRank)),
+          ("alpha", number(s.powerLaw?.alpha)), ("alpha_error", number(s.powerLaw?.alphaError)),
+          ("xmin", number(s.powerLaw?.xMin)), ("D", number(s.powerLaw?.distance)),
+          ("num_pl_spikes", s.powerLaw.map { .integer($0.tailCount) } ?? .null),
+          ("alpha_weighted", number(s.alphaWeighted)), ("log_alpha_norm", number(s.logAlphaNorm)),
+          ("spectral_norm", .number(s.spectralNorm)), ("lambda_max", .number(s.lambdaMax)),
+          ("log_norm", .number(s.logNorm)), ("log_spectral_norm", .number(s.logSpectralNorm)),
+          ("stable_rank", .number(s.stableRank)), ("matrix_rank", .integer(s.matrixRank)), ("entropy", .number(s.entropy)),
+          ("rand_distance", number(s.randomized?.distance)), ("rand_lambda_max", number(s.randomized?.lambdaMax)),
+          ("rand_trap_threshold", number(s.randomized?.trapThreshold)), ("traps", s.randomized.map { .integer($0.traps) } ?? .null),
+          ("ratio_mean", .number(s.ratioMean)),
         ]
         if o.has("eigenvalues") { fields.append(("eigenvalues", .numbers(s.eigenvalues))) }
         lines.append(JSONValue.object(fields).serialized())
       } else {
         let name = t.name.count > 33 ? "…" + t.name.suffix(32) : t.name
-        lines.append(pad(name, 34) + pad(t.shape.map(String.init).joined(separator: "×"), 11)
-                     + pad(format(s.marchenkoPastur?.variance, "%.4g"), 12) + pad(format(s.marchenkoPastur?.area, "%.3f"), 8)
-                     + pad(format(s.marchenkoPastur?.fractionAboveEdge, "%.3f"), 9) + pad(format(s.powerLaw?.alpha, "%.2f"), 7)
-                     + pad(format(s.spectralNorm, "%.4g"), 11) + pad(format(s.stableRank, "%.3g"), 9) + format(s.ratioMean, "%.3f"))
+        lines.append(pad(name, 34) + pad(t.shape.map(String.init).joined(separator: "×"), 13)
+                     + pad(format(s.marchenkoPastur?.variance, "%.4g"), 11) + pad(format(s.marchenkoPastur?.area, "%.3f"), 7)
+                     + pad(s.spikes.map(String.init) ?? "—", 7) + pad(format(s.powerLaw?.alpha, "%.2f"), 6)
+                     + pad(format(s.alphaWeighted, "%.2f"), 7) + pad(format(s.spectralNorm, "%.4g"), 10)
+                     + pad(format(s.stableRank, "%.3g"), 8) + pad(String(s.matrixRank), 6) + pad(format(s.entropy, "%.3f"), 8)
+                     + pad(format(s.randomized?.distance, "%.3f"), 7) + pad(s.randomized.map { String($0.traps) } ?? "—", 6)
+                     + format(s.ratioMean, "%.3f"))
       }
       if let dir = o.string("plot") {
         do {
@@ -119,7 +147,7 @@ enum SpectrumCommand {
   }
 
   /// Analyses the tensors in a task group (at most one per core), results in input order.
-  static func analyse(_ inputs: [Input], symmetric: Bool) async -> [Outcome] {
+  static func analyse(_ inputs: [Input], symmetric: Bool, randomSeed: UInt64?) async -> [Outcome] {
     let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
     return await withTaskGroup(of: (Int, Outcome).self) { group in
       var results = [Outcome?](repeating: nil, count: inputs.count)
@@ -129,9 +157,12 @@ enum SpectrumCommand {
           let input = inputs[i]
           let t = input.tensor
           do {
-            let w = try Matrix<Double>(rows: t.shape[0], columns: t.shape[1], elements: t.values)
+            let eps = precision(t.dtype)
             let s = try Parallelism.$kernelThreads.withValue(1) {
-              symmetric ? try WeightSpectrum(symmetric: w) : try WeightSpectrum(weights: w)
+              if t.shape.count == 4 { return try WeightSpectrum(kernel: t.values, shape: t.shape, precision: eps, randomSeed: randomSeed) }
+              let w = try Matrix<Double>(rows: t.shape[0], columns: t.shape[1], elements: t.values)
+              return symmetric ? try WeightSpectrum(symmetric: w, precision: eps)
+                               : try WeightSpectrum(weights: w, precision: eps, randomSeed: randomSeed)
             }
             return (i, Outcome(input: input, spectrum: s, failure: nil))
           } catch {
@@ -161,6 +192,12 @@ enum SpectrumCommand {
                     label: String(format: "MP fit σ²=%.3g, A=%.2f", mp.variance, mp.area)))
       esd.add(.verticalLine(x: hi, color: plotPalette[1], dashed: true, label: nil))
     }
+    if let r = s.randomized, !r.eigenvalues.isEmpty {
+      // The shuffled spectrum on the same bins, as a line so that it does not hide the original.
+      let shuffled = Histogram(r.eigenvalues, binning: .edges(hist.edges))
+      esd.add(.line(x: shuffled.centers, y: shuffled.density, color: plotPalette[2], width: 1.2, dashed: true,
+                    label: String(format: "shuffled (d %.2f, %d trap%@)", r.distance, r.traps, r.traps == 1 ? "" : "s")))
+    }
     var tail = Panel(title: "(b) tail", x: Axis("x", scale: .log), y: Axis("ρ(x)", scale: .log))
     let positive = x.filter { $0 > 0 }
     if let lo = positive.min(), let hi = positive.max(), hi > lo {
@@ -178,6 +215,16 @@ enum SpectrumCommand {
     }
     return Figure(panels: [esd, tail], columns: 2,
                   caption: "\(name): \(s.rows)×\(s.columns); ‖W‖₂ = \(format(s.spectralNorm, "%.4g")), stable rank \(format(s.stableRank, "%.3g")), ⟨r̃⟩ = \(format(s.ratioMean, "%.3f")).")
+  }
+
+  /// ε of the numbers as stored, for the rank tolerance: a Float weight is exact only to 2⁻²³.
+  static func precision(_ d: StoredDType) -> Double {
+    switch d {
+    case .float16: return 0x1p-10
+    case .bfloat16: return 0x1p-7
+    case .float32: return Double(Float.ulpOfOne)
+    case .float64: return Double.ulpOfOne
+    }
   }
 
   static func number(_ v: Double?) -> JSONValue { v.map { JSONValue.number($0) } ?? .null }

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import DysonCore
+@testable import DysonRMT
+
+/// `WeightSpectrum` (what `dyson spectrum` reports) on matrices whose singular values are chosen.
+@Suite("Weight spectra: norms, ranks, entropy, convolution slices and the shuffled comparison")
+struct WeightSpectrumTests {
+  /// U diag(s) Vᵀ with Haar U (m × m, first n columns) and V (n × n): singular values exactly s.
+  static func matrix(singularValues s: [Double], rows m: Int, seed: UInt64) throws -> Matrix<Double> {
+    var rng = Xoshiro256StarStar(seed: seed)
+    let n = s.count
+    let u = Matrix<Double>.randomOrthogonal(size: m, using: &rng), v = Matrix<Double>.randomOrthogonal(size: n, using: &rng)
+    let us = Matrix<Double>(rows: m, columns: n) { i, k in u[i, k] * s[k] }
+    return try Matrix.product(us, .normal, v, .transposed)
+  }
+
+  @Test("Known singular values: eigenvalues, the norms in both conventions, α̂, rank and entropy")
+  func knownSingularValues() throws {
+    let s: [Double] = [5, 3, 2, 1.5, 1.2, 1, 0.9, 0.8, 0.6, 0.5, 0.4, 0.3]
+    let w = try Self.matrix(singularValues: s, rows: 40, seed: 3)
+    let spectrum = try WeightSpectrum(weights: w.transposed())   // orientation must not matter
+    let x = s.map { $0 * $0 }
+    #expect(spectrum.rows == 40 && spectrum.columns == 12 && spectrum.slices == 1)
+    for (a, b) in zip(spectrum.eigenvalues, x.sorted()) { #expect(abs(a - b) <= 1e-12 * 25) }
+    let total = x.reduce(0, +)
+    #expect(abs(spectrum.spectralNorm - 5) < 1e-12)
+    #expect(abs(spectrum.lambdaMax - 25) < 1e-11)
+    #expect(abs(spectrum.logNorm - log10(total)) < 1e-12)
+    #expect(abs(spectrum.logSpectralNorm - log10(25)) < 1e-12)
+    #expect(abs(spectrum.stableRank - total / 25) < 1e-12)
+    #expect(spectrum.matrixRank == 12)
+    let entropy = -x.reduce(0) { $0 + ($1 / total) * log($1 / total) } / log(12)
+    #expect(abs(spectrum.entropy - entropy) < 1e-12)
+    let p = try #require(spectrum.powerLaw)
+    #expect(abs(try #require(spectrum.alphaWeighted) - p.alpha * log10(25)) < 1e-12)
+    #expect(abs(try #require(spectrum.logAlphaNorm) - log10(x.reduce(0) { $0 + pow($1, p.alpha) })) < 1e-12)
+  }
+
+  @Test("Rank: exact zeros drop out, and a singular value at 1e-9 of the largest counts in Double, not in Float")
+  func rankAndPrecision() throws {
+    let s: [Double] = [4, 2, 1, 0.5, 0.25, 4e-9, 0, 0]
+    let w = try Self.matrix(singularValues: s, rows: 30, seed: 5)
+    #expect(try WeightSpectrum(weights: w, randomSeed: nil).matrixRank == 6)
+    #expect(try WeightSpectrum(weights: w, precision: Double(Float.ulpOfOne), randomSeed: nil).matrixRank == 5)
+    // Equal singular values: uniform p, entropy exactly 1; rank one: entropy 0.
+    let flat = try WeightSpectrum(weights: Self.matrix(singularValues: [Double](repeating: 3, count: 10), rows: 20, seed: 6))
+    #expect(abs(flat.entropy - 1) < 1e-12 && flat.matrixRank == 10)
+    let one = try WeightSpectrum(weights: Self.matrix(singularValues: [7] + [Double](repeating: 0, count: 9), rows: 20, seed: 7))
+    #expect(one.matrixRank == 1 && one.entropy == 0)
+  }
+
+  @Test("A convolution kernel (out × in × kh × kw): kh·kw slices pool their eigenvalues; ⟨r̃⟩ is taken per slice")
+  func convolutionSlices() throws {
+    // Slice t = (t + 1)·diag(1, 2, 3, 4) in its top 4 × 4 block (6 × 4): eigenvalues ((t + 1)k)².
+    let (out, inputs, kh, kw) = (6, 4, 3, 2)
+    var values = [Double](repeating: 0, count: out * inputs * kh * kw)
+    for t in 0..<(kh * kw) { for k in 0..<4 { values[(k * inputs + k) * kh * kw + t] = Double((t + 1) * (k + 1)) } }
+    let spectrum = try WeightSpectrum(kernel: values, shape: [out, inputs, kh, kw], randomSeed: nil)
+    #expect(spectrum.slices == 6 && spectrum.rows == 6 && spectrum.columns == 4)
+    let expected = (1...6).flatMap { t in (1...4).map { k in Double(t * t * k * k) } }.sorted()
+    #expect(spectrum.eigenvalues.count == 24)
+    for (a, b) in zip(spectrum.eigenvalues, expected) { #expect(abs(a - b) <= 1e-12 * 576) }
+    #expect(abs(spectrum.spectralNorm - 24) < 1e-12)
+    // Each slice: levels ∝ 1, 4, 9, 16, spacings 3, 5, 7, ratios 3/5 and 5/7, whatever its scale.
+    #expect(abs(spectrum.ratioMean - (3.0 / 5 + 5.0 / 7) / 2) < 1e-12)
+  }
+
+  @Test("Jensen–Shannon distance: 0 for the same sample, 1 for disjoint ones, symmetric")
+  func jensenShannon() {
+    let a = [0.1, 0.4, 0.5, 0.9, 1.3], b = [7.0, 7.5, 8.0]
+    #expect(RandomizedSpectrum.jensenShannonDistance(a, a) == 0)
+    #expect(abs(RandomizedSpectrum.jensenShannonDistance(a, b) - 1) < 1e-9)
+    let c = [0.2, 0.6, 1.0, 1.1]
+    #expect(RandomizedSpectrum.jensenShannonDistance(a, c) == RandomizedSpectrum.jensenShannonDistance(c, a))
+  }
+
+  @Test("Shuffled W: an i.i.d. matrix stays close and has no trap; one large entry is a trap; a low-rank W is far from its shuffle")
+  func shuffledComparison() throws {
+    var rng = Xoshiro256StarStar(seed: 11)
+    let iid = Matrix<Double>.gaussian(rows: 400, columns: 100, mean: 0, standardDeviation: 1, using: &rng)
+    let plain = try #require(try WeightSpectrum(weights: iid, randomSeed: 1).randomized)
+    // The shuffled i.i.d. matrix is another draw of the same law: MP, largest eigenvalue near
+    // (√399 + √100)² ≈ 906, below the threshold (s²(μ + 4σ) ≈ 963).
+    #expect(plain.traps == 0 && plain.lambdaMax < plain.trapThreshold)
+    #expect(abs(plain.trapThreshold / 963 - 1) < 0.02)
+    // One entry of 40σ: its spike (≈ (1600 + 400)(1600 + 100)/1600 ≈ 2100) moves with the entry.
+    var planted = iid
+    planted[123, 45] = 40
+    let trapped = try #require(try WeightSpectrum(weights: planted, randomSeed: 1).randomized)
+    #expect(trapped.traps == 1 && trapped.lambdaMax > 1900)
+    // W = 30·uvᵀ/|u||v| + 0.01·G: the original has one level at 900 and 99 near 1e-2²·400; the
+    // shuffle spreads the rank-one part over every entry, so its bulk sits between.
+    let u = (0..<400).map { _ in rng.normal() }, v = (0..<100).map { _ in rng.normal() }
+    let scale = 30 / (u.reduce(0) { $0 + $1 * $1 } * v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+    let lowRank = Matrix<Double>(rows: 400, columns: 100) { i, j in scale * u[i] * v[j] + 0.01 * iid[i, j] }
+    let far = try #require(try WeightSpectrum(weights: lowRank, randomSeed: 1).randomized)
+    print("shuffle: i.i.d. distance \(plain.distance), λ_max \(plain.lambdaMax) (threshold \(plain.trapThreshold)); planted λ_max \(trapped.lambdaMax); low rank distance \(far.distance)")
+    #expect(plain.distance < 0.15)
+    #expect(far.distance > 0.9)
+    // The same seed gives the same shuffle; another seed another one.
+    #expect(try WeightSpectrum(weights: iid, randomSeed: 1).randomized?.eigenvalues == plain.eigenvalues)
+    #expect(try WeightSpectrum(weights: iid, randomSeed: 2).randomized?.eigenvalues != plain.eigenvalues)
+  }
+}
