@@ -57,7 +57,8 @@ public func levenbergMarquardt(
       var up = p, down = p
       up[a] = min(p[a] + h, upper?[a] ?? .infinity)
       down[a] = max(p[a] - h, lower?[a] ?? -.infinity)
-      let width = up[a] - down[a]
+      let central = up[a] == p[a] + h && down[a] == p[a] - h
+      let width = central ? 2 * h : up[a] - down[a]   // 2h as before where central: the same bits
       for i in 0..<n { j[i][a] = width > 0 ? (model(x[i], up) - model(x[i], down)) / width : 0 }
     }
     return j
