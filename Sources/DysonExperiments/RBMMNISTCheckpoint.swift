@@ -10,6 +10,9 @@ import Foundation
 struct RBMMNISTCheckpoint {
   let path: String
   let key: String
+  /// Format 2: every mini-batch feeds an update (in format 1, written before 2026-11-24, the first
+  /// only started the chains), so a format-1 state would resume onto another schedule.
+  static let format = "2"
 
   init(directory: String, config: RBMMNISTExperiment.Config, hidden: Int) {
     path = directory + "/checkpoint-nh\(hidden).safetensors"
@@ -23,7 +26,7 @@ struct RBMMNISTCheckpoint {
     // The order is a permutation of at most 60 000 indices: exact in F64.
     try Safetensors.write([f64("weights", s.weights), f64("chains", s.chains), f64("velocity", s.velocity),
                            f64("order", s.order.map(Double.init))],
-                          metadata: ["settings": key, "updates_done": "\(s.updatesDone)", "epochs_done": "\(s.epochsDone)",
+                          metadata: ["format": Self.format, "settings": key, "updates_done": "\(s.updatesDone)", "epochs_done": "\(s.epochsDone)",
                                      "cursor": "\(s.cursor)",
                                      "random": [s.random.state.0, s.random.state.1, s.random.state.2, s.random.state.3].map(String.init).joined(separator: ",")],
                           to: path)
@@ -34,6 +37,9 @@ struct RBMMNISTCheckpoint {
     guard FileManager.default.fileExists(atPath: path) else { return nil }
     func fail(_ why: String) -> Error { FileFormatError(file: path, fault: why) }
     let m = try Safetensors.readMetadata(path: path)
+    guard m["format"] == Self.format else {
+      throw ExperimentError.invalid("\(path) was written by an earlier version of dyson, whose schedule differs; rerun without --resume, or remove the file")
+    }
     guard m["settings"] == key else {
       throw ExperimentError.invalid("\(path) holds a model of other settings; rerun without --resume, or remove the file")
     }

@@ -162,8 +162,9 @@ enum RBMCommand {
     var failed = false
     for m in result.models {
       guard let cov = m.covariance else { printError(m.failure ?? "N_h = \(m.hidden) failed"); failed = true; continue }
-      say(String(format: "  N_h = %3d: %3d modes within 10 %% from the infrared end; top 5: %@  (%.0f s)", m.hidden,
+      say(String(format: "  N_h = %3d: %3d modes within 10 %% in a row from the infrared end, %3d among the first N_h; top 5: %@  (%.0f s)", m.hidden,
                    RBMMNISTExperiment.learnedModes(model: cov, data: result.dataSpectrum),
+                   RBMMNISTExperiment.modesWithinTenPercent(model: cov, data: result.dataSpectrum, hidden: m.hidden),
                    cov.prefix(5).map { String(format: "%.4g", $0) }.joined(separator: " "), m.seconds))
     }
     try finishStudy(directory)

@@ -25,6 +25,12 @@ struct RBMMNISTTests {
     print("rbm mnist (synthetic): N_h = 3 learnt \(three.prefix(4)), N_h = 1 learnt \(one.prefix(2)); data \(r.dataSpectrum.prefix(4))")
     #expect(RBMMNISTExperiment.learnedModes(model: three, data: r.dataSpectrum) == 3)
     #expect(RBMMNISTExperiment.learnedModes(model: one, data: r.dataSpectrum) == 1)
+    #expect(RBMMNISTExperiment.modesWithinTenPercent(model: three, data: r.dataSpectrum, hidden: 3) == 3)
+    // One mode 20 % off ends the run from the infrared end but not the count among the first N_h.
+    let target = [5.0, 4, 3, 2, 1], model = [6.0, 4.1, 2.9, 2.05, 0.5]
+    #expect(RBMMNISTExperiment.learnedModes(model: model, data: target) == 0)
+    #expect(RBMMNISTExperiment.modesWithinTenPercent(model: model, data: target, hidden: 4) == 3)
+    #expect(RBMMNISTExperiment.modesWithinTenPercent(model: model, data: target, hidden: 5) == 3)
     #expect(abs(one[1] - 1.0 / 6) < 1e-9)   // N_h = 1 cannot give a second mode more than 1/μ²
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dyson-mnist-\(UUID())").path
     defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -57,8 +63,8 @@ struct RBMMNISTTests {
     }
     let first = try #require(try RBMMNISTCheckpoint(directory: directory, config: c, hidden: 3).load())
     let second = try #require(try RBMMNISTCheckpoint(directory: directory, config: c, hidden: 1).load())
-    // 33 batches of 16 per pass were drawn (the chains start from the first): two reshuffles.
-    #expect(first.updatesDone == 32 && first.epochsDone == 2)
+    // 32 updates, one per mini-batch of 64 among 1024 images: the second pass is under way, not a third.
+    #expect(first.updatesDone == 32 && first.epochsDone == 1 && first.cursor == 1024)
     #expect((1..<8).contains(second.updatesDone), "stopped after \(second.updatesDone) updates")
     c.resume = true
     let resumed = try await RBMMNISTExperiment.run(c, data: data, workers: 2)
@@ -68,6 +74,12 @@ struct RBMMNISTTests {
     var other = c
     other.training.alpha = 0.02
     await #expect(throws: ExperimentError.self) { _ = try await RBMMNISTExperiment.run(other, data: data, workers: 1) }
+    // A state of the earlier format (no "format" key: its first mini-batch only started the chains) is refused by name.
+    let path = RBMMNISTCheckpoint(directory: directory, config: c, hidden: 3).path
+    var metadata = try Safetensors.readMetadata(path: path)
+    metadata["format"] = nil
+    try Safetensors.write(try Safetensors.read(path: path), metadata: metadata, to: path)
+    await #expect { _ = try await RBMMNISTExperiment.run(c, data: data, workers: 1) } throws: { "\($0)".contains("earlier version") }
     RBMMNISTExperiment.removeCheckpoints(c)
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
   }

@@ -75,9 +75,12 @@ public struct DataPCD: Sendable {
     product = hiddenStates
     gradient = [Double](repeating: 0, count: nv * nh)
     velocity = gradient
+    // The chains start at the first mini-batch, which the first update then also takes as its
+    // positive phase: every epoch has ⌊samples/|B|⌋ updates, and its last update takes its own step.
     chains = []
     nextBatch()
     chains = batch
+    cursor = 0
   }
 
   /// Everything an update reads that is not scratch: restoring it continues the run bit for bit.
