@@ -38,7 +38,7 @@ public struct WeightSpectrum: Sendable {
   public var logSpectralNorm: Double { log10(lambdaMax) }
   /// α̂ = α·log₁₀ λ_max (WeightWatcher's `alpha_weighted`); nil without a power-law fit.
   public var alphaWeighted: Double? { powerLaw.map { $0.alpha * logSpectralNorm } }
-  /// log₁₀ Σ xᵢ^α, the Schatten α-norm raised to α (WeightWatcher's `log_alpha_norm`).
+  /// log₁₀ Σ xᵢ^α, the Schatten α-norm of X = WᵀW raised to α (WeightWatcher's `log_alpha_norm`).
   public var logAlphaNorm: Double? { powerLaw.map { p in log10(eigenvalues.reduce(0) { $0 + pow(max($1, 0), p.alpha) }) } }
   /// Eigenvalues above the fitted MP edge x₊ (WeightWatcher's `num_spikes`).
   public var spikes: Int? { marchenkoPastur.map { fit in eigenvalues.filter { $0 > fit.law.upperEdge }.count } }

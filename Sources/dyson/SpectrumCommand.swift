@@ -84,7 +84,8 @@ enum SpectrumCommand {
     }
 
     let symmetric = o.has("symmetric")
-    let randomSeed: UInt64? = symmetric || o.has("no-randomize") ? nil : try o.seed(default: 0)
+    let seed = try o.seed(default: 0)   // checked even when unused: a typo should not pass silently
+    let randomSeed: UInt64? = symmetric || o.has("no-randomize") ? nil : seed
     if symmetric, let t = inputs.first(where: { $0.tensor.shape.count != 2 }) {
       throw UsageError(description: "--symmetric takes matrices; '\(t.tensor.name)' has shape \(t.tensor.shape)")
     }
