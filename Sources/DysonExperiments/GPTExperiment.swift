@@ -366,8 +366,7 @@ public struct GPTExperiment {
       // Runs whose spectra differ in scale put each run's levels on the others' density; each run's
       // spectrum divided by its median first shows how much of ⟨s²⟩'s excess that is.
       let scaled = spectra.map { x -> [Double] in
-        let sorted = x.sorted(), n = sorted.count
-        let median = n == 0 ? 1 : n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+        let median = quantile(x, 0.5)   // NaN for an empty spectrum, which then stays as it is
         return median > 0 ? x.map { $0 / median } : x
       }
       for unfolded in Unfolding.ensemble(scaled) { analysis.runScaledSpacings += normalizedSpacings(unfolded) }
