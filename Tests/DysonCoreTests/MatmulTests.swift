@@ -171,16 +171,18 @@ struct MatmulTests {
     }
   }
 
-  @Test("The kernel without FMA (baseline builds): A as broadcast vectors or read in place, the same bits, within the bound",
+  @Test("The kernel without FMA (baseline builds): A as broadcast vectors or read in place, B copied by the kernel or packed first, the same bits, within the bound",
         arguments: gemmShapes.filter { $0.k > 0 })
   func separateMultiplyAddPaths(shape s: GemmShape) throws {
     // Debug builds use the fused kernel, so the baseline build's path is driven here directly.
-    func run<V: SIMD & Sendable>(_: V.Type, broadcast: Bool) -> (fast: [V.Scalar], reference: [V.Scalar], bound: [V.Scalar])
+    func run<V: SIMD & Sendable>(_: V.Type, broadcast: Bool, copyB: Bool = true) -> (fast: [V.Scalar], reference: [V.Scalar], bound: [V.Scalar])
     where V.Scalar: DysonScalar {
       compareGemm(s, V.Scalar.self) { a, lda, b, ldb, c, ldc in
-        GemmKernel.$broadcastsA.withValue(broadcast) {
-          gemmDriver(s.ta, s.tb, m: s.m, n: s.n, k: s.k, alpha: V.Scalar(s.alpha), a: a, lda: lda, b: b, ldb: ldb,
-                     beta: V.Scalar(s.beta), c: c, ldc: ldc, vector: V.self, dot: V.self, fma: SeparateMultiplyAdd.self)
+        GemmKernel.$copiesB.withValue(copyB) {
+          GemmKernel.$broadcastsA.withValue(broadcast) {
+            gemmDriver(s.ta, s.tb, m: s.m, n: s.n, k: s.k, alpha: V.Scalar(s.alpha), a: a, lda: lda, b: b, ldb: ldb,
+                       beta: V.Scalar(s.beta), c: c, ldc: ldc, vector: V.self, dot: V.self, fma: SeparateMultiplyAdd.self)
+          }
         }
       }
     }
@@ -191,6 +193,7 @@ struct MatmulTests {
     #expect(withinBound(floats) && withinBound(doubles))
     #expect(floats.fast == run(SIMD4<Float>.self, broadcast: false).fast)
     #expect(doubles.fast == run(SIMD2<Double>.self, broadcast: false).fast)
+    #expect(floats.fast == run(SIMD4<Float>.self, broadcast: true, copyB: false).fast)
   }
 
   @Test("Tiles twice as wide (512-bit vectors) give the standard tiles' bits, within the bound, split over threads too",

@@ -149,7 +149,7 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
   let packsStrips = !packsA && !broadcastsA && o.ta == .transposed
     && (GemmKernel.packsStrips ?? (ncMax / nr >= GemmKernel.stripPackingPanels))
   let panelsOuter = o.ta == .transposed && !packsStrips && !broadcastsA
-  let copiesB = o.tb == .normal && !broadcastsA && o.copiesB
+  let copiesB = o.tb == .normal && o.copiesB
   let mPacked = packsA ? (rows.count + mr - 1) / mr * mr : mr  // else the edge strip only
   // Scratch for the packed panels, each 64-byte aligned so vector loads never split a cache line.
   func aligned(_ count: Int) -> Int { (count * MemoryLayout<V.Scalar>.stride + 63) / 64 * 64 }
@@ -205,19 +205,36 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
                             ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
           }
         }
-        // Without FMA: the strip packed as broadcast vectors, then its panels.
+        // Without FMA: the strip as broadcast vectors, made by its first panel's kernel (or by a
+        // packing pass for a partial strip or a narrow first panel), then its other panels.
         @inline(__always) func broadcastTiles(_ ir: Int, rows mrValid: Int) {
           let vectors = UnsafeMutableRawPointer(packedA).bindMemory(to: V.self, capacity: mr * kc)
-          packABroadcast(o, rows: ir..<(ir + mrValid), depth: pc..<(pc + kc), into: vectors, panelHeight: mr)
+          let copiesStrip = mrValid == mr && nc > V.scalarCount
+          if !copiesStrip {
+            packABroadcast(o, rows: ir..<(ir + mrValid), depth: pc..<(pc + kc), into: vectors, panelHeight: mr)
+          }
           // The narrow kernel reads lane 0 of each broadcast vector as a strided strip.
           let lanes = TileOperand(base: UnsafePointer(packedA), rowStride: V.scalarCount, depthStride: mr * V.scalarCount)
           var jr = 0
           while jr < nc {
             let width = min(nr, nc - jr)
             let c = o.c + ir * o.ldc + jc + jr
+            let firstStrip = ir == rows.lowerBound && jr < copiedPanels
             if width <= V.scalarCount {
               gemmMicroKernelNarrow(depth: kc, a: lanes, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
                                     rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
+            } else if copiesStrip && jr == 0 {
+              let copying = StripBroadcastCopied<V>(strip(ir, rows: mr), into: vectors)
+              if firstStrip {
+                gemmMicroKernel(depth: kc, strip: copying, rows: CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc),
+                                alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
+              } else {
+                gemmMicroKernel(depth: kc, strip: copying, rows: PackedPanel<V>(packedB + jr * kc),
+                                alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
+              }
+            } else if firstStrip {
+              gemmMicroKernel(depth: kc, strip: StripBroadcast<V>(vectors), rows: CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc),
+                              alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
             } else {
               gemmMicroKernelBroadcast(depth: kc, a: vectors, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
                                        rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)

@@ -101,6 +101,30 @@ struct StripBroadcast<V: SIMD>: StripRows {
   @inline(__always) mutating func advance() { next += gemmTileRows }
 }
 
+/// A whole strip read in place by the first panel's kernel, which also stores each broadcast to
+/// the strip's buffer for the panels after it (as `CopiedPanel` does for B): one pass over A
+/// instead of a packing pass and then the kernel's.
+struct StripBroadcastCopied<V: SIMD>: StripRows {
+  var source: UnsafePointer<V.Scalar>
+  var vectors: UnsafeMutablePointer<V>
+  let rowStride: Int, depthStride: Int
+  @inline(__always) init(_ strip: TileOperand<V.Scalar>, into vectors: UnsafeMutablePointer<V>) {
+    source = strip.base
+    self.vectors = vectors
+    rowStride = strip.rowStride
+    depthStride = strip.depthStride
+  }
+  @inline(__always) func row(_ r: Int) -> V {
+    let x = V(repeating: source[r &* rowStride])
+    vectors[r] = x
+    return x
+  }
+  @inline(__always) mutating func advance() {
+    source += depthStride
+    vectors += gemmTileRows
+  }
+}
+
 /// C[0..<rows, 0..<columns] += alpha · A(6×kc) · Bpanel(kc×nr), nr = 2·lanes; with `overwrite`,
 /// C's old values are taken as zero (never read).
 @inline(__always)

@@ -82,17 +82,20 @@ func packB<Scalar: DysonScalar>(
     // piece of every source row at B's stride. Row by row instead, the writes went to all the
     // panels at once, panelBytes·kc apart: at kc = 256 that is a multiple of 4 KiB, one L1 set
     // for every panel's stream (perf: half the packing's time on the stores).
-    let panelBytes = nr * stride
+    // Running pointers, not p·ldb offsets: those were overflow-checked multiplies per row.
+    let panelBytes = nr * stride, rowBytes = o.ldb * stride
+    var out = UnsafeMutableRawPointer(dst)
     for panel in 0..<wholePanels {
-      let src = UnsafeRawPointer(o.b + depth.lowerBound * o.ldb + columns.lowerBound + panel * nr)
-      let out = UnsafeMutableRawPointer(dst + panel * nr * kc)
-      for p in 0..<kc {
+      var src = UnsafeRawPointer(o.b + depth.lowerBound * o.ldb + columns.lowerBound + panel * nr)
+      for _ in 0..<kc {
         var byte = 0
         while byte < panelBytes {
-          out.storeBytes(of: src.loadUnaligned(fromByteOffset: p * o.ldb * stride + byte, as: SIMD4<UInt64>.self),
-                         toByteOffset: p * panelBytes + byte, as: SIMD4<UInt64>.self)
-          byte += 32
+          out.storeBytes(of: src.loadUnaligned(fromByteOffset: byte, as: SIMD4<UInt64>.self),
+                         toByteOffset: byte, as: SIMD4<UInt64>.self)
+          byte &+= 32
         }
+        src += rowBytes
+        out += panelBytes
       }
     }
   }
