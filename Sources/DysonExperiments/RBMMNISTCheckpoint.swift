@@ -10,9 +10,10 @@ import Foundation
 struct RBMMNISTCheckpoint {
   let path: String
   let key: String
-  /// Format 2: every mini-batch feeds an update (in format 1, written before 2026-11-24, the first
-  /// only started the chains), so a format-1 state would resume onto another schedule.
-  static let format = "2"
+  /// Format 3: the epochs' orders by our own Fisher–Yates (`Xoshiro256StarStar.shuffle`; format 2
+  /// used the standard library's shuffle); format 2: every mini-batch feeds an update (in format
+  /// 1 the first only started the chains). An older state would resume onto other draws.
+  static let format = "3"
 
   init(directory: String, config: RBMMNISTExperiment.Config, hidden: Int) {
     path = directory + "/checkpoint-nh\(hidden).safetensors"

@@ -34,11 +34,7 @@ public struct RandomizedSpectrum: Sendable {
       let mean = w.elements.reduce(0, +) / Double(w.elements.count)
       var e = w.elements.map { $0 - mean }
       let variance = e.reduce(0) { $0 + $1 * $1 } / Double(e.count)
-      for i in stride(from: e.count - 1, to: 0, by: -1) {
-        // A draw in 0...i from the high half of a 64 × 64-bit product: no platform-dependent shuffle.
-        let j = Int(rng.next().multipliedFullWidth(by: UInt64(i + 1)).high)
-        e.swapAt(i, j)
-      }
+      rng.shuffle(&e)
       let sigma = try SingularValueDecomposition(try Matrix(rows: m, columns: n, elements: e)).singularValues
       shuffled += sigma.map { $0 * $0 }
       let a = Double(max(m - 1, 1)).squareRoot(), b = Double(n).squareRoot()

@@ -5,6 +5,45 @@ import DysonTestSupport
 
 @Suite("xoshiro256**, split streams and samplers")
 struct RandomTests {
+  @Test("Shuffle: each of the 24 orders of 4 values equally likely (χ² and every count within 5σ)")
+  func shuffleIsUniform() {
+    var g = Xoshiro256StarStar(seed: 9)
+    let draws = 24_000
+    var counts: [[Int]: Int] = [:]
+    for _ in 0..<draws {
+      var v = [0, 1, 2, 3]
+      g.shuffle(&v)
+      counts[v, default: 0] += 1
+    }
+    #expect(counts.count == 24 && counts.keys.allSatisfy { $0.sorted() == [0, 1, 2, 3] })
+    let expected = Double(draws) / 24, sigma = (expected * 23 / 24).squareRoot()
+    #expect(counts.values.allSatisfy { abs(Double($0) - expected) < 5 * sigma }, "\(counts.values.sorted())")
+    // χ² with 23 degrees of freedom: mean 23, standard deviation √46.
+    let chiSquare = counts.values.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+    #expect(chiSquare < 23 + 5 * 46.0.squareRoot(), "χ² = \(chiSquare)")
+  }
+
+  @Test("Shuffle is Fisher–Yates on index(below:) = high word of next()·bound, fixed whatever the toolchain")
+  func shuffleFollowsItsDefinition() {
+    var g = Xoshiro256StarStar(seed: 5, stream: 2), reference = g
+    var values = Array("abcdefg")
+    g.shuffle(&values)
+    // By hand: position i (6 down to 1) swaps with ⌊next()·(i + 1)/2⁶⁴⌋.
+    var expected = Array("abcdefg")
+    for i in stride(from: 6, through: 1, by: -1) {
+      let j = Int((reference.next().multipliedFullWidth(by: UInt64(i + 1))).high)
+      expected.swapAt(i, j)
+    }
+    #expect(values == expected)
+    #expect(g == reference)   // six draws, no more
+    // Fewer than two values draw nothing.
+    var empty: [Int] = [], one = [7]
+    g.shuffle(&empty)
+    g.shuffle(&one)
+    #expect(g == reference && one == [7])
+    #expect((0..<1000).allSatisfy { _ in (0..<3).contains(g.index(below: 3)) })
+  }
+
   @Test("Reference outputs of xoshiro256** from state (1, 2, 3, 4)")
   func referenceVector() {
     // The published algorithm's first outputs (as in the reference C code's test vectors).

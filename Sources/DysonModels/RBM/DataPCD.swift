@@ -68,7 +68,7 @@ public struct DataPCD: Sendable {
     samples = data.rows
     self.seed = seed
     order = Array(0..<data.rows)
-    order.shuffle(using: &rng)
+    rng.shuffle(&order)
     self.rng = rng
     batch = [Double](repeating: 0, count: c.batch * nv)
     hiddenStates = [Double](repeating: 0, count: c.batch * nh)
@@ -124,7 +124,7 @@ public struct DataPCD: Sendable {
   mutating func nextBatch() {
     let nv = rbm.visible, nb = configuration.batch
     if cursor + nb > samples {
-      order.shuffle(using: &rng)
+      rng.shuffle(&order)
       cursor = 0
       epochsDone += 1
     }
