@@ -40,6 +40,12 @@ public struct WeightSpectrum: Sendable {
   public var alphaWeighted: Double? { powerLaw.map { $0.alpha * logSpectralNorm } }
   /// log₁₀ Σ xᵢ^α, the Schatten α-norm of X = WᵀW raised to α (WeightWatcher's `log_alpha_norm`).
   public var logAlphaNorm: Double? { powerLaw.map { p in log10(eigenvalues.reduce(0) { $0 + pow(max($1, 0), p.alpha) }) } }
+  /// WeightWatcher's `warning`, from its reading of the tail exponent: "over-trained" below α = 2
+  /// (a tail heavier than the very heavy-tailed phase's), "under-trained" above α = 6 (hardly a
+  /// tail); "" between, nil without a power-law fit. Heuristics, reported as WeightWatcher does.
+  public var trainingWarning: String? {
+    powerLaw.map { $0.alpha < 2 ? "over-trained" : $0.alpha > 6 ? "under-trained" : "" }
+  }
   /// Eigenvalues above the fitted MP edge x₊ (WeightWatcher's `num_spikes`).
   public var spikes: Int? { marchenkoPastur.map { fit in eigenvalues.filter { $0 > fit.law.upperEdge }.count } }
   /// x₊/λ_max of the MP fit (WeightWatcher's `mp_softrank`): 1 for a pure bulk, → 0 as a spike dominates.

@@ -28,7 +28,8 @@ enum SpectrumCommand {
     --seed N        seed of the shuffle (default 0)
 
   Columns: spikes = eigenvalues above x₊; α̂ = α·log₁₀ λ_max (WeightWatcher's alpha_weighted);
-  rand_d = Jensen–Shannon distance of log₁₀ x to the shuffled spectrum's (0 same, 1 disjoint).
+  rand_d = Jensen–Shannon distance of log₁₀ x to the shuffled spectrum's (0 same, 1 disjoint);
+  warning = WeightWatcher's reading of α: over-trained below 2, under-trained above 6.
   Exit status: 0 success, 1 a file or tensor is bad (each named on stderr), 2 usage error.
   """
 
@@ -94,7 +95,7 @@ enum SpectrumCommand {
     if !o.has("json") {
       lines.append(pad("tensor", 34) + pad("shape", 13) + pad("mp_σ²", 11) + pad("mp_A", 7) + pad("spikes", 7)
                    + pad("α", 6) + pad("α̂", 7) + pad("‖W‖₂", 10) + pad("stable", 8) + pad("rank", 6) + pad("entropy", 8)
-                   + pad("rand_d", 7) + pad("traps", 6) + "⟨r̃⟩")
+                   + pad("rand_d", 7) + pad("traps", 6) + pad("⟨r̃⟩", 7) + "warning")
     }
     for outcome in outcomes {
       guard let s = outcome.spectrum else {
@@ -118,7 +119,7 @@ enum SpectrumCommand {
           ("stable_rank", .number(s.stableRank)), ("matrix_rank", .integer(s.matrixRank)), ("entropy", .number(s.entropy)),
           ("rand_distance", number(s.randomized?.distance)), ("rand_lambda_max", number(s.randomized?.lambdaMax)),
           ("rand_trap_threshold", number(s.randomized?.trapThreshold)), ("traps", s.randomized.map { .integer($0.traps) } ?? .null),
-          ("ratio_mean", .number(s.ratioMean)),
+          ("ratio_mean", .number(s.ratioMean)), ("warning", s.trainingWarning.map { .string($0) } ?? .null),
         ]
         if o.has("eigenvalues") { fields.append(("eigenvalues", .numbers(s.eigenvalues))) }
         lines.append(JSONValue.object(fields).serialized())
@@ -130,7 +131,7 @@ enum SpectrumCommand {
                      + pad(format(s.alphaWeighted, "%.2f"), 7) + pad(format(s.spectralNorm, "%.4g"), 10)
                      + pad(format(s.stableRank, "%.3g"), 8) + pad(String(s.matrixRank), 6) + pad(format(s.entropy, "%.3f"), 8)
                      + pad(format(s.randomized?.distance, "%.3f"), 7) + pad(s.randomized.map { String($0.traps) } ?? "—", 6)
-                     + format(s.ratioMean, "%.3f"))
+                     + pad(format(s.ratioMean, "%.3f"), 7) + (s.trainingWarning ?? "—"))
       }
       if let dir = o.string("plot") {
         do {

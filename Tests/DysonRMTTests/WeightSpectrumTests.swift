@@ -37,6 +37,20 @@ struct WeightSpectrumTests {
     #expect(abs(try #require(spectrum.logAlphaNorm) - log10(x.reduce(0) { $0 + pow($1, p.alpha) })) < 1e-12)
   }
 
+  @Test("WeightWatcher's warning: over-trained below α = 2, under-trained above 6, none between",
+        arguments: [(1.5, "over-trained"), (4.0, ""), (10.0, "under-trained")] as [(Double, String)])
+  func trainingWarning(alpha: Double, expected: String) throws {
+    // Eigenvalues at the quantiles of a Pareto density ∝ x^(−α) on x ≥ 1: x_k = (1 − q_k)^(−1/(α − 1)).
+    let n = 80
+    let x = (0..<n).map { k in pow(1 - (Double(k) + 0.5) / Double(n), -1 / (alpha - 1)) }
+    let spectrum = try WeightSpectrum(weights: Self.matrix(singularValues: x.map { $0.squareRoot() }, rows: 100, seed: 12),
+                                      randomSeed: nil)
+    let fitted = try #require(spectrum.powerLaw).alpha
+    #expect(abs(fitted - alpha) < 0.25 * alpha, "fitted α = \(fitted)")
+    #expect(spectrum.trainingWarning == (fitted < 2 ? "over-trained" : fitted > 6 ? "under-trained" : ""))
+    #expect(spectrum.trainingWarning == expected)
+  }
+
   @Test("Rank: exact zeros drop out, and a singular value at 1e-9 of the largest counts in Double, not in Float")
   func rankAndPrecision() throws {
     let s: [Double] = [4, 2, 1, 0.5, 0.25, 4e-9, 0, 0]
