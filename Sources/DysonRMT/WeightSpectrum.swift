@@ -57,13 +57,34 @@ public struct WeightSpectrum: Sendable {
     try self.init(slices: [w], precision: precision, randomSeed: randomSeed)
   }
 
-  /// Analyses a convolution kernel stored out × in × kh × kw (PyTorch's layout, row-major): the
-  /// kh·kw matrices W_ij[o, c] = T[o, c, i, j] pool their eigenvalues.
-  public init(kernel values: [Double], shape: [Int], precision: Double = Double.ulpOfOne, randomSeed: UInt64? = 0) throws {
+  /// How a convolution kernel's four dimensions are stored (row-major).
+  public enum KernelLayout: String, Sendable, CaseIterable {
+    /// out × in × kh × kw: PyTorch's `Conv2d.weight`.
+    case oihw
+    /// kh × kw × in × out: Keras' and TensorFlow's `Conv2D` kernel.
+    case hwio
+
+    /// (out, in, kh·kw) of a kernel of this layout and shape.
+    public func dimensions(_ shape: [Int]) -> (out: Int, inputs: Int, taps: Int) {
+      switch self {
+      case .oihw: (shape[0], shape[1], shape[2] * shape[3])
+      case .hwio: (shape[3], shape[2], shape[0] * shape[1])
+      }
+    }
+  }
+
+  /// Analyses a convolution kernel: the kh·kw matrices W_ij[o, c] (out × in, whatever the
+  /// layout, so that both layouts of one kernel give the same results to the bit) pool their
+  /// eigenvalues.
+  public init(kernel values: [Double], shape: [Int], layout: KernelLayout = .oihw, precision: Double = Double.ulpOfOne,
+              randomSeed: UInt64? = 0) throws {
     precondition(shape.count == 4 && shape.reduce(1, *) == values.count, "WeightSpectrum: a kernel has 4 dimensions")
-    let (out, inputs, taps) = (shape[0], shape[1], shape[2] * shape[3])
-    let slices = try (0..<taps).map { t in
-      try Matrix<Double>(rows: out, columns: inputs, elements: (0..<(out * inputs)).map { values[$0 * taps + t] })
+    let (out, inputs, taps) = layout.dimensions(shape)
+    // OIHW: T[o, c, t] at (o·in + c)·taps + t; HWIO: T[t, c, o] at (t·in + c)·out + o.
+    let slices = (0..<taps).map { t in
+      Matrix<Double>(rows: out, columns: inputs) { o, c in
+        layout == .oihw ? values[(o * inputs + c) * taps + t] : values[(t * inputs + c) * out + o]
+      }
     }
     try self.init(slices: slices, precision: precision, randomSeed: randomSeed)
   }

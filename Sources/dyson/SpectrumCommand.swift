@@ -9,7 +9,7 @@ import Foundation
 enum SpectrumCommand {
   static let help = """
   usage: dyson spectrum FILE… [--tensor NAME]… [--symmetric] [--eigenvalues] [--json] [--plot DIR]
-                              [--no-randomize] [--seed N]
+                              [--no-randomize] [--seed N] [--kernel-layout oihw|hwio]
 
   For each 2-D tensor W in the .npy / .safetensors files: the eigenvalues of X = WᵀW (W oriented
   so that N ≤ M), a Marchenko–Pastur fit of (σ², area A) with the eigenvalues above its upper edge
@@ -17,7 +17,8 @@ enum SpectrumCommand {
   ‖W‖₂, the stable rank ‖W‖²_F/‖W‖²₂, the rank and the spectral entropy, the mean spacing ratio
   ⟨r̃⟩ (GOE 0.531, Poisson 0.386), and the comparison with W's entries shuffled: the distance
   between the two spectra and the "traps", spikes that the shuffle keeps. A 4-D tensor is a
-  convolution kernel (out × in × kh × kw): its kh·kw slices pool their eigenvalues.
+  convolution kernel (PyTorch's out × in × kh × kw, or Keras' kh × kw × in × out with
+  --kernel-layout hwio): its kh·kw slices pool their eigenvalues.
 
     --tensor NAME   only these tensors (repeat, or separate by commas); default: every 2-D and 4-D tensor
     --symmetric     take each (square, symmetric) matrix itself as the operator, not WᵀW
@@ -26,6 +27,7 @@ enum SpectrumCommand {
     --plot DIR      write DIR/<tensor>.svg: the ESD with the MP fit and the shuffled ESD, and the tail
     --no-randomize  skip the shuffled comparison (it doubles the work)
     --seed N        seed of the shuffle (default 0)
+    --kernel-layout L  oihw (PyTorch, default) or hwio (Keras, TensorFlow): how 4-D kernels are stored
 
   Columns: spikes = eigenvalues above x₊; α̂ = α·log₁₀ λ_max (WeightWatcher's alpha_weighted);
   rand_d = Jensen–Shannon distance of log₁₀ x to the shuffled spectrum's (0 same, 1 disjoint);
@@ -45,7 +47,8 @@ enum SpectrumCommand {
   }
 
   static func run(_ arguments: [String]) async throws {
-    let o = try Options(arguments, valued: ["tensor", "plot", "seed"], switches: ["symmetric", "eigenvalues", "json", "no-randomize"], positional: true)
+    let o = try Options(arguments, valued: ["tensor", "plot", "seed", "kernel-layout"], switches: ["symmetric", "eigenvalues", "json", "no-randomize"],
+                        positional: true)
     guard !o.positionals.isEmpty else { throw UsageError(description: "no input files; usage: dyson spectrum FILE… (see dyson help spectrum)") }
     let wanted = o.list("tensor")
     var failures: [String] = []
@@ -84,13 +87,26 @@ enum SpectrumCommand {
       }
     }
 
+    let layoutName = o.string("kernel-layout") ?? "oihw"
+    guard let layout = WeightSpectrum.KernelLayout(rawValue: layoutName) else {
+      throw UsageError(description: "--kernel-layout: '\(layoutName)' is not oihw (PyTorch) or hwio (Keras, TensorFlow)")
+    }
+    // A kernel whose kh·kw exceeds out·in is far more likely stored in the other layout (a 3 × 3 ×
+    // 64 × 128 Keras kernel read as PyTorch's would be 8192 slices of 3 × 3): say so, do not guess.
+    for input in inputs where input.tensor.shape.count == 4 {
+      let d = layout.dimensions(input.tensor.shape)
+      if d.taps > d.out * d.inputs {
+        let other = layout == .oihw ? "hwio" : "oihw"
+        FileHandle.standardError.write(Data("note: \(input.file): '\(input.tensor.name)' (shape \(input.tensor.shape)) read as \(layout.rawValue) has \(d.taps) slices of \(d.out) × \(d.inputs); if it is stored as \(other), pass --kernel-layout \(other)\n".utf8))
+      }
+    }
     let symmetric = o.has("symmetric")
     let seed = try o.seed(default: 0)   // checked even when unused: a typo should not pass silently
     let randomSeed: UInt64? = symmetric || o.has("no-randomize") ? nil : seed
     if symmetric, let t = inputs.first(where: { $0.tensor.shape.count != 2 }) {
       throw UsageError(description: "--symmetric takes matrices; '\(t.tensor.name)' has shape \(t.tensor.shape)")
     }
-    let outcomes = await analyse(inputs, symmetric: symmetric, randomSeed: randomSeed)
+    let outcomes = await analyse(inputs, symmetric: symmetric, layout: layout, randomSeed: randomSeed)
     var lines: [String] = []
     if !o.has("json") {
       lines.append(pad("tensor", 34) + pad("shape", 13) + pad("mp_σ²", 11) + pad("mp_A", 7) + pad("spikes", 7)
@@ -149,7 +165,7 @@ enum SpectrumCommand {
   }
 
   /// Analyses the tensors in a task group (at most one per core), results in input order.
-  static func analyse(_ inputs: [Input], symmetric: Bool, randomSeed: UInt64?) async -> [Outcome] {
+  static func analyse(_ inputs: [Input], symmetric: Bool, layout: WeightSpectrum.KernelLayout, randomSeed: UInt64?) async -> [Outcome] {
     let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
     return await withTaskGroup(of: (Int, Outcome).self) { group in
       var results = [Outcome?](repeating: nil, count: inputs.count)
@@ -161,7 +177,9 @@ enum SpectrumCommand {
           do {
             let eps = precision(t.dtype)
             let s = try Parallelism.$kernelThreads.withValue(1) {
-              if t.shape.count == 4 { return try WeightSpectrum(kernel: t.values, shape: t.shape, precision: eps, randomSeed: randomSeed) }
+              if t.shape.count == 4 {
+                return try WeightSpectrum(kernel: t.values, shape: t.shape, layout: layout, precision: eps, randomSeed: randomSeed)
+              }
               let w = try Matrix<Double>(rows: t.shape[0], columns: t.shape[1], elements: t.values)
               return symmetric ? try WeightSpectrum(symmetric: w, precision: eps)
                                : try WeightSpectrum(weights: w, precision: eps, randomSeed: randomSeed)

@@ -158,6 +158,43 @@ private func untimed(_ path: String) throws -> String {
     #expect(bad == 1 && text.contains("layer.bias") && text.contains("neither a matrix nor a convolution kernel"), "\(text)")
   }
 
+  @Test("dyson spectrum --kernel-layout hwio: a Keras kernel gives the PyTorch copy's numbers; a kernel that looks mis-laid is named; a bad layout exits 2")
+  func spectrumKernelLayout() async throws {
+    let root = NSTemporaryDirectory() + "dyson-layout-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let (out, inputs, kh, kw) = (8, 6, 3, 3)
+    let taps = kh * kw
+    let torch: [Double] = (0..<(out * inputs * taps)).map { i in sin(Double(i) * 0.731) + 0.1 * Double(i % 7) }
+    var keras = torch
+    for o in 0..<out {
+      for c in 0..<inputs {
+        for t in 0..<taps {
+          let to: Int = (t * inputs + c) * out + o, from: Int = (o * inputs + c) * taps + t
+          keras[to] = torch[from]
+        }
+      }
+    }
+    try Safetensors.write([StoredTensor(name: "conv", shape: [out, inputs, kh, kw], dtype: .float64, values: torch)], to: root + "/torch.safetensors")
+    try Safetensors.write([StoredTensor(name: "conv", shape: [kh, kw, inputs, out], dtype: .float64, values: keras)], to: root + "/keras.safetensors")
+    let (s1, fromTorch, _) = try await outputs(["spectrum", root + "/torch.safetensors", "--json"])
+    let (s2, fromKeras, _) = try await outputs(["spectrum", root + "/keras.safetensors", "--json", "--kernel-layout", "hwio"])
+    func measures(_ text: String) throws -> NSDictionary {
+      let d = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary).mutableCopy() as! NSMutableDictionary
+      d.removeObjects(forKeys: ["file", "shape"])
+      return d
+    }
+    #expect(s1 == 0 && s2 == 0)
+    #expect(try measures(fromTorch) == measures(fromKeras))
+    // The Keras file read as PyTorch's: 8 × 6 = 48 "slices" of 3 × 3, which the note names.
+    let (s3, note) = try await stderr(["spectrum", root + "/keras.safetensors", "--json"])
+    #expect(s3 == 0 && note.contains("48 slices of 3 × 3") && note.contains("--kernel-layout hwio"), "\(note)")
+    let (s4, quiet) = try await stderr(["spectrum", root + "/torch.safetensors", "--json"])
+    #expect(s4 == 0 && quiet.isEmpty, "\(quiet)")
+    let (s5, usage) = try await stderr(["spectrum", root + "/torch.safetensors", "--kernel-layout", "nchw"])
+    #expect(s5 == 2 && usage.contains("--kernel-layout: 'nchw'"), "\(usage)")
+  }
+
   @Test("--seed takes any 64-bit value in the tools too (wishart, gallery, gpt sample); others are usage errors")
   func seeds() async throws {
     let (status, printed, _) = try await outputs(["wishart", "--rows", "8", "--columns", "4", "--samples", "2", "--seed", "18446744073709551615", "--json"])

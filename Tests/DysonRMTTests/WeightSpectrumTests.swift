@@ -64,6 +64,24 @@ struct WeightSpectrumTests {
     #expect(one.matrixRank == 1 && one.entropy == 0)
   }
 
+  @Test("A kernel stored as Keras does (kh × kw × in × out) gives the PyTorch layout's results to the bit")
+  func kernelLayouts() throws {
+    let (out, inputs, kh, kw) = (7, 5, 3, 2)
+    var rng = Xoshiro256StarStar(seed: 21)
+    let torch = (0..<(out * inputs * kh * kw)).map { _ in rng.normal() }
+    // T[o, c, i, j] moved to [i, j, c, o].
+    var keras = [Double](repeating: .nan, count: torch.count)
+    for o in 0..<out { for c in 0..<inputs { for i in 0..<kh { for j in 0..<kw {
+      keras[((i * kw + j) * inputs + c) * out + o] = torch[((o * inputs + c) * kh + i) * kw + j]
+    } } } }
+    let a = try WeightSpectrum(kernel: torch, shape: [out, inputs, kh, kw], randomSeed: 4)
+    let b = try WeightSpectrum(kernel: keras, shape: [kh, kw, inputs, out], layout: .hwio, randomSeed: 4)
+    #expect(a.eigenvalues == b.eigenvalues && a.slices == 6 && b.slices == 6 && a.ratioMean == b.ratioMean)
+    #expect(a.randomized?.eigenvalues == b.randomized?.eigenvalues && a.randomized?.distance == b.randomized?.distance)
+    #expect(a.marchenkoPastur?.variance == b.marchenkoPastur?.variance && a.powerLaw?.alpha == b.powerLaw?.alpha)
+    #expect(WeightSpectrum.KernelLayout.hwio.dimensions([kh, kw, inputs, out]) == (out, inputs, kh * kw))
+  }
+
   @Test("A convolution kernel (out × in × kh × kw): kh·kw slices pool their eigenvalues; ⟨r̃⟩ is taken per slice")
   func convolutionSlices() throws {
     // Slice t = (t + 1)·diag(1, 2, 3, 4) in its top 4 × 4 block (6 × 4): eigenvalues ((t + 1)k)².
