@@ -182,6 +182,10 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
           // The last partial strip must not read rows past A's end: pack it, zero-padded.
           packA(o, rows: fullRows..<rows.upperBound, depth: pc..<(pc + kc), into: packedA, panelHeight: mr)
         }
+        // Panel jr of B read in place by the first strip, which packs it on the way (`copiesB`).
+        @inline(__always) func copiedPanel(_ jr: Int) -> CopiedPanel<V> {
+          CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc)
+        }
         // The strip of A at row ir (packed, or read in place), and one micro-kernel call.
         @inline(__always) func strip(_ ir: Int, rows mrValid: Int) -> TileOperand<V.Scalar> {
           if packsA {
@@ -198,7 +202,7 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
             gemmMicroKernelNarrow(depth: kc, a: a, b: packedB + jr * kc, alpha: o.alpha, c: c,
                                   ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, vector: V.self, fma: FMA.self)
           } else if ir == rows.lowerBound && jr < copiedPanels {
-            gemmMicroKernel(depth: kc, strip: StripInPlace<V>(a), rows: CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc),
+            gemmMicroKernel(depth: kc, strip: StripInPlace<V>(a), rows: copiedPanel(jr),
                             alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
           } else {
             gemmMicroKernel(depth: kc, a: a, b: packedB + jr * kc, alpha: o.alpha, c: c,
@@ -226,14 +230,14 @@ func gemmStrip<V: SIMD, D: SIMD, FMA: MultiplyAccumulate>(
             } else if copiesStrip && jr == 0 {
               let copying = StripBroadcastCopied<V>(strip(ir, rows: mr), into: vectors)
               if firstStrip {
-                gemmMicroKernel(depth: kc, strip: copying, rows: CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc),
+                gemmMicroKernel(depth: kc, strip: copying, rows: copiedPanel(jr),
                                 alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
               } else {
                 gemmMicroKernel(depth: kc, strip: copying, rows: PackedPanel<V>(packedB + jr * kc),
                                 alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
               }
             } else if firstStrip {
-              gemmMicroKernel(depth: kc, strip: StripBroadcast<V>(vectors), rows: CopiedPanel<V>(o.b + pc * o.ldb + jc + jr, ld: o.ldb, into: packedB + jr * kc),
+              gemmMicroKernel(depth: kc, strip: StripBroadcast<V>(vectors), rows: copiedPanel(jr),
                               alpha: o.alpha, c: c, ldc: o.ldc, rows: mrValid, columns: width, overwrite: overwrite, fma: FMA.self)
             } else {
               gemmMicroKernelBroadcast(depth: kc, a: vectors, b: packedB + jr * kc, alpha: o.alpha, c: c, ldc: o.ldc,
