@@ -59,11 +59,36 @@ public struct RBMScalingExperiment {
     public let succeeded: Int
   }
 
+  /// The collapse's slope at one α/|B| alone (every configuration and pair with that ratio).
+  /// The linearised theory (Docs/RBM.md) predicts a → √(2π)·σ_h as α/|B| → 0.
+  public struct RatioSlope: Sendable {
+    public let ratio: Double
+    public let fit: ThroughOriginFit
+  }
+
+  /// The equal-ratio check: each pair's ⟨S⟩ over the equal-ratio configurations against its
+  /// weighted mean. The ensembles are independent, so χ² = Σ (S − S̄)²/err² over all pairs has
+  /// Σ(n − 1) degrees of freedom if ⟨S⟩ depends on α/|B| only.
+  public struct EqualRatioCheck: Sendable {
+    public let chiSquare: Double
+    public let degreesOfFreedom: Int
+    /// P(χ² ≥ observed) for that many degrees of freedom.
+    public let pValue: Double
+    /// The largest (max − min)/mean of one pair's ⟨S⟩ over the configurations.
+    public let largestSpread: Double
+  }
+
   public struct Result: Sendable {
     public let config: Config
     public let points: [Point]
     public let collapse: ThroughOriginFit
+    /// One slope per distinct α/|B|, smallest ratio first.
+    public let slopes: [RatioSlope]
+    public let equalRatio: EqualRatioCheck?
     public let seconds: Double
+
+    /// The small-noise slope of the linearised theory, √(2π)·σ_h (Docs/RBM.md).
+    public var theorySlope: Double { (2 * Double.pi).squareRoot() * config.base.training.sigmaH }
   }
 
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
@@ -110,16 +135,58 @@ public struct RBMScalingExperiment {
     }
     let mu2 = config.base.training.mu2
     let scanned = Set(config.alphas.map { Config.Pair(alpha: $0, batch: config.alphaScanBatch) } + config.batches.map { Config.Pair(alpha: config.batchScanAlpha, batch: $0) })
-    var x: [Double] = [], y: [Double] = [], e: [Double] = []
-    for p in points where scanned.contains(Config.Pair(alpha: p.alpha, batch: p.batch)) {
-      for m in p.modes {
-        guard let s = m.meanSpacing, let err = m.meanSpacingError else { continue }
-        x.append((p.alpha / Double(p.batch) * (mu2 - m.kappa)).squareRoot())
-        y.append(s)
-        e.append(err)
+    let scans = points.filter { scanned.contains(Config.Pair(alpha: $0.alpha, batch: $0.batch)) }.flatMap { collapsePoints($0, mu2: mu2) }
+    let x = scans.map(\.x), y = scans.map(\.y), e = scans.map(\.error)
+    return Result(config: config, points: points, collapse: ThroughOriginFit(x: x, y: y, errors: e),
+                  slopes: slopesByRatio(points, mu2: mu2), equalRatio: equalRatioCheck(config, points), seconds: seconds)
+  }
+
+  /// The point's collapse coordinates, one per pair with a spacing: (√(α/|B|·(μ² − κ)), ⟨S⟩, error).
+  static func collapsePoints(_ p: Point, mu2: Double) -> [(x: Double, y: Double, error: Double)] {
+    p.modes.compactMap { m in
+      guard let s = m.meanSpacing, let err = m.meanSpacingError else { return nil }
+      return ((p.alpha / Double(p.batch) * (mu2 - m.kappa)).squareRoot(), s, err)
+    }
+  }
+
+  /// Points grouped by α/|B| (equal to 1e-9 relative: 0.3/48 and 0.1/16 differ in the last bit).
+  static func slopesByRatio(_ points: [Point], mu2: Double) -> [RatioSlope] {
+    var groups: [(ratio: Double, points: [(x: Double, y: Double, error: Double)])] = []
+    for p in points {
+      let ratio = p.alpha / Double(p.batch)
+      let coordinates = collapsePoints(p, mu2: mu2)
+      if let k = groups.firstIndex(where: { abs($0.ratio - ratio) <= 1e-9 * ratio }) {
+        groups[k].points += coordinates
+      } else {
+        groups.append((ratio, coordinates))
       }
     }
-    return Result(config: config, points: points, collapse: ThroughOriginFit(x: x, y: y, errors: e), seconds: seconds)
+    return groups.filter { !$0.points.isEmpty }.sorted { $0.ratio < $1.ratio }.map { g in
+      RatioSlope(ratio: g.ratio, fit: ThroughOriginFit(x: g.points.map(\.x), y: g.points.map(\.y), errors: g.points.map(\.error)))
+    }
+  }
+
+  /// nil unless at least two equal-ratio configurations have spacings with positive errors.
+  static func equalRatioCheck(_ config: Config, _ points: [Point]) -> EqualRatioCheck? {
+    let set = points.filter { p in config.equalRatio.contains { $0.alpha == p.alpha && $0.batch == p.batch } }
+    guard set.count >= 2, let modes = set.first?.modes.indices else { return nil }
+    var chiSquare = 0.0, degrees = 0, spread = 0.0
+    for i in modes {
+      let values = set.compactMap { p -> (s: Double, e: Double)? in
+        guard p.modes.indices.contains(i), let s = p.modes[i].meanSpacing, let e = p.modes[i].meanSpacingError, e > 0 else { return nil }
+        return (s, e)
+      }
+      guard values.count >= 2 else { continue }
+      let weights = values.map { 1 / ($0.e * $0.e) }
+      let mean = zip(values, weights).reduce(0) { $0 + $1.0.s * $1.1 } / weights.reduce(0, +)
+      chiSquare += zip(values, weights).reduce(0) { $0 + ($1.0.s - mean) * ($1.0.s - mean) * $1.1 }
+      degrees += values.count - 1
+      let s = values.map(\.s)
+      spread = max(spread, (s.max()! - s.min()!) / (s.reduce(0, +) / Double(s.count)))
+    }
+    guard degrees > 0 else { return nil }
+    let p = 1 - regularizedLowerGamma(Double(degrees) / 2, chiSquare / 2)
+    return EqualRatioCheck(chiSquare: chiSquare, degreesOfFreedom: degrees, pValue: p, largestSpread: spread)
   }
 
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
@@ -141,6 +208,15 @@ public struct RBMScalingExperiment {
     try output.write(json: .object([
       ("experiment", .string("rbm scaling")), ("a_fit", .number(r.collapse.slope)), ("a_fit_error", .number(r.collapse.jackknifeError)),
       ("r2", .number(r.collapse.r2)), ("r2_uncentred", .number(r.collapse.r2Uncentred)), ("points", .integer(r.collapse.x.count)),
+      ("a_theory_small_noise", .number(r.theorySlope)),
+      ("slope_by_ratio", .array(r.slopes.map { g in
+        .object([("alpha_over_batch", .number(g.ratio)), ("a", n(g.fit.slope.isFinite ? g.fit.slope : nil)),
+                 ("a_error", n(g.fit.jackknifeError.isFinite ? g.fit.jackknifeError : nil)), ("points", .integer(g.fit.x.count))])
+      })),
+      ("equal_ratio", r.equalRatio.map { q in
+        .object([("chi2", .number(q.chiSquare)), ("dof", .integer(q.degreesOfFreedom)), ("p_value", .number(q.pValue)),
+                 ("largest_spread", .number(q.largestSpread))])
+      } ?? .null),
       ("configurations", .array(configurations)), ("seconds", .number(r.seconds)),
     ]), to: "summary.json")
 
@@ -148,9 +224,8 @@ public struct RBMScalingExperiment {
     let alphaScan = r.points.filter { $0.batch == r.config.alphaScanBatch && r.config.alphas.contains($0.alpha) }
     let batchScan = r.points.filter { $0.alpha == r.config.batchScanAlpha && r.config.batches.contains($0.batch) }
     for (k, (name, set)) in [("α varied, |B| = \(r.config.alphaScanBatch)", alphaScan), ("|B| varied, α = \(r.config.batchScanAlpha)", batchScan)].enumerated() {
-      var xs: [Double] = [], ys: [Double] = [], es: [Double] = []
-      for p in set { for m in p.modes { if let s = m.meanSpacing { xs.append((p.alpha / Double(p.batch) * (mu2 - m.kappa)).squareRoot()); ys.append(s); es.append(m.meanSpacingError ?? 0) } } }
-      collapse.add(.points(x: xs, y: ys, errors: es, color: plotPalette[k], label: name))
+      let points = set.flatMap { collapsePoints($0, mu2: mu2) }
+      collapse.add(.points(x: points.map(\.x), y: points.map(\.y), errors: points.map(\.error), color: plotPalette[k], label: name))
     }
     let top = r.collapse.x.max() ?? 1
     collapse.add(.line(x: [0, top], y: [0, r.collapse.slope * top], color: "black", width: 1.2, dashed: true,
@@ -162,7 +237,15 @@ public struct RBMScalingExperiment {
       let pts = sel.compactMap { p in p.modes.first { $0.kappa == kappa }.map { (p.alpha / Double(p.batch), $0.lambdaOverKappa, $0.lambdaOverKappaError) } }
       repulsion.add(.points(x: pts.map(\.0), y: pts.map(\.1), errors: pts.map(\.2), color: plotPalette[k % plotPalette.count], label: String(format: "κ = %.3f", kappa)))
     }
-    try output.add(Figure(panels: [collapse, repulsion], columns: 2, caption: "The linear scaling rule: (a) the mean spacing of each degenerate pair against √(α/|B|·(μ² − κ)) for α and |B| varied separately, with the weighted fit through the origin; (b) the fitted centre λ over κ against α/|B| (|B| ≥ 16 for the batch scan), > 1 or < 1 where the levels repel."), as: "scaling.svg")
+    var slope = Panel(title: "(c) slope at each α/|B|", x: Axis("α/|B|"), y: Axis("a = ⟨S⟩/√(α/|B| · (μ² − κ))"))
+    let fitted = r.slopes.filter { $0.fit.slope.isFinite }
+    slope.add(.points(x: fitted.map(\.ratio), y: fitted.map(\.fit.slope), errors: fitted.map { $0.fit.jackknifeError.isFinite ? $0.fit.jackknifeError : 0 },
+                      color: plotPalette[0], label: "all pairs and configurations at that ratio"))
+    if let last = fitted.last?.ratio {
+      slope.add(.line(x: [0, last], y: [r.theorySlope, r.theorySlope], color: "black", width: 1.2, dashed: true,
+                      label: String(format: "linearised theory √(2π)·σ_h = %.3f", r.theorySlope)))
+    }
+    try output.add(Figure(panels: [collapse, repulsion, slope], columns: 3, caption: "The linear scaling rule: (a) the mean spacing of each degenerate pair against √(α/|B|·(μ² − κ)) for α and |B| varied separately, with the weighted fit through the origin; (b) the fitted centre λ over κ against α/|B| (|B| ≥ 16 for the batch scan), > 1 or < 1 where the levels repel; (c) the slope of (a) at each α/|B| alone, against the small-noise limit of the linearised theory (Docs/RBM.md)."), as: "scaling.svg")
     try output.writeIndex(title: "Gaussian RBM: the linear scaling rule", summary: "\(r.points.count) configurations × \(r.config.base.runs) runs, \(String(format: "%.0f", r.seconds)) s.")
   }
 }

@@ -59,22 +59,19 @@ extension Reproduction {
   }
 
   static func headlines(_ r: RBMScalingExperiment.Result) -> [Headline] {
-    // The equal-ratio set: the spread of each pair's ⟨S⟩ over the four (α, |B|) with α/|B| = 1/160.
-    let equal = r.points.filter { p in r.config.equalRatio.contains { $0.alpha == p.alpha && $0.batch == p.batch } }
-    var spreads: [Double] = []
-    if let first = equal.first {
-      for i in first.modes.indices where first.modes[i].meanSpacing != nil {
-        let values = equal.compactMap { $0.modes.indices.contains(i) ? $0.modes[i].meanSpacing : nil }
-        if let lo = values.min(), let hi = values.max(), values.count == equal.count { spreads.append((hi - lo) / (0.5 * (hi + lo))) }
-      }
-    }
-    return [
+    var out = [
       Headline("a_fit of ⟨S⟩ = a·√(α/|B|·(μ² − κ))", ours: format(r.collapse.slope, r.collapse.jackknifeError), reference: "a free constant (Fig. 1)"),
       Headline("R² of the collapse", ours: format(r.collapse.r2), reference: "one line for α and |B| scans (Fig. 1)"),
-      Headline("equal α/|B|: spread of ⟨S⟩ per pair", ours: spreads.isEmpty ? "—" : String(format: "%.1f–%.1f %%", 100 * spreads.min()!, 100 * spreads.max()!),
-               reference: "equal ⟨S⟩ (the linear scaling rule)"),
-      Headline("configurations × runs", ours: "\(r.points.count) × \(r.config.base.runs)", reference: "15 × 7500"),
     ]
+    if let small = r.slopes.first, small.fit.slope.isFinite {
+      out.append(Headline(String(format: "slope a at the smallest α/|B| = %g", small.ratio), ours: format(small.fit.slope, small.fit.jackknifeError),
+                          reference: String(format: "√(2π)·σ_h = %.3f (linearised theory, Docs/RBM.md)", r.theorySlope)))
+    }
+    out.append(Headline("equal α/|B|: each pair's ⟨S⟩ over the configurations",
+                        ours: r.equalRatio.map { String(format: "spread ≤ %.1f %%, χ² = %.1f / %d dof, p = %.2g", 100 * $0.largestSpread, $0.chiSquare, $0.degreesOfFreedom, $0.pValue) } ?? "—",
+                        reference: "equal ⟨S⟩ (the linear scaling rule)"))
+    out.append(Headline("configurations × runs", ours: "\(r.points.count) × \(r.config.base.runs)", reference: "15 × 7500"))
+    return out
   }
 
   static func headlines(_ r: RBMMNISTExperiment.Result) -> [Headline] {

@@ -130,6 +130,12 @@ enum RBMCommand {
     say(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·(μ² − κ)): a_fit = %.4f ± %.4f, R² = %.4f over %d points (uncentred R₀² = %.4f)",
                  result.collapse.slope, result.collapse.jackknifeError, result.collapse.r2, result.collapse.x.count,
                  result.collapse.r2Uncentred))
+    let slopes = result.slopes.map { String(format: "%g: %.3f ± %.3f", $0.ratio, $0.fit.slope, $0.fit.jackknifeError) }.joined(separator: ", ")
+    say(String(format: "  slope a at each α/|B| (small-noise theory √(2π)·σ_h = %.3f): %@", result.theorySlope, slopes))
+    if let q = result.equalRatio {
+      say(String(format: "  equal α/|B|: χ² = %.1f for %d degrees of freedom (p = %.2g), largest spread of a pair's ⟨S⟩ %.1f %%",
+                 q.chiSquare, q.degreesOfFreedom, q.pValue, 100 * q.largestSpread))
+    }
     try finishStudy(directory)
   }
 

@@ -21,6 +21,52 @@ struct RBMScalingTests {
     #expect(abs(small.slope - 1.4) < 1e-14 && abs(small.r2 - 0.9) < 1e-14 && abs(small.r2Uncentred - 0.98) < 1e-14)
   }
 
+  /// A point whose pairs' spacings lie on ⟨S⟩ = a·√(α/|B|·(μ² − κ)) exactly (μ² = 9).
+  func planted(alpha: Double, batch: Int, slope a: Double, kappas: [Double] = [4.5, 6.5], error: Double = 0.01) -> RBMScalingExperiment.Point {
+    let modes = kappas.map { kappa in
+      RBMUniversalityExperiment.Mode(kappa: kappa, members: [0, 1], meanSpacing: a * (alpha / Double(batch) * (9 - kappa)).squareRoot(),
+                                     meanSpacingError: error, sigma: 0, sigmaError: 0, center: kappa, lambdaOverKappa: 1,
+                                     lambdaOverKappaError: 0, binder: 0, binderError: 0)
+    }
+    return RBMScalingExperiment.Point(alpha: alpha, batch: batch, modes: modes, succeeded: 1)
+  }
+
+  @Test("The slope at each α/|B|: one group per ratio (0.3/48 with 0.1/16), each slope exact on planted lines")
+  func slopesByRatio() {
+    let points = [planted(alpha: 0.01, batch: 16, slope: 2.6), planted(alpha: 0.1, batch: 16, slope: 2.2),
+                  planted(alpha: 0.3, batch: 48, slope: 2.2), planted(alpha: 0.1, batch: 4, slope: 1.9)]
+    #expect(0.3 / 48 != 0.1 / 16)   // the grouping has to allow for the last bit
+    let slopes = RBMScalingExperiment.slopesByRatio(points, mu2: 9)
+    let expected: [Double] = [0.01 / 16, 0.1 / 16, 0.1 / 4]
+    #expect(slopes.map(\.ratio) == expected)
+    #expect(slopes.map(\.fit.x.count) == [2, 4, 2])
+    for (g, a) in zip(slopes, [2.6, 2.2, 1.9]) { #expect(abs(g.fit.slope - a) < 1e-13) }
+  }
+
+  @Test("The equal-ratio χ²: by hand for one pair, and its p-value against the χ² laws with 1 and 2 degrees of freedom")
+  func equalRatioChiSquare() throws {
+    var c = RBMScalingExperiment.Config()
+    c.equalRatio = [.init(alpha: 0.05, batch: 8), .init(alpha: 0.1, batch: 16)]
+    // One pair (κ = 5): ⟨S⟩ = 1.0 ± 0.1 and 1.2 ± 0.1, weighted mean 1.1, χ² = 2·(0.1/0.1)² = 2 on 1 dof.
+    func point(_ alpha: Double, _ batch: Int, _ spacing: Double) -> RBMScalingExperiment.Point {
+      var p = planted(alpha: alpha, batch: batch, slope: 1, kappas: [5], error: 0.1)
+      var m = p.modes[0]; m.meanSpacing = spacing
+      p = RBMScalingExperiment.Point(alpha: p.alpha, batch: p.batch, modes: [m], succeeded: 1)
+      return p
+    }
+    let one = try #require(RBMScalingExperiment.equalRatioCheck(c, [point(0.05, 8, 1.0), point(0.1, 16, 1.2), point(0.01, 16, 5)]))
+    #expect(abs(one.chiSquare - 2) < 1e-12 && one.degreesOfFreedom == 1)
+    #expect(abs(one.pValue - erfc(1)) < 1e-12)            // P(χ²₁ ≥ 2) = erfc(√(2/2))
+    #expect(abs(one.largestSpread - 0.2 / 1.1) < 1e-12)
+    // Three configurations: 2 dof, P(χ²₂ ≥ q) = e^{−q/2}.
+    c.equalRatio.append(.init(alpha: 0.2, batch: 32))
+    let two = try #require(RBMScalingExperiment.equalRatioCheck(c, [point(0.05, 8, 1.0), point(0.1, 16, 1.2), point(0.2, 32, 1.05)]))
+    #expect(two.degreesOfFreedom == 2)
+    #expect(abs(two.pValue - exp(-two.chiSquare / 2)) < 1e-12)
+    // Fewer than two configurations with spacings: no check.
+    #expect(RBMScalingExperiment.equalRatioCheck(c, [point(0.05, 8, 1.0)]) == nil)
+  }
+
   @Test("The grid holds the authors' 13 distinct (α, |B|) and settings leave α and |B| to it")
   func grid() {
     let c = RBMScalingExperiment.Config()
@@ -32,10 +78,11 @@ struct RBMScalingTests {
   @Test("End to end on a tiny grid writes summary.json with a_fit, its error and R²")
   func endToEnd() async throws {
     var c = RBMScalingExperiment.Config()
-    c.alphas = [0.05, 0.1]; c.batches = [8]; c.equalRatio = []
+    c.alphas = [0.05, 0.1]; c.batches = [8]; c.equalRatio = [.init(alpha: 0.05, batch: 8), .init(alpha: 0.1, batch: 16)]
     c.base.runs = 4; c.base.resamples = 4; c.base.training.updates = 100; c.base.training.visible = 6; c.base.training.hidden = 6
     let r = try await RBMScalingExperiment.run(c, workers: 2)
-    #expect(r.points.count == 3 && r.collapse.x.count == 6)     // 3 configurations × 2 pairs on a 6-ring
+    #expect(r.points.count == 4 && r.collapse.x.count == 6)     // the scans' 3 configurations × 2 pairs on a 6-ring
+    #expect(r.slopes.map(\.fit.x.count) == [2, 4, 2])          // α/|B| = 0.05/16, 0.1/16 (and 0.05/8), 0.1/8
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dyson-scaling-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
     var output = try ExperimentOutput(directory: dir, study: "test")
@@ -43,7 +90,12 @@ struct RBMScalingTests {
     let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
     #expect(summary["a_fit"] is Double && summary["a_fit_error"] is Double && summary["r2"] is Double && summary["r2_uncentred"] is Double)
     let configurations = try #require(summary["configurations"] as? [[String: Any]])
-    #expect(configurations.count == 3)
+    #expect(configurations.count == 4)
+    let slopes = try #require(summary["slope_by_ratio"] as? [[String: Any]])
+    #expect(slopes.count == 3 && slopes[1]["points"] as? Int == 4)
+    #expect(abs((summary["a_theory_small_noise"] as? Double ?? 0) - (2 * Double.pi).squareRoot()) < 1e-15)
+    let equal = try #require(summary["equal_ratio"] as? [String: Any])
+    #expect(equal["dof"] as? Int == 2 && equal["p_value"] is Double)   // two pairs, two configurations
     // A point reruns alone: `rbm universality` with its α, |B| and the seed summary.json gives
     // (a 64-bit value, above Int.max for this point) reproduces its numbers.
     let point = configurations[2]
