@@ -59,7 +59,8 @@ public struct RBMScalingExperiment {
     public let succeeded: Int
   }
 
-  /// The collapse's slope at one α/|B| alone (every configuration and pair with that ratio).
+  /// The collapse's slope at one α/|B| alone (every configuration and pair with that ratio), with
+  /// the error propagated from the spacings' (`standardError`: groups hold 2–16 points).
   /// The linearised theory (Docs/RBM.md) predicts a → √(2π)·σ_h as α/|B| → 0.
   public struct RatioSlope: Sendable {
     public let ratio: Double
@@ -211,7 +212,7 @@ public struct RBMScalingExperiment {
       ("a_theory_small_noise", .number(r.theorySlope)),
       ("slope_by_ratio", .array(r.slopes.map { g in
         .object([("alpha_over_batch", .number(g.ratio)), ("a", n(g.fit.slope.isFinite ? g.fit.slope : nil)),
-                 ("a_error", n(g.fit.jackknifeError.isFinite ? g.fit.jackknifeError : nil)), ("points", .integer(g.fit.x.count))])
+                 ("a_error", n(g.fit.standardError.isFinite ? g.fit.standardError : nil)), ("points", .integer(g.fit.x.count))])
       })),
       ("equal_ratio", r.equalRatio.map { q in
         .object([("chi2", .number(q.chiSquare)), ("dof", .integer(q.degreesOfFreedom)), ("p_value", .number(q.pValue)),
@@ -239,7 +240,7 @@ public struct RBMScalingExperiment {
     }
     var slope = Panel(title: "(c) slope at each α/|B|", x: Axis("α/|B|"), y: Axis("a = ⟨S⟩/√(α/|B| · (μ² − κ))"))
     let fitted = r.slopes.filter { $0.fit.slope.isFinite }
-    slope.add(.points(x: fitted.map(\.ratio), y: fitted.map(\.fit.slope), errors: fitted.map { $0.fit.jackknifeError.isFinite ? $0.fit.jackknifeError : 0 },
+    slope.add(.points(x: fitted.map(\.ratio), y: fitted.map(\.fit.slope), errors: fitted.map { $0.fit.standardError.isFinite ? $0.fit.standardError : 0 },
                       color: plotPalette[0], label: "all pairs and configurations at that ratio"))
     if let last = fitted.last?.ratio {
       slope.add(.line(x: [0, last], y: [r.theorySlope, r.theorySlope], color: "black", width: 1.2, dashed: true,

@@ -64,7 +64,7 @@ extension Reproduction {
       Headline("R² of the collapse", ours: format(r.collapse.r2), reference: "one line for α and |B| scans (Fig. 1)"),
     ]
     if let small = r.slopes.first, small.fit.slope.isFinite {
-      out.append(Headline(String(format: "slope a at the smallest α/|B| = %g", small.ratio), ours: format(small.fit.slope, small.fit.jackknifeError),
+      out.append(Headline(String(format: "slope a at the smallest α/|B| = %g", small.ratio), ours: format(small.fit.slope, small.fit.standardError),
                           reference: String(format: "√(2π)·σ_h = %.3f (linearised theory, Docs/RBM.md)", r.theorySlope)))
     }
     out.append(Headline("equal α/|B|: each pair's ⟨S⟩ over the configurations",

@@ -2,11 +2,15 @@
 /// error over the points, and R² = 1 − Σw(y − ax)²/Σw(y − ȳ_w)² (centred: against the best
 /// constant). A fit through the origin is often reported with the uncentred R₀² = 1 − Σw(y −
 /// ax)²/Σwy² instead (against y = 0: R's `lm(y ~ 0 + x)`, statsmodels without a constant), which
-/// is never smaller; both are kept, the centred one is the headline.
+/// is never smaller; both are kept, the centred one is the headline. `standardError` =
+/// 1/√(Σwx²) is the slope's error propagated from the points' own errors: the one to use for a
+/// handful of points, where the jackknife over points is itself too noisy (two points that agree
+/// by chance give it ≈ 0).
 public struct ThroughOriginFit: Sendable {
   public let x: [Double], y: [Double], errors: [Double]
   public let slope: Double
   public let jackknifeError: Double
+  public let standardError: Double
   public let r2: Double
   public let r2Uncentred: Double
 
@@ -20,6 +24,8 @@ public struct ThroughOriginFit: Sendable {
     }
     let a = slope { _ in true }
     self.slope = a
+    let information = zip(w, x).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }
+    standardError = information > 0 ? 1 / information.squareRoot() : .nan
     if x.count >= 2 {
       let leaveOut = x.indices.map { j in slope { $0 != j } }
       let m = leaveOut.reduce(0, +) / Double(leaveOut.count)

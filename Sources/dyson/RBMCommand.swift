@@ -37,7 +37,9 @@ enum RBMCommand {
     scaling: universality over the authors' grid — α ∈ {0.01, 0.02, 0.04, 0.06, 0.08, 0.1} at |B| = 16,
     |B| ∈ {4, 8, 16, 32, 64} at α = 0.1, and the equal-ratio set (0.025, 4), (0.05, 8), (0.1, 16),
     (0.2, 32) — with the collapse fit ⟨S⟩ = a_fit·√(α/|B|·(μ² − κ)) (weighted, through the origin,
-    jackknife error, R²). --runs is per configuration; --alpha and --batch are set by the grid.
+    jackknife error, R²), the slope at each α/|B| against the small-noise theory √(2π)·σ_h, and a χ²
+    test that the equal-ratio set gives each pair one ⟨S⟩. --runs is per configuration; --alpha and
+    --batch are set by the grid.
 
     mnist: MNIST as UV regulator (2309.15002): one RBM with N_v = 784 and fixed μ² per N_h of the
     scan, trained by CD-1 on data mini-batches as the authors' code does; the learned against the
@@ -130,7 +132,7 @@ enum RBMCommand {
     say(String(format: "  collapse ⟨S⟩ = a·√(α/|B|·(μ² − κ)): a_fit = %.4f ± %.4f, R² = %.4f over %d points (uncentred R₀² = %.4f)",
                  result.collapse.slope, result.collapse.jackknifeError, result.collapse.r2, result.collapse.x.count,
                  result.collapse.r2Uncentred))
-    let slopes = result.slopes.map { String(format: "%g: %.3f ± %.3f", $0.ratio, $0.fit.slope, $0.fit.jackknifeError) }.joined(separator: ", ")
+    let slopes = result.slopes.map { String(format: "%g: %.3f ± %.3f", $0.ratio, $0.fit.slope, $0.fit.standardError) }.joined(separator: ", ")
     say(String(format: "  slope a at each α/|B| (small-noise theory √(2π)·σ_h = %.3f): %@", result.theorySlope, slopes))
     if let q = result.equalRatio {
       say(String(format: "  equal α/|B|: χ² = %.1f for %d degrees of freedom (p = %.2g), largest spread of a pair's ⟨S⟩ %.1f %%",

@@ -13,11 +13,12 @@ struct RBMScalingTests {
     let noise = x.indices.map { i in 0.05 * (i % 2 == 0 ? 1.0 : -1.0) }
     let fit = ThroughOriginFit(x: x, y: zip(x, noise).map { 2 * $0 + $1 }, errors: [Double](repeating: 0.05, count: 40))
     let standard = 1 / (x.reduce(0) { $0 + $1 * $1 } / 0.0025).squareRoot()
-    #expect(abs(fit.slope - 2) < 4 * standard)
+    #expect(abs(fit.slope - 2) < 4 * standard && abs(fit.standardError - standard) < 1e-15 * standard * 10)
     #expect(fit.jackknifeError > 0.3 * standard && fit.jackknifeError < 3 * standard)
     #expect(fit.r2 > 0.99)
     // By hand, unit weights: a = 7/5, Σ(y − ax)² = 0.2, Σ(y − ȳ)² = 2, Σy² = 10.
     let small = ThroughOriginFit(x: [1, 2], y: [1, 3], errors: [1, 1])
+    #expect(abs(small.standardError - 1 / 5.0.squareRoot()) < 1e-15)   // 1/√(Σx²) = 1/√5
     #expect(abs(small.slope - 1.4) < 1e-14 && abs(small.r2 - 0.9) < 1e-14 && abs(small.r2Uncentred - 0.98) < 1e-14)
   }
 
