@@ -65,7 +65,7 @@ extension Reproduction {
     ]
     if let small = r.slopes.first, small.fit.slope.isFinite {
       out.append(Headline(String(format: "slope a at the smallest α/|B| = %g", small.ratio), ours: format(small.fit.slope, small.fit.standardError),
-                          reference: String(format: "√(2π)·σ_h = %.3f (linearised theory, Docs/RBM.md)", r.theorySlope)))
+                          reference: r.theorySlope.map { String(format: "√(2π)·σ_h = %.3f (linearised theory, Docs/RBM.md)", $0) } ?? "—"))
     }
     out.append(Headline("equal α/|B|: each pair's ⟨S⟩ over the configurations",
                         ours: r.equalRatio.map { String(format: "spread ≤ %.1f %%, χ² = %.1f / %d dof, p = %.2g", 100 * $0.largestSpread, $0.chiSquare, $0.degreesOfFreedom, $0.pValue) } ?? "—",

@@ -133,7 +133,8 @@ enum RBMCommand {
                  result.collapse.slope, result.collapse.jackknifeError, result.collapse.r2, result.collapse.x.count,
                  result.collapse.r2Uncentred))
     let slopes = result.slopes.map { String(format: "%g: %.3f ± %.3f", $0.ratio, $0.fit.slope, $0.fit.standardError) }.joined(separator: ", ")
-    say(String(format: "  slope a at each α/|B| (small-noise theory √(2π)·σ_h = %.3f): %@", result.theorySlope, slopes))
+    let theory = result.theorySlope.map { String(format: "small-noise theory √(2π)·σ_h = %.3f", $0) } ?? "no theory with momentum, L2 or a sampled positive phase"
+    say("  slope a at each α/|B| (\(theory)): \(slopes)")
     if let q = result.equalRatio {
       say(String(format: "  equal α/|B|: χ² = %.1f for %d degrees of freedom (p = %.2g), largest spread of a pair's ⟨S⟩ %.1f %%",
                  q.chiSquare, q.degreesOfFreedom, q.pValue, 100 * q.largestSpread))

@@ -95,6 +95,8 @@ struct RBMScalingTests {
     let slopes = try #require(summary["slope_by_ratio"] as? [[String: Any]])
     #expect(slopes.count == 3 && slopes[1]["points"] as? Int == 4)
     #expect(abs((summary["a_theory_small_noise"] as? Double ?? 0) - (2 * Double.pi).squareRoot()) < 1e-15)
+    var momentum = r.config; momentum.base.training.momentum = 0.5
+    #expect(RBMScalingExperiment.Result(config: momentum, points: r.points, collapse: r.collapse, slopes: r.slopes, equalRatio: r.equalRatio, seconds: 0).theorySlope == nil)
     let equal = try #require(summary["equal_ratio"] as? [String: Any])
     #expect(equal["dof"] as? Int == 2 && equal["p_value"] is Double)   // two pairs, two configurations
     // A point reruns alone: `rbm universality` with its α, |B| and the seed summary.json gives
