@@ -50,10 +50,9 @@ struct RBMScalingTests {
     c.equalRatio = [.init(alpha: 0.05, batch: 8), .init(alpha: 0.1, batch: 16)]
     // One pair (κ = 5): ⟨S⟩ = 1.0 ± 0.1 and 1.2 ± 0.1, weighted mean 1.1, χ² = 2·(0.1/0.1)² = 2 on 1 dof.
     func point(_ alpha: Double, _ batch: Int, _ spacing: Double) -> RBMScalingExperiment.Point {
-      var p = planted(alpha: alpha, batch: batch, slope: 1, kappas: [5], error: 0.1)
-      var m = p.modes[0]; m.meanSpacing = spacing
-      p = RBMScalingExperiment.Point(alpha: p.alpha, batch: p.batch, modes: [m], succeeded: 1)
-      return p
+      var mode = planted(alpha: alpha, batch: batch, slope: 1, kappas: [5], error: 0.1).modes[0]
+      mode.meanSpacing = spacing
+      return RBMScalingExperiment.Point(alpha: alpha, batch: batch, modes: [mode], succeeded: 1)
     }
     let one = try #require(RBMScalingExperiment.equalRatioCheck(c, [point(0.05, 8, 1.0), point(0.1, 16, 1.2), point(0.01, 16, 5)]))
     #expect(abs(one.chiSquare - 2) < 1e-12 && one.degreesOfFreedom == 1)
