@@ -2,7 +2,7 @@ import DysonCore
 
 /// Symmetric eigenvalues (`eigvalsh-f64-N`), with vectors (`eigh-f64-N`), and singular values
 /// (`svd-f64-MxN`), in ms. Each case checks its answer before it counts.
-let eigenSizes = [8, 12, 16, 32, 64, 100, 256, 784]
+let eigenSizes = [8, 12, 16, 32, 64, 100, 256, 512, 784, 2048, 4096]
 let svdShapes = [(64, 16), (256, 64), (784, 784)]
 
 func eigenSuite(filter: String?) -> [BenchResult] {
@@ -23,7 +23,12 @@ func eigenSuite(filter: String?) -> [BenchResult] {
     let trace = try! a.trace()
     precondition(abs(values.reduce(0, +) - trace) <= 1e-9 * Double(n) * a.maxAbs(), "eigvalsh n=\(n): Σλ ≠ tr A")
     run("eigvalsh-f64-\(n)") { blackHole(try! SymmetricEigen(a).eigenvalues) }
-    run("eigh-f64-\(n)") { blackHole(try! SymmetricEigen(a, vectors: true)) }
+    if n <= 784 { run("eigh-f64-\(n)") { blackHole(try! SymmetricEigen(a, vectors: true)) } }
+    if n >= 256 && n <= 784 {
+      // The one-stage / two-stage crossover behind SymmetricEigen.twoStageMinimumSize.
+      run("eigvalsh-onestage-f64-\(n)") { blackHole(try! SymmetricEigen(a, method: .tridiagonalQL).eigenvalues) }
+      run("eigvalsh-twostage-f64-\(n)") { blackHole(try! SymmetricEigen(a, method: .twoStage).eigenvalues) }
+    }
     if n <= 32 {
       // The Jacobi / tridiagonal-QL crossover behind SymmetricEigen.jacobiMaximumSize.
       run("eigvalsh-jacobi-f64-\(n)") { blackHole(try! SymmetricEigen(a, method: .jacobi).eigenvalues) }

@@ -92,3 +92,31 @@ struct MatrixTests {
     #expect(!(try Matrix<Float>([[1, .nan]])).isFinite)
   }
 }
+
+@Suite("The short side's Gram matrix")
+struct ShortSideGramTests {
+  /// Shapes on both sides of the 128-wide block columns, tall and wide: the full product to
+  /// rounding (k·ε·Σ|aᵢbᵢ| bounds any order of the sum), and exactly symmetric.
+  @Test("Equals the full product AᵀA or AAᵀ, exactly symmetric", arguments: [(300, 7), (7, 300), (260, 131), (131, 260), (129, 129), (1, 5), (5, 1)])
+  func againstFullProduct(rows: Int, columns: Int) throws {
+    let a = Matrix<Double>.gaussian(rows: rows, columns: columns, seed: 3)
+    let full = rows >= columns ? try Matrix.product(a, .transposed, a, .normal) : try Matrix.product(a, .normal, a, .transposed)
+    let g = a.shortSideGram()
+    try #require(g.rows == min(rows, columns) && g.columns == g.rows)
+    let absolute = rows >= columns ? a.map(abs).gram() : a.map(abs).transposed().gram()
+    let depth = Double(max(rows, columns))
+    for i in 0..<g.rows {
+      for j in 0..<g.rows {
+        #expect(g[i, j] == g[j, i], "(\(i), \(j)) not symmetric")
+        #expect(abs(g[i, j] - full[i, j]) <= depth * Double.ulpOfOne * absolute[i, j], "(\(i), \(j)): \(g[i, j]) vs \(full[i, j])")
+      }
+    }
+  }
+
+  @Test("Against the reference sum Σᵣ AᵣᵢAᵣⱼ")
+  func againstReference() throws {
+    let a = try Matrix<Double>([[1, 2, 0], [3, -1, 4]])   // wide: AAᵀ is 2 × 2
+    #expect(a.shortSideGram().nested == [[5, 1], [1, 26]])
+    #expect(a.transposed().shortSideGram().nested == [[5, 1], [1, 26]])
+  }
+}

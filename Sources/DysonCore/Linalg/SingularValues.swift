@@ -129,7 +129,7 @@ func oneSidedJacobi(_ w: Matrix<Double>, vectors: Bool, pairTolerance: Double? =
 /// The Gram route: eigen-decompose the r×r Gram matrix of W's short side.
 func gramSVD(_ w: Matrix<Double>, vectors: Bool) throws(LinalgError) -> ([Double], Matrix<Double>?, Matrix<Double>?) {
   let tall = w.rows >= w.columns
-  let gram = tall ? try! Matrix.product(w, .transposed, w, .normal) : try! Matrix.product(w, .normal, w, .transposed)
+  let gram = w.shortSideGram()
   let eigen = try SymmetricEigen(gram, vectors: vectors)
   let r = gram.rows
   let values = eigen.eigenvalues.reversed().map { Swift.max($0, 0).squareRoot() }
