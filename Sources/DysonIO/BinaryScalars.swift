@@ -56,6 +56,14 @@ func bfloat16Bits(from value: Double) -> UInt16 {
 /// Decodes `count` elements of `dtype` from raw bytes.
 func decodeScalars(_ bytes: UnsafeRawBufferPointer, dtype: StoredDType, order: ByteOrder, count: Int) -> [Double] {
   var out = [Double](repeating: 0, count: count)
+  out.withUnsafeMutableBufferPointer { decodeScalars(bytes, dtype: dtype, order: order, into: $0) }
+  return out
+}
+
+/// Decodes `out.count` elements of `dtype` from raw bytes into `out`.
+func decodeScalars(_ bytes: UnsafeRawBufferPointer, dtype: StoredDType, order: ByteOrder, into out: UnsafeMutableBufferPointer<Double>) {
+  precondition(bytes.count >= out.count * dtype.size, "decodeScalars: \(bytes.count) bytes for \(out.count) × \(dtype)")
+  let count = out.count
   func u16(_ i: Int) -> UInt16 {
     let v = bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
     return order == .little ? UInt16(littleEndian: v) : UInt16(bigEndian: v)
@@ -74,7 +82,6 @@ func decodeScalars(_ bytes: UnsafeRawBufferPointer, dtype: StoredDType, order: B
       out[i] = Double(bitPattern: order == .little ? UInt64(littleEndian: v) : UInt64(bigEndian: v))
     }
   }
-  return out
 }
 
 /// Encodes values as little-endian `dtype` bytes, appending to `out`.
