@@ -27,7 +27,7 @@ let package = Package(
     .executableTarget(name: "dyson-bench", dependencies: ["DysonCore", "DysonModels"], path: "Benchmarks/DysonBench"),
     .target(name: "DysonTestSupport", dependencies: ["DysonCore"], path: "Tests/DysonTestSupport"),
     .testTarget(name: "DysonCoreTests", dependencies: ["DysonCore", "DysonTestSupport"]),
-    .testTarget(name: "DysonRMTTests", dependencies: ["DysonRMT", "DysonCore", "DysonTestSupport"]),
+    .testTarget(name: "DysonRMTTests", dependencies: ["DysonRMT", "DysonCore", "DysonIO", "DysonTestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DysonIOTests", dependencies: ["DysonIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DysonPlotTests", dependencies: ["DysonPlot"]),
     .testTarget(name: "DysonModelsTests", dependencies: ["DysonModels", "DysonCore", "DysonRMT", "DysonTestSupport"]),

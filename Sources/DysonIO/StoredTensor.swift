@@ -10,6 +10,16 @@ public enum StoredDType: String, Sendable, Hashable, CaseIterable {
     case .float64: 8
     }
   }
+
+  /// `value` as this type stores it (rounded to nearest even), back as a Double.
+  public func rounded(_ value: Double) -> Double {
+    switch self {
+    case .float16: doubleFromHalfBits(halfBits(from: value))
+    case .bfloat16: doubleFromBFloat16Bits(bfloat16Bits(from: value))
+    case .float32: Double(Float(value))
+    case .float64: value
+    }
+  }
 }
 
 /// A named n-dimensional array read from or written to a file. Values are held as `Double`,

@@ -14,6 +14,14 @@ public struct PowerLawTail: Sendable, Equatable {
   /// KS distance of the tail to the fitted law.
   public let distance: Double
 
+  init(alpha: Double, alphaError: Double, xMin: Double, tailCount: Int, distance: Double) {
+    self.alpha = alpha
+    self.alphaError = alphaError
+    self.xMin = xMin
+    self.tailCount = tailCount
+    self.distance = distance
+  }
+
   /// x_min is searched among the cuts that leave at least `minimumTail` values in the tail;
   /// nil when fewer than `minimumTail` positive values exist.
   public init?(_ values: [Double], minimumTail: Int = 5) {

@@ -7,11 +7,11 @@ import Foundation
 /// own ("correlation traps"): how far the two spectra differ measures what training put into the
 /// correlations, and a trap is a spike that survives the shuffle.
 public struct RandomizedSpectrum: Sendable {
-  /// Eigenvalues of WᵀW for the shuffled matrices (every slice), ascending.
+  /// Eigenvalues of WᵀW for the shuffled matrices (every slice, with the original's scaling), ascending.
   public let eigenvalues: [Double]
-  /// Jensen–Shannon distance (base 2, so in [0, 1]) between the densities of log₁₀ x of W and of
-  /// the shuffled W, on common Freedman–Diaconis bins of both samples: 0 for the same law, 1 for
-  /// disjoint supports. (Ours: WeightWatcher's `rand_distance` is the same idea; its bins differ.)
+  /// How far the original spectrum is from the shuffled one: Dyson's conventions, the
+  /// Jensen–Shannon distance (base 2, in [0, 1]) between the densities of log₁₀ x on common bins
+  /// (`jensenShannonDistance`); WeightWatcher's, its `rand_distance` (`WeightWatcher.randomDistance`).
   public let distance: Double
   /// The largest eigenvalue of the shuffled spectrum, and the level above which an i.i.d. matrix
   /// of the same entry variance puts its largest eigenvalue with probability below 10⁻⁴:
@@ -19,34 +19,45 @@ public struct RandomizedSpectrum: Sendable {
   /// σ = (√(M−1) + √N)(1/√(M−1) + 1/√N)^{1/3} (TW₁ exceeds 4 with probability ~10⁻⁴).
   public let lambdaMax: Double
   public let trapThreshold: Double
-  /// Shuffled eigenvalues above `trapThreshold`: spikes made by single large entries.
+  /// Shuffled eigenvalues above `trapThreshold`, less the one a slice's mean makes on its own:
+  /// spikes made by single large entries.
   public let traps: Int
 
-  /// `slices`: the matrices (each oriented M ≥ N) whose pooled spectrum is `original`. Each
-  /// slice's entries, less their mean (a mean would make a rank-one spike of its own), are
-  /// shuffled by Fisher–Yates from `seed`, so the result is the same on every machine.
-  public init(slices: [Matrix<Double>], original: [Double], seed: UInt64) throws {
+  /// `slices`: the matrices whose pooled spectrum, each eigenvalue times `eigenvalueScale`, is
+  /// `original`. Each slice's entries are permuted as they are (the mean too, so that a slice
+  /// whose shuffle changes nothing, a single column, is at distance 0) by Fisher–Yates from
+  /// `seed`: the result is the same on every machine.
+  public init(slices: [Matrix<Double>], original: [Double], seed: UInt64, conventions: WeightSpectrum.Conventions = .dyson,
+              eigenvalueScale: Double = 1) throws {
     var rng = Xoshiro256StarStar(seed: seed)
     var shuffled: [Double] = []
     var threshold = 0.0
+    var meanSpikes = 0
     for w in slices {
-      let m = w.rows, n = w.columns
-      let mean = w.elements.reduce(0, +) / Double(w.elements.count)
-      var e = w.elements.map { $0 - mean }
-      let variance = e.reduce(0) { $0 + $1 * $1 } / Double(e.count)
+      let m = max(w.rows, w.columns), n = min(w.rows, w.columns)
+      var e = w.elements
+      let mean = e.reduce(0, +) / Double(e.count)
+      let variance = e.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(e.count)
       rng.shuffle(&e)
-      let sigma = try SingularValueDecomposition(try Matrix(rows: m, columns: n, elements: e)).singularValues
-      shuffled += sigma.map { $0 * $0 }
+      shuffled += try WeightSpectrum.squaredSingularValues(try Matrix(rows: w.rows, columns: w.columns, elements: e)).map { $0 * eigenvalueScale }
       let a = Double(max(m - 1, 1)).squareRoot(), b = Double(n).squareRoot()
       let centre = (a + b) * (a + b), scale = (a + b) * pow(1 / a + 1 / b, 1.0 / 3)
-      threshold = max(threshold, variance * (centre + 4 * scale))
+      let level = eigenvalueScale * variance * (centre + 4 * scale)
+      threshold = max(threshold, level)
+      // A mean μ adds μ²·M·N to one eigenvalue of any shuffle: a spike, but not a trap.
+      if eigenvalueScale * mean * mean * Double(m * n) > level { meanSpikes += 1 }
     }
     eigenvalues = shuffled.sorted()
     lambdaMax = eigenvalues.last ?? 0
     trapThreshold = threshold
     let limit = threshold
-    traps = eigenvalues.filter { $0 > limit }.count
-    distance = Self.jensenShannonDistance(original.filter { $0 > 0 }.map(log10), eigenvalues.filter { $0 > 0 }.map(log10))
+    traps = max(0, eigenvalues.filter { $0 > limit }.count - meanSpikes)
+    switch conventions {
+    case .dyson:
+      distance = Self.jensenShannonDistance(original.filter { $0 > 0 }.map(log10), eigenvalues.filter { $0 > 0 }.map(log10))
+    case .weightWatcher:
+      distance = WeightWatcher.randomDistance(original, eigenvalues)
+    }
   }
 
   /// √JSD(P‖Q) in bits between the histograms of two samples on common bins, JSD = H((P + Q)/2) −

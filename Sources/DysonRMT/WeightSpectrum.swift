@@ -2,19 +2,38 @@ import DysonCore
 import Foundation
 
 /// The empirical spectral density of one weight matrix and what is measured on it, as
-/// `dyson spectrum` reports it: the eigenvalues of X = WᵀW with W oriented so that N ≤ M (or, for
+/// `dyson spectrum` reports it: the eigenvalues of X = WᵀW for the short side of W (or, for
 /// `symmetric`, of the square symmetric matrix itself), an MP fit, the power-law tail, norms and
 /// ranks, the mean spacing ratio, and the comparison with W shuffled. A convolution kernel is
-/// analysed as WeightWatcher does: its kh·kw slices (out × in each) pool their eigenvalues.
+/// analysed as WeightWatcher does: its kh·kw slices pool their eigenvalues.
 public struct WeightSpectrum: Sendable {
-  /// Rows M ≥ columns N of one matrix after orientation (for `symmetric`, M = N = size).
+  /// Whose definitions the measures follow.
+  public enum Conventions: String, Sendable, CaseIterable, Codable {
+    /// Textbook forms: the MP fit of (σ², A) on the eigenvalues as they are, the power-law fit of
+    /// `PowerLawTail`, ranks and entropy over the resolved eigenvalues, the shuffled distance on
+    /// log₁₀ x.
+    case dyson
+    /// WeightWatcher 0.7.7's (`WeightWatcher`): kernels scaled by √½, its power-law fit, its
+    /// automatic MP fit for `num_spikes` and `mp_softrank` (and `sigma_mp`), its `rand_distance`
+    /// and entropy.
+    case weightWatcher = "weightwatcher"
+  }
+
+  public let conventions: Conventions
+  /// The long side M of one matrix (for `symmetric`, M = N = size).
   public let rows: Int
+  /// The short side N ≤ M: eigenvalues per matrix.
   public let columns: Int
   /// How many matrices pooled their eigenvalues (kh·kw for a convolution kernel, else 1).
   public let slices: Int
-  /// Eigenvalues, ascending.
+  /// Eigenvalues, ascending (with WeightWatcher's conventions, a kernel's are scaled by ½).
   public let eigenvalues: [Double]
+  /// Dyson's MP fit of (σ², A); nil when it could not be made (`marchenkoPasturStatus` says why).
   public let marchenkoPastur: MarchenkoPasturFit?
+  /// "fitted", or why there is no MP fit.
+  public let marchenkoPasturStatus: String
+  /// WeightWatcher's own MP fit (its conventions only).
+  public let weightWatcherFit: WeightWatcher.MarchenkoPasturFit?
   public let powerLaw: PowerLawTail?
   /// ‖W‖₂ = largest singular value (symmetric: largest |λ|).
   public let spectralNorm: Double
@@ -23,9 +42,15 @@ public struct WeightSpectrum: Sendable {
   /// ⟨r̃⟩ of the eigenvalues, averaged over the slices' ratios (pooling independent spectra would
   /// erase their repulsion); NaN when fewer than 3 levels.
   public let ratioMean: Double
-  /// Singular values above σ_max·M·ε (NumPy's `matrix_rank` tolerance, ε of the stored precision).
+  /// Eigenvalues above `rankTolerance`.
   public let matrixRank: Int
-  /// Spectral entropy −Σ pᵢ ln pᵢ / ln(rank), pᵢ = xᵢ/Σx: 1 when every eigenvalue is equal, 0 for rank one.
+  /// x resolved from zero: σ above σ_max·M·ε (NumPy's `matrix_rank`), and for matrices whose
+  /// eigenvalues come from the Gram matrix (short side above 64) x above x_max·M·ε too, the
+  /// accuracy of that route (smaller x are rounding noise of forming WᵀW).
+  public let rankTolerance: Double
+  /// Spectral entropy, 1 when every eigenvalue is equal, 0 for rank one. Dyson: −Σ pᵢ ln pᵢ /
+  /// ln(rank) with pᵢ = xᵢ/Σx over the x above `rankTolerance` (so it is at most 1);
+  /// WeightWatcher's: `WeightWatcher.entropy`.
   public let entropy: Double
   /// Shuffled-W comparison (nil for `symmetric` or when not asked for).
   public let randomized: RandomizedSpectrum?
@@ -46,19 +71,30 @@ public struct WeightSpectrum: Sendable {
   public var trainingWarning: String? {
     powerLaw.map { $0.alpha < 2 ? "over-trained" : $0.alpha > 6 ? "under-trained" : "" }
   }
-  /// Eigenvalues above the fitted MP edge x₊ (WeightWatcher's `num_spikes`).
-  public var spikes: Int? { marchenkoPastur.map { fit in eigenvalues.filter { $0 > fit.law.upperEdge }.count } }
-  /// x₊/λ_max of the MP fit (WeightWatcher's `mp_softrank`): 1 for a pure bulk, → 0 as a spike dominates.
-  public var mpSoftRank: Double? { marchenkoPastur.map { $0.law.upperEdge / lambdaMax } }
+  /// Eigenvalues outside the MP bulk (`num_spikes`): above the fitted x₊ (Dyson), or
+  /// WeightWatcher's count above its bulk edge plus a Tracy–Widom margin.
+  public var spikes: Int? {
+    switch conventions {
+    case .dyson: marchenkoPastur.map { fit in eigenvalues.filter { $0 > fit.law.upperEdge }.count }
+    case .weightWatcher: weightWatcherFit?.spikes
+    }
+  }
+  /// The bulk edge over λ_max (`mp_softrank`): 1 for a pure bulk, → 0 as a spike dominates.
+  public var mpSoftRank: Double? {
+    switch conventions {
+    case .dyson: marchenkoPastur.map { $0.law.upperEdge / lambdaMax }
+    case .weightWatcher: weightWatcherFit?.softRank
+    }
+  }
 
-  /// Analyses a weight matrix W (any orientation). `precision`: the ε of the stored numbers, for
-  /// the rank tolerance. `randomSeed`: shuffle W from this seed and compare; nil skips it.
-  public init(weights w: Matrix<Double>, precision: Double = Double.ulpOfOne, randomSeed: UInt64? = 0) throws {
-    try self.init(slices: [w], precision: precision, randomSeed: randomSeed)
+  /// Analyses a weight matrix W (any orientation). `randomSeed`: shuffle W's entries from this
+  /// seed and compare; nil skips it.
+  public init(weights w: Matrix<Double>, conventions: Conventions = .dyson, randomSeed: UInt64? = 0) throws {
+    try self.init(slices: [w], kernel: false, conventions: conventions, randomSeed: randomSeed)
   }
 
   /// How a convolution kernel's four dimensions are stored (row-major).
-  public enum KernelLayout: String, Sendable, CaseIterable {
+  public enum KernelLayout: String, Sendable, CaseIterable, Codable {
     /// out × in × kh × kw: PyTorch's `Conv2d.weight`.
     case oihw
     /// kh × kw × in × out: Keras' and TensorFlow's `Conv2D` kernel.
@@ -76,7 +112,7 @@ public struct WeightSpectrum: Sendable {
   /// Analyses a convolution kernel: the kh·kw matrices W_ij[o, c] (out × in, whatever the
   /// layout, so that both layouts of one kernel give the same results to the bit) pool their
   /// eigenvalues.
-  public init(kernel values: [Double], shape: [Int], layout: KernelLayout = .oihw, precision: Double = Double.ulpOfOne,
+  public init(kernel values: [Double], shape: [Int], layout: KernelLayout = .oihw, conventions: Conventions = .dyson,
               randomSeed: UInt64? = 0) throws {
     precondition(shape.count == 4 && shape.reduce(1, *) == values.count, "WeightSpectrum: a kernel has 4 dimensions")
     let (out, inputs, taps) = layout.dimensions(shape)
@@ -86,33 +122,43 @@ public struct WeightSpectrum: Sendable {
         layout == .oihw ? values[(o * inputs + c) * taps + t] : values[(t * inputs + c) * out + o]
       }
     }
-    try self.init(slices: slices, precision: precision, randomSeed: randomSeed)
+    try self.init(slices: slices, kernel: true, conventions: conventions, randomSeed: randomSeed)
   }
 
-  init(slices matrices: [Matrix<Double>], precision: Double, randomSeed: UInt64?) throws {
-    let oriented = matrices.map { $0.rows >= $0.columns ? $0 : $0.transposed() }
-    let m = oriented[0].rows, n = oriented[0].columns
-    // Singular values of W itself keep the small eigenvalues accurate; x = σ².
-    let sigmas = try oriented.map { try SingularValueDecomposition($0).singularValues }
-    let x = sigmas.flatMap { $0.map { $0 * $0 } }.sorted()
+  init(slices matrices: [Matrix<Double>], kernel: Bool, conventions: Conventions, randomSeed: UInt64?) throws {
+    let m = max(matrices[0].rows, matrices[0].columns), n = min(matrices[0].rows, matrices[0].columns)
+    let scale = kernel && conventions == .weightWatcher ? WeightWatcher.convolutionEigenvalueScale : 1
+    let perSlice = try matrices.map { try Self.squaredSingularValues($0).map { $0 * scale } }
+    let x = perSlice.flatMap { $0 }.sorted()
+    self.conventions = conventions
     rows = m
     columns = n
-    slices = oriented.count
+    slices = matrices.count
     eigenvalues = x
-    spectralNorm = sigmas.flatMap { $0 }.max() ?? 0
-    stableRank = spectralNorm > 0 ? x.reduce(0, +) / (spectralNorm * spectralNorm) : 0
-    marchenkoPastur = n >= 4 ? try? SpectralFit.marchenkoPastur(x, rows: m, columns: n) : nil
-    powerLaw = PowerLawTail(x)
-    ratioMean = Self.meanRatio(sigmas.map { $0.map { $0 * $0 } })
-    let tolerance = spectralNorm * Double(m) * precision
-    matrixRank = sigmas.reduce(0) { $0 + $1.filter { $0 > tolerance }.count }
-    entropy = Self.entropy(x, rank: matrixRank)
-    randomized = try randomSeed.map { try RandomizedSpectrum(slices: oriented, original: x, seed: $0) }
+    let top = x.last ?? 0
+    spectralNorm = top.squareRoot()
+    stableRank = top > 0 ? x.reduce(0, +) / top : 0
+    (marchenkoPastur, marchenkoPasturStatus) = Self.fitMarchenkoPastur(x, rows: m, columns: n)
+    weightWatcherFit = conventions == .weightWatcher ? WeightWatcher.marchenkoPastur(x, long: m, short: n) : nil
+    powerLaw = conventions == .weightWatcher ? WeightWatcher.powerLaw(x) : PowerLawTail(x)
+    ratioMean = Self.meanRatio(perSlice.map { $0.sorted() })
+    let numpy = WeightWatcher.rankTolerance(lambdaMax: top, long: m)
+    let gramRoute = n > SingularValueDecomposition.jacobiMaximumRank
+    rankTolerance = max(numpy, gramRoute ? top * Double(m) * Double.ulpOfOne : 0)
+    let tolerance = rankTolerance
+    matrixRank = x.filter { $0 > tolerance }.count
+    entropy = conventions == .weightWatcher ? WeightWatcher.entropy(x, rank: matrixRank)
+      : Self.entropy(x.filter { $0 > tolerance })
+    randomized = try randomSeed.map { seed in
+      try RandomizedSpectrum(slices: matrices, original: x, seed: seed, conventions: conventions, eigenvalueScale: scale)
+    }
   }
 
-  /// Analyses a square symmetric matrix as the operator itself (no MP fit: that law is for WᵀW).
-  public init(symmetric a: Matrix<Double>, precision: Double = Double.ulpOfOne) throws {
+  /// Analyses a square symmetric matrix as the operator itself (no MP fit: that law is for WᵀW;
+  /// Dyson's definitions whatever the conventions, as WeightWatcher has none for this case).
+  public init(symmetric a: Matrix<Double>) throws {
     let lambda = try SymmetricEigen(a).eigenvalues
+    conventions = .dyson
     rows = a.rows
     columns = a.columns
     slices = 1
@@ -121,12 +167,40 @@ public struct WeightSpectrum: Sendable {
     spectralNorm = top
     stableRank = top > 0 ? lambda.reduce(0) { $0 + $1 * $1 } / (top * top) : 0
     marchenkoPastur = nil
+    marchenkoPasturStatus = "not defined for a symmetric operator"
+    weightWatcherFit = nil
     powerLaw = PowerLawTail(lambda)
     ratioMean = Self.meanRatio([lambda])
-    let tolerance = top * Double(a.rows) * precision
+    // Eigenvalues of A itself are accurate to ≈ n·ε·‖A‖.
+    rankTolerance = top * Double(a.rows) * Double.ulpOfOne
+    let tolerance = rankTolerance
     matrixRank = lambda.filter { abs($0) > tolerance }.count
-    entropy = Self.entropy(lambda.map(abs), rank: matrixRank)
+    entropy = Self.entropy(lambda.map(abs).filter { $0 > tolerance })
     randomized = nil
+  }
+
+  /// σ² of one matrix, either orientation: one-sided Jacobi for a short side up to 64 (every σ to
+  /// high relative accuracy), else the eigenvalues of the short side's Gram matrix (see
+  /// `SingularValueDecomposition`).
+  static func squaredSingularValues(_ w: Matrix<Double>) throws -> [Double] {
+    try SingularValueDecomposition(w).singularValues.map { $0 * $0 }
+  }
+
+  /// Dyson's MP fit, with the reason when there is none. Bins: Freedman–Diaconis, but at least
+  /// Sturges' ⌈log₂ n⌉ + 1 (a handful of eigenvalues gets two FD bins, too few for two
+  /// parameters) and at most n (a spectrum with a degenerate bulk has an IQR of a few ulps, and
+  /// FD would ask for a hundred thousand bins).
+  static func fitMarchenkoPastur(_ x: [Double], rows m: Int, columns n: Int) -> (MarchenkoPasturFit?, String) {
+    guard x.count >= 4 else { return (nil, "fewer than 4 eigenvalues") }
+    guard x.contains(where: { $0 > 0 }) else { return (nil, "every eigenvalue is zero") }
+    let sturges = Int(ceil(log2(Double(x.count)))) + 1
+    let bins = min(max(Histogram(x).counts.count, sturges), max(sturges, x.count))
+    do {
+      let fit = try SpectralFit.marchenkoPastur(x, rows: m, columns: n, method: .histogram(.count(bins)))
+      return (fit, "fitted")
+    } catch {
+      return (nil, "no fit: \(error)")
+    }
   }
 
   static func meanRatio(_ spectra: [[Double]]) -> Double {
@@ -134,11 +208,11 @@ public struct WeightSpectrum: Sendable {
     return r.isEmpty ? .nan : r.reduce(0, +) / Double(r.count)
   }
 
-  /// −Σ p ln p / ln(rank) with p = x/Σx; a rank of one (or less) gives 0, as ln 1 would divide by zero.
-  static func entropy(_ x: [Double], rank: Int) -> Double {
+  /// −Σ p ln p / ln(count) with p = x/Σx over `x` (all > 0); one value (or none) gives 0.
+  static func entropy(_ x: [Double]) -> Double {
     let total = x.reduce(0, +)
-    guard total > 0, rank > 1 else { return 0 }
+    guard total > 0, x.count > 1 else { return 0 }
     let h = x.reduce(0.0) { s, v in v > 0 ? s - (v / total) * log(v / total) : s }
-    return h / log(Double(rank))
+    return h / log(Double(x.count))
   }
 }

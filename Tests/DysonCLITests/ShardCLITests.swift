@@ -136,24 +136,28 @@ private func untimed(_ path: String) throws -> String {
     let root = NSTemporaryDirectory() + "dyson-spectrum-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: root) }
-    // W = 2·[I₈; 0] (all singular values 2), a 4 × 3 × 2 × 2 kernel of ones, and a bias.
+    // W = 2·[I₈; 0] (all singular values 2), a 4 × 3 × 2 × 2 kernel of halves, a bias, and a
+    // causal mask (only zeros and ones), which is skipped with a note.
     let w = (0..<(16 * 8)).map { $0 / 8 == $0 % 8 ? 2.0 : 0 }
+    let mask = (0..<(8 * 8)).map { $0 / 8 >= $0 % 8 ? 1.0 : 0 }
     try Safetensors.write([StoredTensor(name: "layer.weight", shape: [16, 8], dtype: .float32, values: w),
-                           StoredTensor(name: "conv.weight", shape: [4, 3, 2, 2], dtype: .float32, values: [Double](repeating: 1, count: 48)),
-                           StoredTensor(name: "layer.bias", shape: [8], dtype: .float32, values: [Double](repeating: 0.5, count: 8))],
+                           StoredTensor(name: "conv.weight", shape: [4, 3, 2, 2], dtype: .float32, values: [Double](repeating: 0.5, count: 48)),
+                           StoredTensor(name: "layer.bias", shape: [8], dtype: .float32, values: [Double](repeating: 0.5, count: 8)),
+                           StoredTensor(name: "attn.bias", shape: [1, 1, 8, 8], dtype: .float32, values: mask)],
                           to: root + "/model.safetensors")
-    let (status, printed, _) = try await outputs(["spectrum", root + "/model.safetensors", "--json"])
+    let (status, printed, notes) = try await outputs(["spectrum", root + "/model.safetensors", "--json"])
     #expect(status == 0)
+    #expect(notes.contains("'attn.bias'") && notes.contains("slices of 1 × 1"), "\(notes)")
     let lines = printed.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? NSDictionary }
-    #expect(lines.count == 2)
+    #expect(lines.count == 3 && lines.last?["summary"] != nil)
     let layer = try #require(lines.first { $0["name"] as? String == "layer.weight" })
     // Eight equal eigenvalues 4: ‖W‖₂ = 2, λ_max = 4, log₁₀ Σx = log₁₀ 32, stable rank 8, rank 8, entropy 1.
     #expect(abs((layer["spectral_norm"] as? Double ?? 0) - 2) < 1e-6 && abs((layer["lambda_max"] as? Double ?? 0) - 4) < 1e-5)
     #expect(abs((layer["log_norm"] as? Double ?? 0) - log10(32)) < 1e-6 && abs((layer["stable_rank"] as? Double ?? 0) - 8) < 1e-5)
     #expect(layer["matrix_rank"] as? Int == 8 && abs((layer["entropy"] as? Double ?? 0) - 1) < 1e-6)
-    // The kernel: four 4 × 3 slices of ones, each of rank one (eigenvalue 12, then zeros).
+    // The kernel: four 4 × 3 slices of halves, each of rank one (eigenvalue 12/4 = 3, then zeros).
     let conv = try #require(lines.first { $0["name"] as? String == "conv.weight" })
-    #expect(conv["slices"] as? Int == 4 && conv["matrix_rank"] as? Int == 4 && abs((conv["lambda_max"] as? Double ?? 0) - 12) < 1e-5)
+    #expect(conv["slices"] as? Int == 4 && conv["matrix_rank"] as? Int == 4 && abs((conv["lambda_max"] as? Double ?? 0) - 3) < 1e-5)
     let (bad, text) = try await stderr(["spectrum", root + "/model.safetensors", "--tensor", "layer.bias"])
     #expect(bad == 1 && text.contains("layer.bias") && text.contains("neither a matrix nor a convolution kernel"), "\(text)")
   }
@@ -180,7 +184,8 @@ private func untimed(_ path: String) throws -> String {
     let (s1, fromTorch, _) = try await outputs(["spectrum", root + "/torch.safetensors", "--json"])
     let (s2, fromKeras, _) = try await outputs(["spectrum", root + "/keras.safetensors", "--json", "--kernel-layout", "hwio"])
     func measures(_ text: String) throws -> NSDictionary {
-      let d = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary).mutableCopy() as! NSMutableDictionary
+      let first = try #require(text.split(separator: "\n").first)
+      let d = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? NSDictionary).mutableCopy() as! NSMutableDictionary
       d.removeObjects(forKeys: ["file", "shape"])
       return d
     }

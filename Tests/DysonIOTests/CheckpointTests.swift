@@ -74,7 +74,7 @@ struct CheckpointTests {
     do { _ = try ReadOnlyFile(path: dir.path); Issue.record("a directory opened as a file") } catch {
       #expect(error.fault.contains("directory"))
     }
-    FileManager.default.createFile(atPath: dir.file("empty.safetensors"), contents: Data())
+    _ = FileManager.default.createFile(atPath: dir.file("empty.safetensors"), contents: Data())
     do { _ = try Checkpoint.tensors(at: dir.file("empty.safetensors")); Issue.record("an empty file read") } catch {
       #expect(error.fault.contains("truncated"))
     }
@@ -130,8 +130,8 @@ struct CheckpointTests {
   func pickles() throws {
     let dir = try TemporaryDirectory()
     // Protocol-2 pickle opcodes, and the zip magic of torch.save.
-    FileManager.default.createFile(atPath: dir.file("model.bin"), contents: Data([0x80, 0x02, 0x7D, 0x71]))
-    FileManager.default.createFile(atPath: dir.file("renamed.safetensors"), contents: Data([0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 0, 0, 0]))
+    _ = FileManager.default.createFile(atPath: dir.file("model.bin"), contents: Data([0x80, 0x02, 0x7D, 0x71]))
+    _ = FileManager.default.createFile(atPath: dir.file("renamed.safetensors"), contents: Data([0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 0, 0, 0]))
     for name in ["model.bin", "renamed.safetensors"] {
       do { _ = try Checkpoint.tensors(at: dir.file(name)); Issue.record("\(name) accepted") } catch {
         #expect(error.fault.contains("never loads") && error.fault.contains("safetensors.torch"), "\(error)")

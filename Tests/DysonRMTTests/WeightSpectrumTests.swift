@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DysonCore
+import DysonIO
 @testable import DysonRMT
 
 /// `WeightSpectrum` (what `dyson spectrum` reports) on matrices whose singular values are chosen.
@@ -51,17 +52,35 @@ struct WeightSpectrumTests {
     #expect(spectrum.trainingWarning == expected)
   }
 
-  @Test("Rank: exact zeros drop out, and a singular value at 1e-9 of the largest counts in Double, not in Float")
+  @Test("Rank: exact zeros drop out; a singular value at 1e-9 of the largest counts when the SVD resolves it (short side ≤ 64)")
   func rankAndPrecision() throws {
     let s: [Double] = [4, 2, 1, 0.5, 0.25, 4e-9, 0, 0]
     let w = try Self.matrix(singularValues: s, rows: 30, seed: 5)
     #expect(try WeightSpectrum(weights: w, randomSeed: nil).matrixRank == 6)
-    #expect(try WeightSpectrum(weights: w, precision: Double(Float.ulpOfOne), randomSeed: nil).matrixRank == 5)
+    // Through the Gram matrix (short side 70 > 64), x = σ² is accurate only to ≈ M·ε·x_max: σ = 1e-9
+    // is below what that route resolves (x = 1e-18 against a tolerance of ≈ 1e-13) and is not counted.
+    let wide = try Self.matrix(singularValues: [Double](repeating: 1, count: 60) + [1e-9] + [Double](repeating: 0, count: 9), rows: 80, seed: 8)
+    let gram = try WeightSpectrum(weights: wide, randomSeed: nil)
+    #expect(gram.matrixRank == 60 && gram.rankTolerance > 1e-16 && gram.rankTolerance < 1e-12, "rank \(gram.matrixRank), tolerance \(gram.rankTolerance)")
     // Equal singular values: uniform p, entropy exactly 1; rank one: entropy 0.
     let flat = try WeightSpectrum(weights: Self.matrix(singularValues: [Double](repeating: 3, count: 10), rows: 20, seed: 6))
     #expect(abs(flat.entropy - 1) < 1e-12 && flat.matrixRank == 10)
     let one = try WeightSpectrum(weights: Self.matrix(singularValues: [7] + [Double](repeating: 0, count: 9), rows: 20, seed: 7))
     #expect(one.matrixRank == 1 && one.entropy == 0)
+  }
+
+  @Test("Half precision: F16 and BF16 copies have the F32 original's rank, an entropy within their rounding, never above 1",
+        arguments: [(128, 96), (300, 200), (64, 512)])
+  func halfPrecisionCopies(rows: Int, columns: Int) throws {
+    var rng = Xoshiro256StarStar(seed: UInt64(rows * columns))
+    let original = Matrix<Double>(rows: rows, columns: columns) { _, _ in Double(Float(rng.normal() * 0.05)) }
+    let reference = try WeightSpectrum(weights: original, randomSeed: nil)
+    for type in [StoredDType.float16, .bfloat16] {
+      let name = type.rawValue
+      let copy = try WeightSpectrum(weights: original.map(type.rounded), randomSeed: nil)
+      #expect(copy.matrixRank == reference.matrixRank, "\(name): rank \(copy.matrixRank) vs \(reference.matrixRank)")
+      #expect(copy.entropy <= 1 && abs(copy.entropy - reference.entropy) < 1e-3, "\(name): entropy \(copy.entropy) vs \(reference.entropy)")
+    }
   }
 
   @Test("A kernel stored as Keras does (kh × kw × in × out) gives the PyTorch layout's results to the bit")
@@ -130,6 +149,16 @@ struct WeightSpectrumTests {
     print("shuffle: i.i.d. distance \(plain.distance), λ_max \(plain.lambdaMax) (threshold \(plain.trapThreshold)); planted λ_max \(trapped.lambdaMax); low rank distance \(far.distance)")
     #expect(plain.distance < 0.15)
     #expect(far.distance > 0.9)
+    // A single column: its shuffle is a permutation of the same vector, so the same spectrum.
+    let column = Matrix<Double>(rows: 32, columns: 1) { i, _ in 0.3 + Double(i) * 0.01 }
+    let unchanged = try #require(try WeightSpectrum(weights: column, randomSeed: 3).randomized)
+    #expect(unchanged.distance == 0 && unchanged.traps == 0, "distance \(unchanged.distance)")
+    let ww = try #require(try WeightSpectrum(weights: column, conventions: .weightWatcher, randomSeed: 3).randomized)
+    #expect(ww.distance < 1e-7, "WeightWatcher's distance \(ww.distance)")
+    // A mean well above the spread makes one spike in any shuffle: not a trap.
+    let offset = iid.map { $0 + 3 }
+    let shifted = try #require(try WeightSpectrum(weights: offset, randomSeed: 1).randomized)
+    #expect(shifted.traps == 0 && shifted.lambdaMax > 3 * 3 * 400 * 100 * 0.9)
     // The same seed gives the same shuffle; another seed another one.
     #expect(try WeightSpectrum(weights: iid, randomSeed: 1).randomized?.eigenvalues == plain.eigenvalues)
     #expect(try WeightSpectrum(weights: iid, randomSeed: 2).randomized?.eigenvalues != plain.eigenvalues)

@@ -15,11 +15,12 @@
 // Disadvantages: no eigenvectors (the reflectors are not kept), and (4/3)n³ flops in stage 1 as
 // in dsytrd, so below n ≈ 100 the one-stage reduction is as fast. Accuracy is that of any orthogonal reduction: every eigenvalue to ≈ c·n·ε·‖A‖.
 
-/// (diagonal, off-diagonal) of a tridiagonal matrix orthogonally similar to `scale`·`a` (`a`
-/// symmetric, both triangles used), reduced in two stages with half-bandwidth `b`.
+/// (diagonal, off-diagonal) of a tridiagonal matrix orthogonally similar to `scale`·`then`·`a`
+/// (`a` symmetric, both triangles used; the scales multiply in that order, each exactly when a
+/// power of two), reduced in two stages with half-bandwidth `b`.
 /// `e[i]` couples i and i + 1; `e[n − 1] = 0`.
 /// - Complexity: (4/3)n³ + O(n²b) flops, n² + O(nb) doubles of memory.
-func twoStageTridiagonal(_ a: Matrix<Double>, scaledBy scale: Double = 1, bandwidth b: Int,
+func twoStageTridiagonal(_ a: Matrix<Double>, scaledBy scale: Double = 1, _ then: Double = 1, bandwidth b: Int,
                          blockColumns: Int = reductionBlockColumns) -> (d: [Double], e: [Double]) {
   let n = a.rows
   precondition(a.isSquare && b >= 1, "twoStageTridiagonal: \(a.rows)×\(a.columns), b = \(b)")
@@ -29,7 +30,7 @@ func twoStageTridiagonal(_ a: Matrix<Double>, scaledBy scale: Double = 1, bandwi
   // of stage 2, which reach 2b − 1 below the diagonal.
   let ld = 2 * b
   var band = [Double](repeating: 0, count: n * ld)
-  var work = a.elements.map { $0 * scale }
+  var work = a.elements.map { $0 * scale * then }
   work.withUnsafeMutableBufferPointer { w in
     reduceToBand(w.baseAddress!, n: n, bandwidth: b, blockColumns: blockColumns)
     band.withUnsafeMutableBufferPointer { bb in

@@ -88,7 +88,7 @@ func twoStageEigenvalues(_ a: Matrix<Double>) throws(LinalgError) -> [Double] {
   // 2^k in two factors: for a matrix of subnormal numbers k exceeds Double's largest exponent.
   let k = -Int(top.exponent)
   let first = Double(sign: .plus, exponent: k / 2, significand: 1), second = Double(sign: .plus, exponent: k - k / 2, significand: 1)
-  var (d, e) = twoStageTridiagonal(a * first, scaledBy: second, bandwidth: SymmetricEigen.twoStageBandwidth(a.rows))
+  var (d, e) = twoStageTridiagonal(a, scaledBy: first, second, bandwidth: SymmetricEigen.twoStageBandwidth(a.rows))
   var none: [Double] = []
   try implicitQL(&d, &e, rowsOf: &none, n: a.rows, vectors: false)
   return d.map { $0 / first / second }
