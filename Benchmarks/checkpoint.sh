@@ -21,8 +21,9 @@ out="Benchmarks/results/$(date -u +%Y-%m-%d)-$commit-checkpoint.txt"
 build=(swift build -c release --product dyson -Xswiftc -target-cpu -Xswiftc native --scratch-path .build-native)
 "${build[@]}" >/dev/null
 [ -f "$dir/model.safetensors.index.json" ] || python3 Benchmarks/peers/checkpoint_bench.py make "$dir" --layers "$layers" --width "$width" --ffn "$ffn"
-measure() {  # prints the command's wall time and peak RSS from GNU time
-  /usr/bin/time -f "wall %e s, peak RSS %M KB" "$@" 2>&1 >/dev/null | tail -1
+json="$dir.dyson.json"
+measure() {  # prints the command's wall time and peak RSS from GNU time; its output goes to $json
+  /usr/bin/time -f "wall %e s, peak RSS %M KB" "$@" 2>&1 >"$json" | tail -1
 }
 {
   echo "# checkpoint benchmark $commit on $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -30,6 +31,8 @@ measure() {  # prints the command's wall time and peak RSS from GNU time
   echo "# checkpoint: $layers layers, width $width, ffn $ffn, BF16, $(du -sh "$dir" | cut -f1) in $dir"
   echo "# dyson (${build[*]}): dyson spectrum DIR --no-randomize --json --threads $threads"
   measure .build-native/release/dyson spectrum "$dir" --no-randomize --json --threads "$threads"
+  python3 -c "import json, sys; r = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{\"name')]; \
+print(f'dyson: {len(r)} matrices; sum of eigenvalues {sum(10 ** x[\"log_norm\"] for x in r):.6e}, largest {max(x[\"lambda_max\"] for x in r):.6e}')" "$json"
   echo "# numpy: python3 Benchmarks/peers/checkpoint_bench.py numpy DIR --threads $threads"
   python3 Benchmarks/peers/checkpoint_bench.py numpy "$dir" --threads "$threads"
 } > "$out.tmp"

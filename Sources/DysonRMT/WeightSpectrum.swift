@@ -197,6 +197,8 @@ public struct WeightSpectrum: Sendable {
     let bins = min(max(Histogram(x).counts.count, sturges), max(sturges, x.count))
     do {
       let fit = try SpectralFit.marchenkoPastur(x, rows: m, columns: n, method: .histogram(.count(bins)))
+      // A parameter pinned at the fit's bound (A at 10, σ² a thousand times off its start) is no fit.
+      if fit.area >= 10 * (1 - 1e-9) { return (nil, "no fit: the area reached its bound 10") }
       return (fit, "fitted")
     } catch {
       return (nil, "no fit: \(error)")

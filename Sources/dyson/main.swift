@@ -16,7 +16,7 @@ Commands:
   linear STUDY  linear networks: ts (teacher–student with induced noise, ⟨S⟩ against √(α·ns²/|B|)), hidden (fixed Z: two species)
   gpt ACTION  character-level GPT: train, spectra (50 runs: MP fits, spacings, tails), sample, grad
   dbm         Dyson Brownian motion of SGD: two degenerate levels, the linear scaling rule exactly
-  spectrum    spectral analysis of the matrices in .npy / .safetensors files (MP fit, α, ⟨r̃⟩, SVG plots)
+  spectrum    spectral analysis of a model's matrices: .safetensors / .npy files, sharded checkpoints, folders
   merge       joins the shards of a study run with --shard i/n (rbm learn, universality, scaling; gpt spectra)
   help CMD    the options of a command, with their defaults
 
