@@ -309,92 +309,73 @@ public struct GPTExperiment {
   }
 
   /// ⟨s²⟩ of spacings with ⟨s⟩ = 1: 4/π for the GOE surmise, 2 for Poisson levels.
-  public static func meanSquare(_ spacings: [Double]) -> Double { spacings.map { $0 * $0 }.reduce(0, +) / Double(spacings.count) }
+  public static func meanSquare(_ spacings: [Double]) -> Double { SpectralDynamics.meanSquare(spacings) }
+
+  /// The study's spectra as `SpectralDynamics` takes them: for each recorded step (those in
+  /// `steps`, by index), one group per entry of `groups`, each the listed (layer, head) key matrices.
+  static func keySeries(_ runs: [Run], steps: [Int], groups: [(name: String, matrices: [(layer: Int, head: Int)])],
+                        headSize: Int, embedding: Int) -> SpectrumSeries {
+    let keySlot = HeadProjection.allCases.firstIndex(of: .key)!
+    let first = runs[0]
+    // The shapes come from the same model for every run and step.
+    return try! SpectrumSeries(
+      steps: steps.map { first.spectrumSteps[$0] },
+      groups: groups.map { SpectrumSeries.Group(name: $0.name, rows: embedding, columns: headSize, matrices: $0.matrices.count) },
+      values: runs.map { run in steps.map { s in groups.map { g in g.matrices.map { run.spectra[s][$0.layer][keySlot][$0.head] } } } })
+  }
 
   /// Per layer and recorded step: the MP fit (σ², A) of head 0's key spectra pooled over runs,
-  /// bootstrap over runs for the errors; spacings and tail at the last step.
+  /// bootstrap over runs for the errors; ⟨r̃⟩ at the first and last step, the unfolded spacings
+  /// and the tail at the last. All through `SpectralDynamics`, the analysis `dyson dynamics` uses.
   static func analyse(_ config: Config, runs: [Run], headSize: Int, embedding: Int) -> Analysis {
     var analysis = Analysis()
-    guard let first = runs.first else { return analysis }
-    let keySlot = HeadProjection.allCases.firstIndex(of: .key)!
-    for (s, step) in first.spectrumSteps.enumerated() {
-      for layer in first.spectra[s].indices {
-        let perRun = runs.map { $0.spectra[s][layer][keySlot][0] }
-        func fit(_ sample: [[Double]]) -> MarchenkoPasturFit? {
-          try? SpectralFit.marchenkoPastur(sample.flatMap { $0 }, rows: embedding, columns: headSize)
-        }
-        guard let central = fit(perRun) else { continue }
-        var varianceError = central.varianceError, areaError = central.areaError
-        if perRun.count >= 2 {
-          let estimates = bootstrap(perRun, resamples: config.resamples, seed: config.seed, stream: UInt64(1000 + s * 64 + layer)) { sample in
-            guard let f = fit(sample) else { return [Double.nan, .nan] }
-            return [f.variance, f.area]
-          }
-          varianceError = estimates[0].standardError
-          areaError = estimates[1].standardError
-        }
-        analysis.fits.append(LayerFit(layer: layer, step: step, variance: central.variance, varianceError: varianceError,
-                                      area: central.area, areaError: areaError, tailFraction: central.fractionAboveEdge))
-      }
-    }
+    guard let first = runs.first, !first.spectrumSteps.isEmpty else { return analysis }
+    let layers = first.spectra[0].count, heads = first.spectra[0][0].first?.count ?? 0
     let last = first.spectrumSteps.count - 1
-    for s in Set([0, last]).sorted() {
-      // The mean of all ratios, and its standard error from the per-run means.
-      func meanAndError(_ spectrum: ([Double]) -> [Double]) -> (mean: Double, error: Double, count: Int)? {
-        let perRun = runs.map { run in run.spectra[s].flatMap { SpacingRatio.ratios(spectrum($0[keySlot][0])) } }.filter { !$0.isEmpty }
-        let all = perRun.flatMap { $0 }
-        guard !all.isEmpty else { return nil }
-        let means = perRun.map { $0.reduce(0, +) / Double($0.count) }
-        let center = means.reduce(0, +) / Double(means.count)
-        let error = means.count < 2 ? Double.nan
-          : (means.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(means.count - 1) / Double(means.count)).squareRoot()
-        return (all.reduce(0, +) / Double(all.count), error, all.count)
+    var options = SpectralDynamics.Options()
+    options.resamples = config.resamples
+    options.seed = config.seed
+    options.minimumSpacingRuns = minimumSpacingRuns
+    options.tailMinimumFraction = config.tailMinimumFraction
+    // Head 0's key matrix of each layer, a group each: the fits per layer and step, the spacings.
+    let perLayer = keySeries(runs, steps: Array(first.spectrumSteps.indices),
+                             groups: (0..<layers).map { ("layer \($0 + 1) key head 0", [($0, 0)]) }, headSize: headSize, embedding: embedding)
+    let byLayer = SpectralDynamics.analyse(perLayer, options: options)
+    for (s, step) in perLayer.steps.enumerated() {
+      for g in perLayer.groups.indices {
+        let p = byLayer.points[g * perLayer.steps.count + s]
+        guard let variance = p.mpSigma2, let area = p.mpArea else { continue }
+        analysis.fits.append(LayerFit(layer: g, step: step, variance: variance, varianceError: p.mpSigma2Error ?? .nan,
+                                      area: area, areaError: p.mpAreaError ?? .nan, tailFraction: p.fractionAboveEdge ?? .nan))
       }
-      guard let whole = meanAndError({ $0 }) else { continue }
-      let trimmed = meanAndError { Array($0.sorted().dropLast()) }
-      analysis.ratioMeans.append(RatioMean(step: first.spectrumSteps[s], mean: whole.mean, error: whole.error, count: whole.count,
-                                           meanWithoutLargest: trimmed?.mean ?? .nan, errorWithoutLargest: trimmed?.error ?? .nan))
     }
-    analysis.tail = tail(config, runs: runs, step: last)
-    // With few runs the pooled CDF puts the unfolded spacings on a lattice (see below).
-    guard runs.count >= minimumSpacingRuns else { return analysis }
-    // Ensemble unfolding needs spectra of one density: each layer over the runs, never the layers
-    // pooled (their spectra differ, and a pooled CDF widens the spacings: ⟨s²⟩ 1.44 against 1.40
-    // per layer on the 50-run ensemble, Docs/GPT.md).
-    for layer in first.spectra[last].indices {
-      let spectra = runs.map { $0.spectra[last][layer][keySlot][0] }
-      // Runs whose spectra differ in scale put each run's levels on the others' density; each run's
-      // spectrum divided by its median first shows how much of ⟨s²⟩'s excess that is.
-      let scaled = spectra.map { x -> [Double] in
-        let median = quantile(x, 0.5)   // NaN for an empty spectrum, which then stays as it is
-        return median > 0 ? x.map { $0 / median } : x
-      }
-      for unfolded in Unfolding.ensemble(scaled) { analysis.runScaledSpacings += normalizedSpacings(unfolded) }
-      for unfolded in Unfolding.ensemble(spectra) {
-        analysis.spacings += normalizedSpacings(unfolded)
-        // Dropping the end levels drops the end spacings; the rest are rescaled to their own mean.
-        if unfolded.count >= 4 { analysis.bulkSpacings += normalizedSpacings(Array(unfolded.dropFirst().dropLast())) }
-      }
+    for spacings in byLayer.spacings {
+      analysis.runScaledSpacings += spacings.runScaled
+      analysis.spacings += spacings.all
+      analysis.bulkSpacings += spacings.bulk
     }
     if analysis.spacings.count >= 8 { analysis.ks = KolmogorovSmirnov(analysis.spacings, cdf: WignerSurmise.goe.cdf) }
     if analysis.bulkSpacings.count >= 8 { analysis.bulkKS = KolmogorovSmirnov(analysis.bulkSpacings, cdf: WignerSurmise.goe.cdf) }
+    // ⟨r̃⟩ of head 0's keys of all layers together, at the first and the last step.
+    var noBootstrap = options
+    noBootstrap.resamples = 0
+    let allLayers = keySeries(runs, steps: Array(Set([0, last])).sorted(), groups: [("key head 0", (0..<layers).map { ($0, 0) })],
+                              headSize: headSize, embedding: embedding)
+    for p in SpectralDynamics.analyse(allLayers, options: noBootstrap).points where p.ratioCount > 0 {
+      analysis.ratioMeans.append(RatioMean(step: p.step, mean: p.ratioMean, error: p.ratioMeanError, count: p.ratioCount,
+                                           meanWithoutLargest: p.ratioMeanWithoutLargest, errorWithoutLargest: p.ratioMeanWithoutLargestError))
+    }
+    // The tail of every key eigenvalue (all heads, all layers) at the last step.
+    let allKeys = keySeries(runs, steps: [last], groups: [("key", (0..<layers).flatMap { l in (0..<heads).map { (l, $0) } })],
+                            headSize: headSize, embedding: embedding)
+    analysis.tail = SpectralDynamics.analyse(allKeys, options: noBootstrap).points.first.flatMap { p in
+      p.alpha.map { PowerLawTail(alpha: $0, alphaError: p.alphaError!, xMin: p.tailMinimum!, tailCount: p.tailCount!, distance: p.tailDistance!) }
+    }
     return analysis
   }
 
-  /// Runs needed for the spacing analysis. Between two levels of one spectrum lie a whole number
-  /// of the other runs' levels, so ensemble unfolding puts spacings on a lattice of step 1/runs:
-  /// on 16-level GOE spectra the KS distance to the surmise is 0.22 with 2 runs, 0.06 with 5,
-  /// 0.016 with 10 and 0.006 from 20 on (measured; a test holds 2 and 10). One run gives
-  /// spacings of exactly 1.
-  public static let minimumSpacingRuns = 10
-
-  /// The power law of the pooled final key eigenvalues' upper tail (all heads, all layers).
-  static func tail(_ config: Config, runs: [Run], step last: Int) -> PowerLawTail? {
-    let keySlot = HeadProjection.allCases.firstIndex(of: .key)!
-    let allKeys = runs.flatMap { run in run.spectra[last].flatMap { $0[keySlot].flatMap { $0 } } }
-    let leastTail = Int((config.tailMinimumFraction * Double(allKeys.count)).rounded(.up))
-    return PowerLawTail(allKeys, minimumTail: max(5, leastTail))
-  }
+  /// Runs needed for the spacing analysis (`SpectralDynamics.Options.minimumSpacingRuns`).
+  public static let minimumSpacingRuns = SpectralDynamics.Options().minimumSpacingRuns
 }
 
 extension GPTExperiment {

@@ -14,7 +14,7 @@ public struct PowerLawTail: Sendable, Equatable {
   /// KS distance of the tail to the fitted law.
   public let distance: Double
 
-  init(alpha: Double, alphaError: Double, xMin: Double, tailCount: Int, distance: Double) {
+  public init(alpha: Double, alphaError: Double, xMin: Double, tailCount: Int, distance: Double) {
     self.alpha = alpha
     self.alphaError = alphaError
     self.xMin = xMin

@@ -39,6 +39,28 @@ public enum SpectralFit {
                               fractionAboveEdge: outside, law: law, fit: fit)
   }
 
+  /// The MP fit of a weight spectrum as `dyson spectrum` and `dyson dynamics` report it, with
+  /// "fitted" or the reason there is none: fewer than 4 eigenvalues, all zero, no convergence, or
+  /// an area pinned at its bound 10 (no fit either). Bins: `defaultBins`.
+  public static func marchenkoPasturWithStatus(_ x: [Double], rows m: Int, columns n: Int) -> (MarchenkoPasturFit?, String) {
+    guard x.count >= 4 else { return (nil, "fewer than 4 eigenvalues") }
+    guard x.contains(where: { $0 > 0 }) else { return (nil, "every eigenvalue is zero") }
+    do {
+      let fit = try marchenkoPastur(x, rows: m, columns: n, method: .histogram(.count(defaultBins(x))))
+      if fit.area >= 10 * (1 - 1e-9) { return (nil, "no fit: the area reached its bound 10") }
+      return (fit, "fitted")
+    } catch {
+      return (nil, "no fit: \(error)")
+    }
+  }
+
+  /// Histogram bins for a spectrum's MP fit: Freedman–Diaconis (the authors' choice), but at
+  /// least 4 (a handful of eigenvalues gets one or two FD bins, too few to fit two parameters)
+  /// and at most n (a degenerate bulk has an IQR of a few ulps, and FD would ask for 10⁵ bins).
+  public static func defaultBins(_ x: [Double]) -> Int {
+    min(max(Histogram(x).counts.count, 4), max(4, x.count))
+  }
+
   /// The two-level density (x₀, σ) fitted to pooled pair eigenvalues, by histogram least squares
   /// (the authors' `curve_fit(rho, centres, density, p0=[κ, 1])`) or by maximum likelihood.
   public static func twoLevel(

@@ -138,7 +138,7 @@ public struct WeightSpectrum: Sendable {
     let top = x.last ?? 0
     spectralNorm = top.squareRoot()
     stableRank = top > 0 ? x.reduce(0, +) / top : 0
-    (marchenkoPastur, marchenkoPasturStatus) = Self.fitMarchenkoPastur(x, rows: m, columns: n)
+    (marchenkoPastur, marchenkoPasturStatus) = SpectralFit.marchenkoPasturWithStatus(x, rows: m, columns: n)
     weightWatcherFit = conventions == .weightWatcher ? WeightWatcher.marchenkoPastur(x, long: m, short: n) : nil
     powerLaw = conventions == .weightWatcher ? WeightWatcher.powerLaw(x) : PowerLawTail(x)
     ratioMean = Self.meanRatio(perSlice.map { $0.sorted() })
@@ -184,25 +184,6 @@ public struct WeightSpectrum: Sendable {
   /// `SingularValueDecomposition`).
   static func squaredSingularValues(_ w: Matrix<Double>) throws -> [Double] {
     try SingularValueDecomposition(w).singularValues.map { $0 * $0 }
-  }
-
-  /// Dyson's MP fit, with the reason when there is none. Bins: Freedman–Diaconis, but at least
-  /// Sturges' ⌈log₂ n⌉ + 1 (a handful of eigenvalues gets two FD bins, too few for two
-  /// parameters) and at most n (a spectrum with a degenerate bulk has an IQR of a few ulps, and
-  /// FD would ask for a hundred thousand bins).
-  static func fitMarchenkoPastur(_ x: [Double], rows m: Int, columns n: Int) -> (MarchenkoPasturFit?, String) {
-    guard x.count >= 4 else { return (nil, "fewer than 4 eigenvalues") }
-    guard x.contains(where: { $0 > 0 }) else { return (nil, "every eigenvalue is zero") }
-    let sturges = Int(ceil(log2(Double(x.count)))) + 1
-    let bins = min(max(Histogram(x).counts.count, sturges), max(sturges, x.count))
-    do {
-      let fit = try SpectralFit.marchenkoPastur(x, rows: m, columns: n, method: .histogram(.count(bins)))
-      // A parameter pinned at the fit's bound (A at 10, σ² a thousand times off its start) is no fit.
-      if fit.area >= 10 * (1 - 1e-9) { return (nil, "no fit: the area reached its bound 10") }
-      return (fit, "fitted")
-    } catch {
-      return (nil, "no fit: \(error)")
-    }
   }
 
   static func meanRatio(_ spectra: [[Double]]) -> Double {
