@@ -32,7 +32,8 @@ let package = Package(
     .testTarget(name: "DysonPlotTests", dependencies: ["DysonPlot"]),
     .testTarget(name: "DysonModelsTests", dependencies: ["DysonModels", "DysonCore", "DysonRMT", "DysonTestSupport"]),
     .testTarget(name: "DysonCLITests", dependencies: ["dyson", "DysonExperiments"]),
-    .testTarget(name: "DysonExperimentsTests", dependencies: ["DysonExperiments", "DysonModels", "DysonIO", "DysonCore", "DysonRMT"]),
+    .testTarget(name: "DysonExperimentsTests", dependencies: ["DysonExperiments", "DysonModels", "DysonIO", "DysonCore", "DysonRMT"],
+                resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -335,7 +335,7 @@ public struct GPTExperiment {
     var options = SpectralDynamics.Options()
     options.resamples = config.resamples
     options.seed = config.seed
-    options.minimumSpacingRuns = minimumSpacingRuns
+    options.minimumSpacingSpectra = minimumSpacingRuns   // one matrix per group: runs
     options.tailMinimumFraction = config.tailMinimumFraction
     // Head 0's key matrix of each layer, a group each: the fits per layer and step, the spacings.
     let perLayer = keySeries(runs, steps: Array(first.spectrumSteps.indices),
@@ -374,8 +374,9 @@ public struct GPTExperiment {
     return analysis
   }
 
-  /// Runs needed for the spacing analysis (`SpectralDynamics.Options.minimumSpacingRuns`).
-  public static let minimumSpacingRuns = SpectralDynamics.Options().minimumSpacingRuns
+  /// Runs needed for the spacing analysis (`SpectralDynamics.Options.minimumSpacingSpectra`, with
+  /// one matrix per group).
+  public static let minimumSpacingRuns = SpectralDynamics.Options().minimumSpacingSpectra
 }
 
 extension GPTExperiment {

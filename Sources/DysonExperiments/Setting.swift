@@ -88,14 +88,32 @@ extension Setting {
     }
   }
 
-  /// A comma-separated list of whole numbers, each within `range`.
-  public static func integerList(_ name: String, _ help: String, _ path: WritableKeyPath<Config, [Int]> & Sendable, _ range: ClosedRange<Int>) -> Setting {
+  /// A comma-separated list of whole numbers, each within `range` (with `allowsEmpty`, "" is the empty list).
+  public static func integerList(_ name: String, _ help: String, _ path: WritableKeyPath<Config, [Int]> & Sendable, _ range: ClosedRange<Int>,
+                                 allowsEmpty: Bool = false) -> Setting {
     Setting(name, help, read: { $0[keyPath: path].map(String.init).joined(separator: ",") }) { (c: inout Config, text: String) throws(SettingError) in
+      if allowsEmpty && text.trimmingCharacters(in: .whitespaces).isEmpty { c[keyPath: path] = []; return }
       let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
       guard !values.isEmpty, values.allSatisfy({ $0.map(range.contains) ?? false }) else {
         throw SettingError(name: name, message: "must be whole numbers in \(range.lowerBound)…\(range.upperBound) separated by commas, got '\(text)'")
       }
       c[keyPath: path] = values.map { $0! }
+    }
+  }
+}
+
+extension Setting {
+  /// A comma-separated list of texts (paths, name patterns); empty for none.
+  public static func textList(_ name: String, _ help: String, _ path: WritableKeyPath<Config, [String]> & Sendable) -> Setting {
+    Setting(name, help, read: { $0[keyPath: path].joined(separator: ",") }) { (c: inout Config, text: String) throws(SettingError) in
+      c[keyPath: path] = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+  }
+
+  /// Free text that may be empty (an optional pattern).
+  public static func optionalText(_ name: String, _ help: String, _ path: WritableKeyPath<Config, String> & Sendable) -> Setting {
+    Setting(name, help, read: { $0[keyPath: path] }) { (c: inout Config, text: String) throws(SettingError) in
+      c[keyPath: path] = text
     }
   }
 }

@@ -21,11 +21,16 @@ public enum SpectralDynamics {
     /// Least share of a pooled sample that its power-law tail may hold (the x_min search looks only
     /// at cuts that keep this many, and at least 5).
     public var tailMinimumFraction = 0.0
-    /// Runs needed to unfold spacings over the ensemble. Between two levels of one spectrum lie a
-    /// whole number of the other runs' levels, so ensemble unfolding puts spacings on a lattice
-    /// of step 1/runs: on 16-level GOE spectra the KS distance to the surmise is 0.22 with 2 runs,
-    /// 0.06 with 5, 0.016 with 10 and 0.006 from 20 on (measured; a test holds 2 and 10).
-    public var minimumSpacingRuns = 10
+    /// Spectra (runs × the group's matrices) needed to unfold spacings over the ensemble.
+    /// Between two levels of one spectrum lie a whole number of the other spectra's levels, so
+    /// ensemble unfolding puts spacings on a lattice of step 1/spectra: on 16-level GOE spectra
+    /// the KS distance to the surmise is 0.22 with 2, 0.06 with 5, 0.016 with 10 and 0.006 from
+    /// 20 on (measured; a test holds 2 and 10). Fewer spectra of at least
+    /// `minimumLevelsForOwnUnfolding` levels each are unfolded one by one instead.
+    public var minimumSpacingSpectra = 10
+    /// Levels a spectrum needs to be unfolded on its own (a Gaussian-kernel staircase, bandwidth
+    /// four mean spacings), when the ensemble is too small.
+    public var minimumLevelsForOwnUnfolding = 100
 
     public init() {}
   }
@@ -65,6 +70,9 @@ public enum SpectralDynamics {
     /// All spacings with each run's spectra divided by their median first (so that run-to-run
     /// differences of scale do not widen the spacings).
     public let runScaled: [Double]
+    /// "ensemble" (the pooled cumulative spectral function of all spectra) or "own" (each
+    /// spectrum by its smoothed staircase).
+    public let unfolding: String
   }
 
   public struct Result: Sendable, Equatable {
@@ -86,12 +94,14 @@ public enum SpectralDynamics {
       }
     }
     var spacings: [Spacings] = []
-    if series.runs >= options.minimumSpacingRuns, let lastStep = series.steps.last {
+    if let lastStep = series.steps.last {
       let wanted = options.spacingSteps ?? [lastStep]
       for (g, group) in series.groups.enumerated() {
+        let ensemble = series.runs * group.matrices >= options.minimumSpacingSpectra
+        guard ensemble || group.columns >= options.minimumLevelsForOwnUnfolding else { continue }
         for step in wanted {
           guard let s = series.steps.firstIndex(of: step) else { continue }
-          spacings.append(unfoldedSpacings(series, group: g, step: s, label: group.name, stepValue: step))
+          spacings.append(unfoldedSpacings(series, group: g, step: s, label: group.name, stepValue: step, ensemble: ensemble))
         }
       }
     }
@@ -155,19 +165,22 @@ public enum SpectralDynamics {
 
   /// Ensemble unfolding needs spectra of one density: each group over the runs (never groups
   /// pooled, whose spectra differ; a pooled CDF widens the spacings).
-  static func unfoldedSpacings(_ series: SpectrumSeries, group g: Int, step s: Int, label: String, stepValue: Int) -> Spacings {
+  static func unfoldedSpacings(_ series: SpectrumSeries, group g: Int, step s: Int, label: String, stepValue: Int, ensemble: Bool) -> Spacings {
     let spectra = (0..<series.runs).flatMap { series.spectra(run: $0, step: s, group: g) }
     var all: [Double] = [], bulk: [Double] = [], runScaled: [Double] = []
     let scaled = spectra.map { x -> [Double] in
       let median = quantile(x, 0.5)   // NaN for an empty spectrum, which then stays as it is
       return median > 0 ? x.map { $0 / median } : x
     }
-    for unfolded in Unfolding.ensemble(scaled) { runScaled += normalizedSpacings(unfolded) }
-    for unfolded in Unfolding.ensemble(spectra) {
+    func unfold(_ spectra: [[Double]]) -> [[Double]] {
+      ensemble ? Unfolding.ensemble(spectra) : spectra.map { Unfolding.gaussianKernel(bandwidth: nil).unfold($0) }
+    }
+    for unfolded in unfold(scaled) { runScaled += normalizedSpacings(unfolded) }
+    for unfolded in unfold(spectra) {
       all += normalizedSpacings(unfolded)
       // Dropping the end levels drops the end spacings; the rest are rescaled to their own mean.
       if unfolded.count >= 4 { bulk += normalizedSpacings(Array(unfolded.dropFirst().dropLast())) }
     }
-    return Spacings(group: label, step: stepValue, all: all, bulk: bulk, runScaled: runScaled)
+    return Spacings(group: label, step: stepValue, all: all, bulk: bulk, runScaled: runScaled, unfolding: ensemble ? "ensemble" : "own")
   }
 }

@@ -179,11 +179,16 @@ public struct WeightSpectrum: Sendable {
     randomized = nil
   }
 
-  /// σ² of one matrix, either orientation: one-sided Jacobi for a short side up to 64 (every σ to
-  /// high relative accuracy), else the eigenvalues of the short side's Gram matrix (see
-  /// `SingularValueDecomposition`).
+  /// σ² of one matrix, either orientation, descending: one-sided Jacobi for a short side up to 64
+  /// (every σ to high relative accuracy), else the eigenvalues of the short side's Gram matrix
+  /// (see `SingularValueDecomposition`). `eigenvalues(of:)` gives them ascending.
   static func squaredSingularValues(_ w: Matrix<Double>) throws -> [Double] {
     try SingularValueDecomposition(w).singularValues.map { $0 * $0 }
+  }
+
+  /// The eigenvalues of WᵀW for the short side of W, ascending: what every measure here starts from.
+  public static func eigenvalues(of w: Matrix<Double>) throws -> [Double] {
+    try squaredSingularValues(w).reversed()
   }
 
   static func meanRatio(_ spectra: [[Double]]) -> Double {

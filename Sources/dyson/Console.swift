@@ -9,7 +9,7 @@ enum Console {
   /// The commands whose results are a study folder with a summary.json (gpt: train and spectra).
   static func takesJSON(_ command: String, _ rest: [String]) -> Bool {
     switch command {
-    case "rbm", "linear", "dbm", "merge": return true
+    case "rbm", "linear", "dbm", "merge", "dynamics": return true
     case "gpt": return ["train", "spectra"].contains(rest.first ?? "")
     default: return false
     }

@@ -9,7 +9,7 @@ enum MergeCommand {
   Joins the folders written by one study run as shards (--shard 1/n … n/n, same settings otherwise)
   and writes the study's outputs to DIR: records, summary.json, figures and index.html identical to
   an unsharded run's except for the timings (the shards' seconds are added up). Sharded studies:
-  rbm learn, rbm universality, rbm scaling, gpt spectra. See Docs/Cluster.md for SLURM and GNU parallel.
+  rbm learn, rbm universality, rbm scaling, gpt spectra, dynamics. See Docs/Cluster.md for SLURM and GNU parallel.
 
       --out DIR     output folder (required)
       --force       write into DIR even when it holds another command's output
@@ -27,6 +27,13 @@ enum MergeCommand {
       throw RuntimeError(description: "merge: \(o.positionals[0])/shard.json is missing or unreadable (was this folder written with --shard?)")
     }
     do {
+      if header.study == "dynamics" {
+        let merged = try ShardFile.merge(try o.positionals.map { try ShardFile<DynamicsStudy.ShardRecord>.read(from: $0) })
+        var output = try ExperimentOutput(directory: directory, study: merged.study, force: o.has("force"))
+        let config = try applySettings(DynamicsStudy.Config.settings, text: merged.configuration, to: DynamicsStudy.Config())
+        try DynamicsCommand.report(try DynamicsStudy.result(config, records: merged.ensembles[0], seconds: merged.seconds), to: &output)
+        return
+      }
       if header.study == "gpt-spectra" {
         let merged = try ShardFile.merge(try o.positionals.map { try ShardFile<GPTExperiment.ShardRecord>.read(from: $0) })
         var output = try ExperimentOutput(directory: directory, study: merged.study, force: o.has("force"))

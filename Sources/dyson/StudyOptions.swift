@@ -20,9 +20,10 @@ enum StudyOptions {
   }
 
   /// Options, then `--config FILE` values, then command-line values override the defaults.
-  static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config, shardable: Bool = false, resumable: Bool = false) throws -> (Config, Options) {
+  static func configure<Config>(_ arguments: [String], settings: [Setting<Config>], defaults: Config, quick: Config, shardable: Bool = false,
+                                resumable: Bool = false, positional: Bool = false) throws -> (Config, Options) {
     let o = try Options(arguments, valued: settings.map(\.name) + ["config", "out"] + (shardable ? ["shard"] : []),
-                        switches: ["quick", "force"] + (shardable || resumable ? ["resume"] : []))
+                        switches: ["quick", "force"] + (shardable || resumable ? ["resume"] : []), positional: positional)
     var config = o.has("quick") ? quick : defaults
     if let file = o.string("config") {
       let object: [String: Any]

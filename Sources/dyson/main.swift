@@ -17,7 +17,8 @@ Commands:
   gpt ACTION  character-level GPT: train, spectra (50 runs: MP fits, spacings, tails), sample, grad
   dbm         Dyson Brownian motion of SGD: two degenerate levels, the linear scaling rule exactly
   spectrum    spectral analysis of a model's matrices: .safetensors / .npy files, sharded checkpoints, folders
-  merge       joins the shards of a study run with --shard i/n (rbm learn, universality, scaling; gpt spectra)
+  dynamics    the same over training runs: MP fits, tails, ⟨r̃⟩, spacings per step, over an ensemble of seeds
+  merge       joins the shards of a study run with --shard i/n (rbm learn, universality, scaling; gpt spectra; dynamics)
   help CMD    the options of a command, with their defaults
 
 Options: --help, --version. Every command takes --help, --quiet (no progress lines) and
@@ -34,6 +35,7 @@ func printError(_ message: String) {
 let commands: [String: (help: String, run: ([String]) async throws -> Void)] = [
   "wishart": (WishartCommand.help, WishartCommand.run),
   "spectrum": (SpectrumCommand.help, SpectrumCommand.run),
+  "dynamics": (DynamicsCommand.help, DynamicsCommand.run),
   "gallery": (GalleryCommand.help, GalleryCommand.run),
   "rbm": (RBMCommand.help, RBMCommand.run),
   "linear": (LinearCommand.help, LinearCommand.run),

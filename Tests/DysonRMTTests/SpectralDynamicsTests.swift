@@ -93,8 +93,17 @@ struct SpectralDynamicsTests {
     #expect(spacings.step == 7 && spacings.all.count == 30 * (n - 1))
     let ks = KolmogorovSmirnov(spacings.bulk, cdf: WignerSurmise.goe.cdf)
     #expect(ks.pValue > 0.001, "KS distance \(ks.distance)")
-    // Fewer runs than the unfolding needs: no spacings.
+    // Fewer spectra than the ensemble unfolding needs, each too short to unfold alone: no spacings.
     #expect(SpectralDynamics.analyse(series.runs(Array(0..<5))).spacings.isEmpty)
+    // One run of 300 levels: unfolded on its own, and the bulk still follows the surmise.
+    var rng = Xoshiro256StarStar(seed: 12)
+    let g = Matrix<Double>.gaussian(rows: 300, columns: 300, using: &rng)
+    let single = try SpectrumSeries(steps: [0], groups: [.init(name: "big", rows: 300, columns: 300, matrices: 1)],
+                                    values: [[[[try SymmetricEigen((g + g.transposed()) * 0.5).eigenvalues]]]])
+    let own = try #require(SpectralDynamics.analyse(single).spacings.first)
+    #expect(own.unfolding == "own" && own.all.count == 299)
+    let centre = Array(own.all[50..<250])   // the kernel staircase bends at the edges of the semicircle
+    #expect(KolmogorovSmirnov(centre, cdf: WignerSurmise.goe.cdf).pValue > 0.001)
   }
 
   @Test("The shuffled distance: 0 when the shuffles are the spectra themselves")
