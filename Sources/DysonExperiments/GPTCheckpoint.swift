@@ -9,6 +9,8 @@ import Foundation
 /// 12 + 18 with a restore between, and compares every bit).
 enum GPTCheckpoint {
   static func path(directory: String, run: Int) -> String { directory + "/checkpoint-run\(run).safetensors" }
+  static let kind = "gpt run"
+  static let format = 1
 
   static func save(_ trainer: GPTTrainer, records: GPTExperiment.Run, to path: String) throws {
     let s = trainer.state
@@ -19,45 +21,65 @@ enum GPTCheckpoint {
     // Records as F64 tensors: JSON text would not give back every double bit for bit.
     let losses = records.losses.flatMap { [Double($0.step), $0.train, $0.validation] }
     let spectra = records.spectra.flatMap { $0.flatMap { $0.flatMap { $0.flatMap { $0 } } } }
-    let shape = records.spectra.first.map { layers in [layers.count, layers[0].count, layers[0][0].count, layers[0][0][0].count] } ?? [0, 0, 0, 0]
-    try Safetensors.write([tensor("parameters", s.parameters), tensor("adamw.first_moment", s.firstMoment),
-                           tensor("adamw.second_moment", s.secondMoment),
-                           StoredTensor(name: "records.losses", shape: [records.losses.count, 3], dtype: .float64, values: losses),
-                           StoredTensor(name: "records.spectrum_steps", shape: [records.spectrumSteps.count], dtype: .float64,
-                                        values: records.spectrumSteps.map(Double.init)),
-                           StoredTensor(name: "records.spectra", shape: [records.spectra.count] + shape, dtype: .float64, values: spectra)],
-                          metadata: ["step": "\(s.step)", "training_random": words(s.trainingRandom),
-                                     "evaluation_random": words(s.evaluationRandom)], to: path)
+    let c = trainer.settings.model
+    try CheckpointFile.write([tensor("parameters", s.parameters), tensor("adamw.first_moment", s.firstMoment),
+                              tensor("adamw.second_moment", s.secondMoment),
+                              StoredTensor(name: "records.losses", shape: [records.losses.count, 3], dtype: .float64, values: losses),
+                              StoredTensor(name: "records.spectrum_steps", shape: [records.spectrumSteps.count], dtype: .float64,
+                                           values: records.spectrumSteps.map(Double.init)),
+                              StoredTensor(name: "records.spectra", shape: [records.spectra.count, c.layers, HeadProjection.allCases.count, c.heads, c.headSize],
+                                           dtype: .float64, values: spectra)],
+                             kind: kind, format: format,
+                             metadata: ["step": "\(s.step)", "training_random": words(s.trainingRandom), "evaluation_random": words(s.evaluationRandom)],
+                             to: path)
   }
 
-  /// Restores `trainer` and returns the records, or throws if the file does not fit this run.
+  /// Restores `trainer` and returns the records, or throws if the file does not fit this run:
+  /// every number is checked against the run's settings before it is used.
   static func load(_ path: String, into trainer: GPTTrainer) throws -> GPTExperiment.Run {
-    func fail(_ why: String) -> Error { FileFormatError(file: path, fault: why) }
-    let stored = Dictionary(uniqueKeysWithValues: try Safetensors.read(path: path).map { ($0.name, $0) })
-    let tensors = stored.mapValues { $0.values.map(Float.init) }
-    let m = try Safetensors.readMetadata(path: path)
+    func fail(_ why: String) -> CheckpointError { CheckpointError(file: path, problem: why) }
+    let contents = try CheckpointFile.read(path, kind: kind, format: format)
+    let m = contents.metadata
     func random(_ key: String) throws -> Xoshiro256StarStar {
       let w = (m[key] ?? "").split(separator: ",").compactMap { UInt64($0) }
-      guard w.count == 4, w.contains(where: { $0 != 0 }) else { throw fail("no RNG state '\(key)'") }
+      guard w.count == 4, w.contains(where: { $0 != 0 }) else { throw fail("it has no RNG state '\(key)'") }
       return Xoshiro256StarStar(state: (w[0], w[1], w[2], w[3]))
     }
-    guard let step = m["step"].flatMap(Int.init), let p = tensors["parameters"], let m1 = tensors["adamw.first_moment"],
-          let m2 = tensors["adamw.second_moment"] else { throw fail("not a dyson GPT checkpoint") }
-    let state = GPTTrainer.State(step: step, parameters: p, firstMoment: m1, secondMoment: m2,
+    guard let step = m["step"].flatMap(Int.init) else { throw fail("it has no step") }
+    guard step >= 0 else { throw fail("its step \(step) is negative") }
+    let n = trainer.model.layout.count
+    let p = try contents.tensor("parameters", shape: [n], file: path)
+    let m1 = try contents.tensor("adamw.first_moment", shape: [n], file: path)
+    let m2 = try contents.tensor("adamw.second_moment", shape: [n], file: path)
+    let state = GPTTrainer.State(step: step, parameters: p.values.map(Float.init), firstMoment: m1.values.map(Float.init),
+                                 secondMoment: m2.values.map(Float.init),
                                  trainingRandom: try random("training_random"), evaluationRandom: try random("evaluation_random"))
     do { try trainer.restore(state) } catch { throw fail("\(error)") }
-    guard let losses = stored["records.losses"], let steps = stored["records.spectrum_steps"],
-          let spectra = stored["records.spectra"], spectra.shape.count == 5 else { throw fail("no records") }
-    var run = GPTExperiment.Run()
-    run.losses = (0..<(losses.values.count / 3)).map { i in
-      (step: Int(losses.values[3 * i]), train: losses.values[3 * i + 1], validation: losses.values[3 * i + 2])
+    // The records, each number a whole step in 0…step or a finite loss, and spectra of this model's shape.
+    func wholeStep(_ x: Double, _ what: String) throws -> Int {
+      guard x.isFinite, x == x.rounded(), x >= 0, x <= Double(step) else { throw fail("\(what) \(x) is not a step in 0…\(step)") }
+      return Int(x)
     }
-    run.spectrumSteps = steps.values.map { Int($0) }
-    let (L, P, H, n) = (spectra.shape[1], spectra.shape[2], spectra.shape[3], spectra.shape[4])
-    run.spectra = (0..<spectra.shape[0]).map { r in
+    let losses = try contents.tensor("records.losses", file: path)
+    guard losses.shape.count == 2, losses.shape[1] == 3 else { throw fail("its losses have shape \(losses.shape), not [n, 3]") }
+    var run = GPTExperiment.Run()
+    for i in 0..<losses.shape[0] {
+      let (s, train, validation) = (losses.values[3 * i], losses.values[3 * i + 1], losses.values[3 * i + 2])
+      guard train.isFinite, validation.isFinite else { throw fail("its recorded losses hold \(train.isFinite ? validation : train)") }
+      run.losses.append((step: try wholeStep(s, "a recorded loss's step"), train: train, validation: validation))
+    }
+    let steps = try contents.tensor("records.spectrum_steps", file: path)
+    guard steps.shape.count == 1 else { throw fail("its spectrum steps have shape \(steps.shape)") }
+    run.spectrumSteps = try steps.values.map { try wholeStep($0, "a recorded spectrum's step") }
+    guard zip(run.spectrumSteps, run.spectrumSteps.dropFirst()).allSatisfy({ $0 < $1 }) else { throw fail("its spectrum steps are not increasing") }
+    let c = trainer.settings.model
+    let (L, P, H, hs) = (c.layers, HeadProjection.allCases.count, c.heads, c.headSize)
+    let spectra = try contents.tensor("records.spectra", shape: [run.spectrumSteps.count, L, P, H, hs], file: path)
+    guard spectra.values.allSatisfy(\.isFinite) else { throw fail("its recorded spectra hold NaN or infinities") }
+    run.spectra = (0..<run.spectrumSteps.count).map { r in
       (0..<L).map { l in (0..<P).map { p in (0..<H).map { h in
-        let start = (((r * L + l) * P + p) * H + h) * n
-        return Array(spectra.values[start..<(start + n)])
+        let start = (((r * L + l) * P + p) * H + h) * hs
+        return Array(spectra.values[start..<(start + hs)])
       } } }
     }
     return run

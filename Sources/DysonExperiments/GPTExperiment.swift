@@ -177,8 +177,9 @@ public struct GPTExperiment {
 
   /// Loads the text, or says how to get it.
   public static func loadCorpus(_ config: Config) throws -> TextCorpus {
-    guard let data = FileManager.default.contents(atPath: config.data) else {
-      throw ExperimentError.invalid("cannot read the text '\(config.data)' (run Datasets/fetch.sh, or pass --data FILE)")
+    let data: Data
+    do { data = try ReadOnlyFile.contents(of: config.data) } catch {
+      throw ExperimentError.invalid("cannot read the text '\(config.data)': \(error.fault) (pass --data FILE)")
     }
     guard let text = String(data: data, encoding: .utf8), !text.isEmpty else {
       throw ExperimentError.invalid("'\(config.data)' is not UTF-8 text")
@@ -228,6 +229,7 @@ public struct GPTExperiment {
   public static func result(_ config: Config, records: [ShardRecord], seconds: Double) throws -> Result {
     let (corpus, settings) = try prepare(config)
     let runs = records.map(\.run)
+    try check(runs, model: settings.model, runs: config.runs)
     let model = try records.first?.parameters.map { try GPT<Float>(settings.model, parameters: $0) }
     let healthy = runs.filter { $0.failure == nil }
     let analysis = analyse(config, runs: healthy, headSize: settings.model.headSize, embedding: settings.model.embedding)
@@ -236,6 +238,30 @@ public struct GPTExperiment {
                   bulkSpacings: analysis.bulkSpacings, bulkSpacingKS: analysis.bulkKS,
                   tail: analysis.tail, parameterCount: GPTLayout(settings.model).count,
                   seconds: seconds, model: model, vocabulary: corpus.vocabulary)
+  }
+
+  /// Checks records that come from files (shards): one per run, steps that increase, spectra of
+  /// this model's shape with finite values, so that the analysis never indexes past a short record.
+  static func check(_ runs: [Run], model c: GPTConfiguration, runs expected: Int) throws {
+    guard runs.count == expected else { throw ExperimentError.invalid("records of \(runs.count) runs for \(expected) runs") }
+    let shape = [c.layers, HeadProjection.allCases.count, c.heads, c.headSize]
+    for (k, run) in runs.enumerated() where run.failure == nil {
+      func fail(_ why: String) -> ExperimentError { .invalid("run \(k)'s records \(why)") }
+      guard run.spectra.count == run.spectrumSteps.count else { throw fail("have \(run.spectra.count) spectra for \(run.spectrumSteps.count) steps") }
+      guard zip(run.spectrumSteps, run.spectrumSteps.dropFirst()).allSatisfy({ $0 < $1 }), run.spectrumSteps.allSatisfy({ $0 >= 0 }) else {
+        throw fail("have steps that do not increase from 0")
+      }
+      for step in run.spectra {
+        let s = [step.count, step.first?.count ?? 0, step.first?.first?.count ?? 0, step.first?.first?.first?.count ?? 0]
+        guard s == shape, step.allSatisfy({ $0.count == shape[1] && $0.allSatisfy { $0.count == shape[2] && $0.allSatisfy { $0.count == shape[3] && $0.allSatisfy(\.isFinite) } } }) else {
+          throw fail("have spectra that are not \(shape.map(String.init).joined(separator: " × ")) finite values")
+        }
+      }
+    }
+    let healthy = runs.filter { $0.failure == nil }
+    if let first = healthy.first, healthy.contains(where: { $0.spectrumSteps != first.spectrumSteps }) {
+      throw ExperimentError.invalid("the runs' records were made at different steps")
+    }
   }
 
   /// One run: the training loop with its loss estimates and spectra.

@@ -40,19 +40,28 @@ public enum GPTWeights {
       return t.shape
     }
     var c = GPTConfiguration()
-    let token = try shape("token_embedding_table.weight")
-    guard token.count == 2 else { throw FileFormatError(file: path, fault: "token_embedding_table.weight has shape \(token)") }
-    (c.vocabulary, c.embedding) = (token[0], token[1])
-    c.block = try shape("position_embedding_table.weight")[0]
+    /// Dimension `index` of a tensor that must have `rank` dimensions.
+    func dimension(_ name: String, rank: Int, _ index: Int) throws -> Int {
+      let s = try shape(name)
+      guard s.count == rank else { throw FileFormatError(file: path, fault: "'\(name)' has shape \(s), expected \(rank) dimensions") }
+      return s[index]
+    }
+    (c.vocabulary, c.embedding) = (try dimension("token_embedding_table.weight", rank: 2, 0), try dimension("token_embedding_table.weight", rank: 2, 1))
+    c.block = try dimension("position_embedding_table.weight", rank: 2, 0)
     c.layers = Set(tensors.compactMap { t -> Int? in
-      guard t.name.hasPrefix("blocks."), let l = Int(t.name.split(separator: ".")[1]) else { return nil }
-      return l
+      guard t.name.hasPrefix("blocks."), let part = t.name.split(separator: ".").dropFirst().first else { return nil }
+      return Int(part)
     }).count
     c.heads = tensors.filter { $0.name.hasPrefix("blocks.0.sa.heads.") && $0.name.hasSuffix(".key.weight") }.count
-    c.hiddenWidth = try shape("blocks.0.ffwd.net.0.weight")[0]
+    c.hiddenWidth = try dimension("blocks.0.ffwd.net.0.weight", rank: 2, 0)
     if let s = metadata["attention_scale"], let scale = GPTConfiguration.AttentionScale(rawValue: s) { c.attentionScale = scale }
     if let e = metadata["layer_norm_epsilon"].flatMap(Double.init) { c.layerNormEpsilon = e }
     do { try c.validate() } catch { throw FileFormatError(file: path, fault: "\(error)") }
+    // The sizes the names imply must be the file's: checked before the layout is allocated.
+    let stored = tensors.reduce(0) { $0 + $1.values.count }
+    guard c.checkedParameterCount == stored else {
+      throw FileFormatError(file: path, fault: "its tensors hold \(stored) values; the model their names and shapes describe has \(c.checkedParameterCount.map(String.init) ?? "too many")")
+    }
     let layout = GPTLayout(c)
     var parameters = [Double](repeating: .nan, count: layout.count)
     for t in layout.tensors {

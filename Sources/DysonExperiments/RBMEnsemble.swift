@@ -50,6 +50,23 @@ public enum RBMEnsemble {
     }
   }
 
+  /// Checks records that come from a file (a checkpoint, a shard): every spectrum has `n` finite
+  /// eigenvalues and the trajectory's updates increase from 0, so that an analysis never indexes
+  /// past a short record or takes a damaged one for a result.
+  public static func check(_ runs: [Run], eigenvalues n: Int, source: String) throws {
+    for (k, run) in runs.enumerated() {
+      func fail(_ why: String) -> ExperimentError { .invalid("\(source): run \(k) \(why)") }
+      let spectra = [run.initial] + (run.final.map { [$0] } ?? []) + run.trajectory.map(\.1) + run.samples
+      if let bad = spectra.first(where: { $0.count != n }) { throw fail("has a spectrum of \(bad.count) eigenvalues, this study's have \(n)") }
+      guard spectra.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw fail("has a spectrum with NaN or infinities") }
+      let updates = run.trajectory.map(\.0)
+      guard zip(updates, updates.dropFirst()).allSatisfy({ $0 < $1 }), updates.allSatisfy({ $0 >= 0 }) else {
+        throw fail("has trajectory updates that do not increase from 0")
+      }
+      guard run.final != nil || run.failure != nil else { throw fail("has neither a final spectrum nor a failure") }
+    }
+  }
+
   /// Statistics along each run instead of from its final state only: after `burnIn` updates, the
   /// spectrum every `every` updates up to the end. Far cheaper per sample than one run per
   /// sample, and as good when `every` is several relaxation times (see Docs/RBM.md).
@@ -72,7 +89,11 @@ public enum RBMEnsemble {
   ) async throws -> [Run] {
     let part = part ?? 0..<runs
     var done: [Int: Run] = [:]
-    if let checkpoint, checkpoint.resume { done = try checkpoint.load().filter { part.contains($0.key) } }
+    if let checkpoint, checkpoint.resume {
+      done = try checkpoint.load(streams: 0..<runs).filter { part.contains($0.key) }
+      let kept = done.keys.sorted()
+      try check(kept.map { done[$0]! }, eigenvalues: training.hidden, source: checkpoint.path)
+    }
     progress?.advance(by: done.count)
     // Small RBMs go four runs to a vector (`VectorizedPCD`, bit-identical to one run per task).
     let groupSize = VectorizedPCD.suits(training) ? VectorizedPCD.width : 1
@@ -195,8 +216,18 @@ public struct EnsembleCheckpoint: Sendable {
     self.resume = resume
   }
 
+  /// Format 2: the runs as JSON text with the CRC-32 of that text beside it.
+  static let format = 2
+
   private struct Stored: Codable {
+    var format: Int
     var key: String
+    var checksum: UInt32
+    /// `Payload` as JSON text, checked against `checksum` before it is decoded.
+    var payload: String
+  }
+
+  private struct Payload: Codable {
     var streams: [Int]
     var runs: [RBMEnsemble.Run]
   }
@@ -205,20 +236,36 @@ public struct EnsembleCheckpoint: Sendable {
     let streams = runs.keys.sorted()
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    try AtomicFile.write(try encoder.encode(Stored(key: key, streams: streams, runs: streams.map { runs[$0]! })), to: path)
+    let payload = String(decoding: try encoder.encode(Payload(streams: streams, runs: streams.map { runs[$0]! })), as: UTF8.self)
+    let stored = Stored(format: Self.format, key: key, checksum: CRC32.of(Array(payload.utf8)), payload: payload)
+    try AtomicFile.write(try encoder.encode(stored), to: path)
   }
 
-  /// The saved runs by stream; none when there is no file yet.
-  public func load() throws -> [Int: RBMEnsemble.Run] {
-    guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+  /// The saved runs by stream; none when there is no file yet. Throws `CheckpointError` for a file
+  /// that is damaged, of another format or settings, or whose streams repeat or fall outside
+  /// `streams` (when given).
+  public func load(streams allowed: Range<Int>? = nil) throws -> [Int: RBMEnsemble.Run] {
+    guard FileManager.default.fileExists(atPath: path) else { return [:] }
+    func fail(_ why: String) -> CheckpointError { CheckpointError(file: path, problem: why) }
+    let data: Data
+    do { data = try ReadOnlyFile.contents(of: path) } catch { throw fail("it cannot be read: \(error.fault)") }
     let stored: Stored
     do { stored = try JSONDecoder().decode(Stored.self, from: data) } catch {
-      throw ExperimentError.invalid("\(path) is not a checkpoint of finished runs: \(error)")
+      throw fail("it is not a checkpoint of finished runs in the current format")
     }
-    guard stored.key == key else {
-      throw ExperimentError.invalid("\(path) holds runs of other settings; rerun without --resume, or remove the file")
+    guard stored.format == Self.format else { throw fail("it was written in format \(stored.format) by another version of dyson") }
+    guard CRC32.of(Array(stored.payload.utf8)) == stored.checksum else { throw fail("it is damaged (its runs do not match their checksum)") }
+    guard stored.key == key else { throw fail("it holds runs of other settings") }
+    let payload: Payload
+    do { payload = try JSONDecoder().decode(Payload.self, from: Data(stored.payload.utf8)) } catch {
+      throw fail("its runs cannot be read: \(error)")
     }
-    return Dictionary(uniqueKeysWithValues: zip(stored.streams, stored.runs))
+    guard payload.streams.count == payload.runs.count else { throw fail("it lists \(payload.streams.count) streams for \(payload.runs.count) runs") }
+    guard Set(payload.streams).count == payload.streams.count else { throw fail("a stream appears twice") }
+    if let allowed, let bad = payload.streams.first(where: { !allowed.contains($0) }) {
+      throw fail("it holds run \(bad), outside this ensemble's \(allowed.lowerBound)..<\(allowed.upperBound)")
+    }
+    return Dictionary(uniqueKeysWithValues: zip(payload.streams, payload.runs))
   }
 
   public func remove() { try? FileManager.default.removeItem(atPath: path) }

@@ -106,6 +106,8 @@ public struct RBMLearnExperiment {
   /// The result from every run's records, in run order.
   public static func result(_ config: Config, runs outcomes: [RBMEnsemble.Run], seconds: Double) throws -> Result {
     let targets = try targets(config)
+    guard outcomes.count == config.runs else { throw ExperimentError.invalid("\(outcomes.count) runs' records for \(config.runs) runs") }
+    try RBMEnsemble.check(outcomes, eigenvalues: config.training.hidden, source: "the runs' records")
     return Result(config: config, trajectory: outcomes.first?.trajectory.map { (update: $0.0, x: $0.1) } ?? [],
                   initial: outcomes.map(\.initial), final: outcomes.compactMap(\.final),
                   failures: outcomes.compactMap(\.failure), targets: targets.sorted(by: >), seconds: seconds)

@@ -107,7 +107,7 @@ public struct RBMMNISTExperiment {
   /// Pixels / 255 of the first `count` images, one image per row.
   public static func loadImages(path: String, count: Int) throws -> Matrix<Double> {
     let idx = try IDXArray.read(path: path)
-    guard idx.shape.count == 3, idx.shape[1] * idx.shape[2] == 784 else {
+    guard idx.shape.count == 3, idx.shape[1] == 28, idx.shape[2] == 28 else {
       throw FileFormatError(file: path, fault: "shape \(idx.shape) is not N × 28 × 28 images")
     }
     let n = min(count, idx.shape[0])
@@ -167,7 +167,7 @@ public struct RBMMNISTExperiment {
       var pcd = try DataPCD(data: data, configuration: c, negativePhase: config.negativePhase, seed: seed)
       pcd.learningRateDecay = config.learningRateDecay
       if config.resume, let checkpoint, let saved = try checkpoint.load() {
-        do { try pcd.restore(saved) } catch { throw FileFormatError(file: checkpoint.path, fault: "\(error)") }
+        do { try pcd.restore(saved) } catch { throw CheckpointError(file: checkpoint.path, problem: "\(error)") }
       }
       var lastSave = Date()
       if pcd.updatesDone > 0 { progress?.advance(by: pcd.updatesDone * work) }   // a resumed model's updates count as done
@@ -265,6 +265,7 @@ public struct RBMMNISTExperiment {
     }
     panel.add(.line(x: [1, Double(r.dataSpectrum.count)], y: [1 / c.mu2, 1 / c.mu2], color: "gray", width: 0.8, dashed: true, label: "1/μ²"))
     let schedule = r.config.learningRateDecay == 1 ? "α = \(c.alpha)" : "α = \(c.alpha) × \(r.config.learningRateDecay)^epoch"
+    if top <= 0 { output.captionNote = "The images are all alike (every pixel constant): their correlator is zero and has no spectrum to draw." }
     try output.add(Figure(panel, caption: "Eigenvalues of the pixel correlator ⟨φφᵀ⟩ of \(r.config.images) MNIST images (black; \(zeroModes) zero modes, blank pixels, lie below the range) and of the covariance K⁻¹ learned by RBMs with μ² = \(c.mu2) and N_h hidden units (\(r.config.negativePhase.rawValue), \(r.config.epochs) epoch(s), \(schedule), |B| = \(c.batch), k = \(c.gibbsSteps)). Each model follows the data from the infrared end for at most N_h modes and never below 1/μ² (dashed): N_h and μ² cut off the ultraviolet."), as: "spectra.svg")
 
     let pixels = r.meanImage.count, side = Int(Double(pixels).squareRoot())

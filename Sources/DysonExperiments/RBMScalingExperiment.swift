@@ -135,6 +135,7 @@ public struct RBMScalingExperiment {
   }
 
   public static func result(_ config: Config, runs: [[RBMEnsemble.Run]], seconds: Double) throws -> Result {
+    guard runs.count == config.grid.count else { throw ExperimentError.invalid("records of \(runs.count) configurations for a grid of \(config.grid.count)") }
     var points: [Point] = []
     for (index, pair) in config.grid.enumerated() {
       let r = try RBMUniversalityExperiment.result(pointConfig(config, index), runs: runs[index], seconds: 0)

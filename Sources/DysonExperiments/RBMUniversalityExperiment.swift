@@ -134,6 +134,8 @@ public struct RBMUniversalityExperiment {
   public static func result(_ config: Config, runs: [RBMEnsemble.Run], seconds: Double) throws -> Result {
     let c = config.training
     let kappas = try kappas(config)
+    guard runs.count == config.runs else { throw ExperimentError.invalid("\(runs.count) runs' records for \(config.runs) runs") }
+    try RBMEnsemble.check(runs, eigenvalues: c.hidden, source: "the runs' records")
     // Final states (the papers), or every sample of every successful run.
     let states = sampling(config) == nil ? runs.compactMap(\.final) : runs.filter { $0.final != nil }.flatMap(\.samples)
     let spectra = states.map { $0.map { c.mu2 - $0 }.sorted() }

@@ -317,7 +317,7 @@ public struct Reproduction: Sendable {
 
   /// The stored report of a finished study, or nil.
   public static func loadReport(_ folder: String) -> StudyReport? {
-    guard let data = FileManager.default.contents(atPath: folder + "/report.json") else { return nil }
+    guard let data = try? ReadOnlyFile.contents(of: folder + "/report.json") else { return nil }
     return try? JSONDecoder().decode(StudyReport.self, from: data)
   }
 

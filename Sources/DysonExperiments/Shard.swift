@@ -28,6 +28,14 @@ public struct Shard: Codable, Sendable, Hashable, CustomStringConvertible {
 
   public var description: String { "\(index)/\(count)" }
 
+  // Decoded through the checking initialiser: a shard file must not carry a 0/0 or 5/2 shard.
+  private enum CodingKeys: String, CodingKey { case index, count }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    try self.init(index: try c.decode(Int.self, forKey: .index), count: try c.decode(Int.self, forKey: .count))
+  }
+
   /// This shard's runs out of `total`: block i of n nearly equal blocks.
   public func runs(of total: Int) -> Range<Int> {
     (index - 1) * total / count..<index * total / count
@@ -68,7 +76,9 @@ public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
 
   public static func read(from directory: String) throws -> ShardFile {
     let path = directory + "/" + fileName
-    guard let data = FileManager.default.contents(atPath: path) else { throw ShardError("\(path): no shard file (was this folder written with --shard?)") }
+    guard FileManager.default.fileExists(atPath: path) else { throw ShardError("\(path): no shard file (was this folder written with --shard?)") }
+    let data: Data
+    do { data = try ReadOnlyFile.contents(of: path) } catch { throw ShardError("\(error)") }
     do { return try JSONDecoder().decode(ShardFile.self, from: data) } catch {
       throw ShardError("\(path): not a shard file of this kind: \(error)")
     }
@@ -119,6 +129,32 @@ public func settingsText<Config>(_ settings: [Setting<Config>], _ config: Config
   settingsJSON(settings, config).serialized()
 }
 
+/// The settings object of a `--config FILE` or a stored config.json: a JSON object, checked for
+/// depth before it is parsed (a settings file is one flat object; deeply nested input is refused
+/// with its depth, not with the parser's generic message).
+public func settingsObject(_ data: Data, file: String) throws -> [String: Any] {
+  var depth = 0, deepest = 0, inString = false, escaped = false
+  for byte in data {
+    if inString {
+      if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+      continue
+    }
+    switch byte {
+    case UInt8(ascii: "\""): inString = true
+    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; deepest = max(deepest, depth)
+    case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+    default: break
+    }
+    if deepest > 32 { throw ShardError("\(file): nests more than 32 levels deep; a settings file is one flat JSON object of settings") }
+  }
+  let parsed: Any
+  do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+    throw ShardError("\(file): not valid JSON (\((error as NSError).userInfo["NSDebugDescription"] as? String ?? "a syntax error"))")
+  }
+  guard let object = parsed as? [String: Any] else { throw ShardError("\(file): not a JSON object of settings") }
+  return object
+}
+
 /// Applies every key of a config.json-style object (`--config FILE`, a shard's stored settings).
 public func applySettings<Config>(_ settings: [Setting<Config>], object: [String: Any], to config: inout Config) throws(SettingError) {
   for (key, value) in object {
@@ -129,9 +165,7 @@ public func applySettings<Config>(_ settings: [Setting<Config>], object: [String
 
 /// `defaults` with the settings of a shard's stored configuration text applied.
 public func applySettings<Config>(_ settings: [Setting<Config>], text: String, to defaults: Config) throws -> Config {
-  guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-    throw ShardError("the stored configuration is not a JSON object")
-  }
+  let object = try settingsObject(Data(text.utf8), file: "the stored configuration")
   var config = defaults
   do { try applySettings(settings, object: object, to: &config) } catch { throw ShardError("the stored configuration: \(error)") }
   return config

@@ -136,7 +136,9 @@ extension SpectrumReport {
   public static func figure(_ t: TensorSpectrum, symmetric: Bool = false) -> Figure {
     let s = t.spectrum
     let x = s.eigenvalues
-    let hist = Histogram(x)
+    // The fit's bins (Freedman–Diaconis, at most n), at most 400 to draw: a spectrum spanning
+    // sixty decades with a tiny IQR would otherwise ask for 10⁵ bars.
+    let hist = Histogram(x, binning: .count(min(400, SpectralFit.defaultBins(x))))
     var esd = Panel(title: "(a) \(symmetric ? "eigenvalues" : "ESD of WᵀW")", x: Axis("x"), y: Axis("ρ(x)"))
     esd.add(.histogram(edges: hist.edges, heights: hist.density, color: plotPalette[0], label: "\(x.count) eigenvalues"))
     if let mp = s.marchenkoPastur {

@@ -2,9 +2,38 @@
 /// as they are distributed, with no zlib. Stored, fixed-Huffman and dynamic-Huffman blocks; the
 /// CRC-32 and length in the trailer are checked, so a corrupt file is an error, never bad data.
 public enum Gzip {
-  /// The decompressed bytes of a gzip member. `file` labels error messages.
-  public static func decompress(_ bytes: [UInt8], file: String = "<data>") throws(FileFormatError) -> [UInt8] {
+  /// The decompressed bytes of a gzip member. `file` labels error messages. The output is bounded
+  /// before it is produced: by the size the trailer announces (members of 4 GiB and more, whose
+  /// trailer holds the size modulo 2³², are refused) and by `limit`, so that a few bytes of a
+  /// "gzip bomb" cannot ask for gigabytes.
+  public static func decompress(_ bytes: [UInt8], file: String = "<data>", limit: Int = 1 << 31) throws(FileFormatError) -> [UInt8] {
     func fail(_ fault: String) -> FileFormatError { FileFormatError(file: file, fault: fault) }
+    let p = try dataStart(bytes, fail: fail)
+    let t = bytes.count - 8
+    let size = Int(UInt32(bytes[t + 4]) | UInt32(bytes[t + 5]) << 8 | UInt32(bytes[t + 6]) << 16 | UInt32(bytes[t + 7]) << 24)
+    guard size <= limit else { throw fail("the trailer announces \(size) bytes, more than the \(limit) this reader takes") }
+    var inflater = Inflater(bytes, start: p, end: t, limit: size)
+    let out: [UInt8]
+    do { out = try inflater.run() } catch { throw fail("corrupt deflate data: \(error.reason)") }
+    let crc = UInt32(bytes[t]) | UInt32(bytes[t + 1]) << 8 | UInt32(bytes[t + 2]) << 16 | UInt32(bytes[t + 3]) << 24
+    guard size == out.count else { throw fail("length \(out.count) differs from the trailer's \(size)") }
+    guard crc == crc32(out) else { throw fail("CRC-32 mismatch: the data is corrupt") }
+    return out
+  }
+
+  /// The first `count` decompressed bytes (fewer when the data ends first), without the trailer's
+  /// checks: to read a header inside the stream before deciding how much to inflate.
+  public static func prefix(_ bytes: [UInt8], count: Int, file: String = "<data>") throws(FileFormatError) -> [UInt8] {
+    func fail(_ fault: String) -> FileFormatError { FileFormatError(file: file, fault: fault) }
+    let p = try dataStart(bytes, fail: fail)
+    // The output stops at the first piece (a literal, a copy of ≤ 258 bytes, a stored block of
+    // ≤ 65 535) that would pass the limit: 65 536 bytes beyond `count` leave the first `count` whole.
+    var inflater = Inflater(bytes, start: p, end: bytes.count - 8, limit: count + 65_536, stopsAtLimit: true)
+    do throws(InflateError) { return Array(try inflater.run().prefix(count)) } catch { throw fail("corrupt deflate data: \(error.reason)") }
+  }
+
+  /// Where the deflate data begins, after the header and its optional fields.
+  static func dataStart(_ bytes: [UInt8], fail: (String) -> FileFormatError) throws(FileFormatError) -> Int {
     guard bytes.count >= 18, bytes[0] == 0x1F, bytes[1] == 0x8B else { throw fail("bad magic: not a gzip file") }
     guard bytes[2] == 8 else { throw fail("gzip compression method \(bytes[2]), only 8 (deflate) exists") }
     let flags = bytes[3]
@@ -19,29 +48,11 @@ public enum Gzip {
     }
     if flags & 0x02 != 0 { p += 2 }   // FHCRC
     guard p + 8 <= bytes.count else { throw fail("truncated gzip header") }
-    var inflater = Inflater(bytes, start: p, end: bytes.count - 8)
-    let out: [UInt8]
-    do { out = try inflater.run() } catch { throw fail("corrupt deflate data: \(error.reason)") }
-    let t = bytes.count - 8
-    let crc = UInt32(bytes[t]) | UInt32(bytes[t + 1]) << 8 | UInt32(bytes[t + 2]) << 16 | UInt32(bytes[t + 3]) << 24
-    let size = UInt32(bytes[t + 4]) | UInt32(bytes[t + 5]) << 8 | UInt32(bytes[t + 6]) << 16 | UInt32(bytes[t + 7]) << 24
-    guard size == UInt32(truncatingIfNeeded: out.count) else { throw fail("length \(out.count) differs from the trailer's \(size)") }
-    guard crc == crc32(out) else { throw fail("CRC-32 mismatch: the data is corrupt") }
-    return out
+    return p
   }
 
-  /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), table-driven.
-  public static func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var table = [UInt32](repeating: 0, count: 256)
-    for n in 0..<256 {
-      var c = UInt32(n)
-      for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-      table[n] = c
-    }
-    var crc: UInt32 = 0xFFFF_FFFF
-    for b in bytes { crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
-    return ~crc
-  }
+  /// CRC-32 of `bytes` (see `CRC32`).
+  public static func crc32(_ bytes: [UInt8]) -> UInt32 { CRC32.of(bytes) }
 }
 
 struct InflateError: Error { let reason: String }
@@ -55,11 +66,28 @@ struct Inflater {
   var bitBuffer: UInt64 = 0
   var bitCount = 0
   var out: [UInt8] = []
+  /// Bytes the output may hold: more is an error raised before the bytes are made, or with
+  /// `stopsAtLimit` the end of a prefix.
+  let limit: Int
+  let stopsAtLimit: Bool
 
-  init(_ bytes: [UInt8], start: Int, end: Int) {
+  init(_ bytes: [UInt8], start: Int, end: Int, limit: Int, stopsAtLimit: Bool = false) {
     self.bytes = bytes
     self.position = start
     self.end = end
+    self.limit = limit
+    self.stopsAtLimit = stopsAtLimit
+    // DEFLATE expands at most 1032-fold: a lying limit reserves no more than the data can fill.
+    out.reserveCapacity(min(limit, 1032 * max(0, end - start) + 64))
+  }
+
+  static let prefixComplete = "prefix complete"
+
+  /// Room for `n` more bytes, or the error that ends the output.
+  func room(_ n: Int) throws(InflateError) {
+    guard n <= limit - out.count else {
+      throw InflateError(reason: stopsAtLimit ? Self.prefixComplete : "inflates beyond the \(limit) bytes the trailer announces")
+    }
   }
 
   mutating func bits(_ n: Int) throws(InflateError) -> Int {
@@ -114,6 +142,14 @@ struct Inflater {
   static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
 
   mutating func run() throws(InflateError) -> [UInt8] {
+    do {
+      return try blocks()
+    } catch where stopsAtLimit && error.reason == Self.prefixComplete {
+      return out   // a prefix ends at the last whole piece within the limit
+    }
+  }
+
+  mutating func blocks() throws(InflateError) -> [UInt8] {
     var last = false
     while !last {
       last = try bits(1) == 1
@@ -137,6 +173,7 @@ struct Inflater {
     guard length == ~complement & 0xFFFF else { throw InflateError(reason: "stored block length check failed") }
     position += 4
     guard position + length <= end else { throw InflateError(reason: "truncated stored block") }
+    try room(length)
     out.append(contentsOf: bytes[position..<(position + length)])
     position += length
   }
@@ -168,7 +205,7 @@ struct Inflater {
   mutating func codes(_ literal: Code, _ distance: Code) throws(InflateError) {
     while true {
       let symbol = try decode(literal)
-      if symbol < 256 { out.append(UInt8(symbol)); continue }
+      if symbol < 256 { try room(1); out.append(UInt8(symbol)); continue }
       if symbol == 256 { return }
       let l = symbol - 257
       guard l < 29 else { throw InflateError(reason: "invalid length symbol \(symbol)") }
@@ -177,6 +214,8 @@ struct Inflater {
       guard d < 30 else { throw InflateError(reason: "invalid distance symbol \(d)") }
       let back = Self.distanceBase[d] + (try bits(Self.distanceExtra[d]))
       guard back <= out.count else { throw InflateError(reason: "distance \(back) reaches before the start") }
+      try room(length)
+      try room(length)
       let from = out.count - back
       for k in 0..<length { out.append(out[from + k]) }   // may overlap its own output: byte by byte
     }

@@ -76,4 +76,11 @@ public final class ReadOnlyFile: @unchecked Sendable {
     if let failure { throw failure }
     return out
   }
+
+  /// The whole of a file at `path`, refused beyond `limit` bytes before anything is allocated.
+  public static func contents(of path: String, limit: Int = 1 << 30) throws(FileFormatError) -> Data {
+    let file = try ReadOnlyFile(path: path)
+    guard file.size <= limit else { throw FileFormatError(file: path, fault: "\(file.size) bytes, more than the \(limit) this reader takes") }
+    return Data(try file.bytes(at: 0, count: file.size))
+  }
 }

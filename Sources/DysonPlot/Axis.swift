@@ -23,8 +23,13 @@ public struct Axis: Sendable {
   func transform(_ v: Double) -> Double { scale == .log ? log10(v) : v }
 
   /// The transformed range to draw, from the data's transformed extent.
+  /// A fixed range that the scale cannot show (≤ 0 on a log axis, non-finite, empty) gives way to
+  /// the data's: degenerate data (a blank data set, one value) draws an empty axis, never a crash.
   func resolvedRange(dataMin: Double, dataMax: Double) -> ClosedRange<Double> {
-    if let r = range { return transform(r.lowerBound)...transform(r.upperBound) }
+    if let r = range {
+      let lo = transform(r.lowerBound), hi = transform(r.upperBound)
+      if lo.isFinite && hi.isFinite && lo < hi { return lo...hi }
+    }
     guard dataMin.isFinite, dataMax.isFinite else { return 0...1 }
     if scale == .log { return floor(dataMin)...max(ceil(dataMax), floor(dataMin) + 1) }
     if dataMin == dataMax { return (dataMin - 0.5)...(dataMax + 0.5) }
@@ -34,15 +39,19 @@ public struct Axis: Sendable {
 
   /// Tick positions (transformed units) and their labels.
   func ticks(in r: ClosedRange<Double>) -> [(Double, String)] {
+    guard r.lowerBound.isFinite, r.upperBound.isFinite else { return [] }
     if scale == .log {
-      let lo = Int(ceil(r.lowerBound - 1e-9)), hi = Int(floor(r.upperBound + 1e-9))
+      // Decades: beyond ±10⁴ there is nothing a Double can show.
+      let lo = Int(max(-400, min(400, ceil(r.lowerBound - 1e-9)))), hi = Int(max(-400, min(400, floor(r.upperBound + 1e-9))))
+      guard lo <= hi else { return [] }
       let step = max(1, (hi - lo + 5) / 6)
       return stride(from: lo, through: hi, by: step).map { (Double($0), "10^\($0)") }
     }
     let step = niceStep((r.upperBound - r.lowerBound) / 5)
     var out: [(Double, String)] = []
     var t = (r.lowerBound / step).rounded(.up) * step
-    while t <= r.upperBound + 1e-9 * step {
+    // At most a dozen ticks, and none when the step is below the values' own resolution.
+    while t <= r.upperBound + 1e-9 * step, out.count < 12, t + step > t {
       out.append((t, formatTick(abs(t) < 1e-12 * step ? 0 : t, step: step)))
       t += step
     }

@@ -1,4 +1,5 @@
 import DysonExperiments
+import DysonIO
 import Foundation
 
 /// `dyson merge DIR… --out DIR`: joins the shards of one study into the outputs of an unsharded run.
@@ -22,7 +23,7 @@ enum MergeCommand {
     guard let directory = o.string("out") else { throw UsageError(description: "dyson merge needs --out DIR") }
     // The first shard's study decides the kind of records to read.
     struct Header: Decodable { let study: String }
-    guard let data = FileManager.default.contents(atPath: o.positionals[0] + "/" + ShardFile<RBMEnsemble.Run>.fileName),
+    guard let data = try? ReadOnlyFile.contents(of: o.positionals[0] + "/" + ShardFile<RBMEnsemble.Run>.fileName),
           let header = try? JSONDecoder().decode(Header.self, from: data) else {
       throw RuntimeError(description: "merge: \(o.positionals[0])/shard.json is missing or unreadable (was this folder written with --shard?)")
     }

@@ -28,13 +28,11 @@ enum StudyOptions {
     if let file = o.string("config") {
       let object: [String: Any]
       do {
-        let data = try Data(contentsOf: URL(fileURLWithPath: file))
-        guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-          throw RuntimeError(description: "\(file): not a JSON object")
-        }
-        object = parsed
-      } catch let e as RuntimeError { throw e } catch {
-        throw RuntimeError(description: "\(file): cannot read a JSON object: \(error.localizedDescription)")
+        let source = try ReadOnlyFile(path: file)
+        guard source.size <= 1 << 20 else { throw RuntimeError(description: "\(file): \(source.size) bytes is too large for a settings file") }
+        object = try settingsObject(Data(try source.bytes(at: 0, count: source.size)), file: file)
+      } catch let e as RuntimeError { throw e } catch let e as ShardError { throw RuntimeError(description: e.description) } catch {
+        throw RuntimeError(description: "\(error)")
       }
       do { try applySettings(settings, object: object, to: &config) } catch { throw RuntimeError(description: "\(file): \(error)") }
     }

@@ -141,21 +141,33 @@ struct DynamicsStudyTests {
     let plan = try DynamicsStudy.plan(config)
     let fresh = try await DynamicsStudy.spectra(plan, config: config, checkpoint: store)
     #expect(try Safetensors.entries(path: store).count == 3)
-    // Poison one kept (run, step): resuming reuses it instead of reading the checkpoint again.
-    var kept = try Safetensors.read(path: store)
-    let poisoned = kept.firstIndex { $0.name == "run0.step1" }!
-    kept[poisoned].values = kept[poisoned].values.map { $0 + 1 }
-    try Safetensors.write(kept, metadata: try Safetensors.readMetadata(path: store), to: store)
+    // Change one kept (run, step), as a valid checkpoint: resuming reuses it instead of reading the checkpoint again.
+    let fingerprint = try #require(try Safetensors.readMetadata(path: store)["fingerprint"])
+    let checkpoint = SpectraCheckpoint(path: store, fingerprint: fingerprint)
+    var kept = try checkpoint.load()
+    kept["run0.step1"] = kept["run0.step1"]!.map { $0 + 1 }
+    try checkpoint.save(kept)
     let resumed = try await DynamicsStudy.spectra(plan, config: config, checkpoint: store, resume: true)
     #expect(resumed.spectra(run: 0, step: 0, group: 0) == fresh.spectra(run: 0, step: 0, group: 0))
     #expect(resumed.spectra(run: 0, step: 1, group: 0)[0][0] == fresh.spectra(run: 0, step: 1, group: 0)[0][0] + 1)
+    // One byte of the data changed behind its back: damaged, not reused.
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: store)))
+    bytes[bytes.count - 3] ^= 0x40
+    try Data(bytes).write(to: URL(fileURLWithPath: store))
+    do {
+      _ = try await DynamicsStudy.spectra(plan, config: config, checkpoint: store, resume: true)
+      Issue.record("a damaged checkpoint was reused")
+    } catch {
+      #expect("\(error)".contains("damaged") && "\(error)".contains(store), "\(error)")
+    }
+    try checkpoint.save(kept)
     var other = config
     other.seed = 7
     do {
       _ = try await DynamicsStudy.spectra(try DynamicsStudy.plan(other), config: other, checkpoint: store, resume: true)
       Issue.record("a checkpoint of other settings was reused")
     } catch {
-      #expect("\(error)".contains("read with other settings"), "\(error)")
+      #expect("\(error)".contains("read with other settings") && "\(error)".contains("remove the file"), "\(error)")
     }
   }
 }

@@ -73,15 +73,17 @@ struct RBMMNISTTests {
     // Other settings must not pick up these states.
     var other = c
     other.training.alpha = 0.02
-    await #expect(throws: ExperimentError.self) { _ = try await RBMMNISTExperiment.run(other, data: data, workers: 1) }
-    // States of the earlier formats are refused by name: format 2 (the standard library's shuffle)
-    // and format 1 (no "format" key: its first mini-batch only started the chains).
+    await #expect(throws: CheckpointError.self) { _ = try await RBMMNISTExperiment.run(other, data: data, workers: 1) }
+    // States of the earlier formats are refused by name: format 3 (unchecksummed), format 2 (the
+    // standard library's shuffle) and format 1 (no "format" key: its first mini-batch only started the chains).
     let path = RBMMNISTCheckpoint(directory: directory, config: c, hidden: 3).path
+    let tensors = try Safetensors.read(path: path)
     var metadata = try Safetensors.readMetadata(path: path)
-    for earlier in ["2", nil] {
+    for key in [CheckpointFile.kindKey, CheckpointFile.formatKey, CheckpointFile.checksumKey] { metadata[key] = nil }
+    for earlier in ["3", "2", nil] {
       metadata["format"] = earlier
-      try Safetensors.write(try Safetensors.read(path: path), metadata: metadata, to: path)
-      await #expect { _ = try await RBMMNISTExperiment.run(c, data: data, workers: 1) } throws: { "\($0)".contains("earlier version") }
+      try Safetensors.write(tensors, metadata: metadata, to: path)
+      await #expect { _ = try await RBMMNISTExperiment.run(c, data: data, workers: 1) } throws: { "\($0)".contains("an earlier version") && "\($0)".contains(path) }
     }
     RBMMNISTExperiment.removeCheckpoints(c)
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DysonCore
+import DysonIO
 @testable import DysonExperiments
 
 @Suite("Shards") struct ShardTests {
@@ -107,7 +108,18 @@ extension RBMUniversalityExperiment.Config {
     // Other settings must not pick up these runs.
     var other = c
     other.seed = 99
-    #expect(throws: ExperimentError.self) { try EnsembleCheckpoint(path: checkpoint.path, key: settingsText(RBMUniversalityExperiment.Config.settings, other), resume: true).load() }
+    #expect(throws: CheckpointError.self) { try EnsembleCheckpoint(path: checkpoint.path, key: settingsText(RBMUniversalityExperiment.Config.settings, other), resume: true).load() }
+    // A damaged file, or runs repeated or out of range, are refused with the file named.
+    let text = try String(contentsOfFile: checkpoint.path, encoding: .utf8)
+    let damaged = text.replacingOccurrences(of: "initial", with: "iNitial")
+    try damaged.write(toFile: checkpoint.path, atomically: true, encoding: .utf8)
+    do { _ = try checkpoint.load(); Issue.record("a damaged checkpoint was read") } catch {
+      #expect("\(error)".contains("damaged") && "\(error)".contains(checkpoint.path), "\(error)")
+    }
+    try text.write(toFile: checkpoint.path, atomically: true, encoding: .utf8)
+    do { _ = try checkpoint.load(streams: 0..<4); Issue.record("runs outside the ensemble were read") } catch {
+      #expect("\(error)".contains("outside this ensemble"), "\(error)")
+    }
     RBMUniversalityExperiment.removeCheckpoints(c)
     #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
   }

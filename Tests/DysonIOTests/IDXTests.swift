@@ -67,4 +67,19 @@ struct IDXTests {
     // The published class sizes of the MNIST training set.
     #expect(counts == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
   }
+
+  @Test("A gzip stream that inflates beyond its trailer's size stops there; a prefix reads a header")
+  func gzipBomb() throws {
+    // The dynamic.gz fixture inflates to more than 16 bytes: with its trailer lowered to 16, it must stop.
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture("dynamic.gz"))))
+    var lying = bytes
+    lying[lying.count - 4] = 16; lying[lying.count - 3] = 0; lying[lying.count - 2] = 0; lying[lying.count - 1] = 0
+    do { _ = try Gzip.decompress(lying); Issue.record("inflated beyond its trailer") } catch {
+      #expect(error.fault.contains("beyond the 16 bytes"), "\(error)")
+    }
+    let whole = try Gzip.decompress(bytes)
+    #expect(try Gzip.prefix(bytes, count: 10) == Array(whole.prefix(10)))
+    #expect(throws: FileFormatError.self) { try Gzip.decompress(bytes, limit: 8) }
+  }
+
 }

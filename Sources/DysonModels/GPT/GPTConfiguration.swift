@@ -55,6 +55,27 @@ public struct GPTConfiguration: Codable, Sendable, Equatable {
     guard layerNormEpsilon > 0, layerNormEpsilon.isFinite else {
       throw .invalidConfiguration("LayerNorm ε must be positive (got \(layerNormEpsilon))")
     }
+    guard let count = checkedParameterCount, count <= Self.maximumParameters else {
+      throw .invalidConfiguration("\(layers) layers of width \(embedding) (hidden \(hiddenWidth), vocabulary \(vocabulary), block \(block)) exceed \(Self.maximumParameters) parameters")
+    }
+  }
+
+  /// The largest model this CPU implementation takes (2³⁴ parameters: 64 GiB in Float).
+  public static let maximumParameters = 1 << 34
+
+  /// The number of parameters (as `GPTLayout` lays them out), by checked arithmetic: nil when it
+  /// does not fit an Int, so that sizes read from a file cannot overflow the layout.
+  public var checkedParameterCount: Int? {
+    func product(_ x: [Int]) -> Int? {
+      x.reduce(Optional(1)) { acc, v in acc.flatMap { a in v >= 0 ? a.multipliedReportingOverflow(by: v).overflow ? nil : a * v : nil } }
+    }
+    func sum(_ x: [Int?]) -> Int? {
+      x.reduce(Optional(0)) { acc, v in acc.flatMap { a in v.flatMap { b in a.addingReportingOverflow(b).overflow ? nil : a + b } } }
+    }
+    let C = embedding
+    let perBlock = sum([product([4, C, C]), C, product([hiddenWidth, C]), hiddenWidth, product([C, hiddenWidth]), C, product([4, C])])
+    return sum([product([vocabulary, C]), product([block, C]), perBlock.flatMap { product([layers, $0]) }, product([2, C]),
+                product([vocabulary, C]), vocabulary])
   }
 }
 
