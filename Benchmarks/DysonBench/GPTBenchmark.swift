@@ -23,6 +23,14 @@ func gptSuite(filter: String?) -> [BenchResult] {
              BenchResult(suite: "gpt", name: "gpt-train-step", metric: "median", value: t[t.count / 2] * 1e3, unit: "ms")]
     report(r)
     results += r
+    // The step against its FLOP bound at this core's own sgemm peak, measured now.
+    let flops = trainingStepFlops(trainer.settings.model, batch: trainer.settings.batch)
+    let peak = sgemmPeak()
+    let bound = flops / peak * 1e3
+    let note = String(format: "%.0f MFLOP at sgemm 512³ %.1f GFLOP/s; step %.2f× the bound", flops / 1e6, peak / 1e9, t[0] * 1e3 / bound)
+    let b = BenchResult(suite: "gpt", name: "gpt-train-step-bound", metric: "best", value: bound, unit: "ms", note: note)
+    report([b, BenchResult(suite: "gpt", name: "gpt-train-step-bound", metric: "median", value: bound, unit: "ms", note: note)])
+    results.append(b)
   }
   if filter.map({ "gpt-forward".contains($0) }) ?? true {
     var loss = 0.0
@@ -34,4 +42,25 @@ func gptSuite(filter: String?) -> [BenchResult] {
     results += r
   }
   return results
+}
+
+/// Multiply-add FLOPs of one training step: the forward pass's products — every linear layer
+/// 2·N·in·out over the N = B·T tokens, and per layer the attention's Q·Kᵀ and P·V at 2·B·H·T²·hs
+/// each (the full T × T, as a dense kernel computes it) — three times over, since the backward
+/// pass does two products the size of each forward one (∂X and ∂W; ∂P, ∂V and ∂Q, ∂K).
+/// Element-wise work (norms, softmax, AdamW) is not counted: the bound is the FMA units' alone.
+func trainingStepFlops(_ m: GPTConfiguration, batch: Int) -> Double {
+  let tokens = Double(batch * m.block), C = Double(m.embedding), H = Double(m.hiddenWidth)
+  let perLayerWeights = C * 3 * C + C * C + C * H + H * C
+  let linear = 2 * tokens * (Double(m.layers) * perLayerWeights + C * Double(m.vocabulary))
+  let attention = Double(m.layers) * 2 * (2 * Double(batch * m.heads) * Double(m.block * m.block) * Double(m.headSize))
+  return 3 * (linear + attention)
+}
+
+/// The best sgemm 512³ rate of this process, in FLOP/s (about 0.3 s).
+func sgemmPeak() -> Double {
+  let a = Matrix<Float>.gaussian(rows: 512, columns: 512, seed: 1), b = Matrix<Float>.gaussian(rows: 512, columns: 512, seed: 2)
+  var c = Matrix<Float>(rows: 512, columns: 512)
+  let t = measure(budget: 0.3) { try! Matrix.multiply(a, .normal, b, .normal, into: &c); blackHole(c) }
+  return 2 * 512 * 512 * 512 / t[0]
 }

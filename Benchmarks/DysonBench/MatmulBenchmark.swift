@@ -54,9 +54,10 @@ func benchmarkGemm<Scalar: DysonScalar>(_ c: GemmCase, _: Scalar.Type, prefix: S
   }
   let flops = 2 * Double(c.m * c.n * c.k)
   let name = c.name(prefix)
+  let tile = GemmKernel.tile(Scalar.self, columns: c.n, depth: c.k)
   return [
-    BenchResult(suite: "matmul", name: name, metric: "best", value: flops / times[0] / 1e9, unit: "GFLOP/s"),
-    BenchResult(suite: "matmul", name: name, metric: "median", value: flops / times[times.count / 2] / 1e9, unit: "GFLOP/s"),
+    BenchResult(suite: "matmul", name: name, metric: "best", value: flops / times[0] / 1e9, unit: "GFLOP/s", note: tile),
+    BenchResult(suite: "matmul", name: name, metric: "median", value: flops / times[times.count / 2] / 1e9, unit: "GFLOP/s", note: tile),
   ]
 }
 

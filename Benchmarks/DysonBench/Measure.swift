@@ -7,6 +7,7 @@ struct BenchResult {
   let metric: String  // "best" (the headline) or "median"
   let value: Double
   let unit: String
+  var note = ""   // e.g. the gemm tile chosen for the case
 }
 
 /// Wall times in seconds of `repeats` calls after one untimed warm-up, sorted ascending.

@@ -49,12 +49,14 @@ func report(_ results: [BenchResult]) {
   for r in results {
     if options.json {
       let value = r.value.isFinite ? String(format: "%.6g", r.value) : "null"
-      text += #"{"suite":"\#(r.suite)","case":"\#(r.name)","metric":"\#(r.metric)","value":\#(value),"unit":"\#(r.unit)"}"# + "\n"
+      let note = r.note.isEmpty ? "" : #","note":"\#(r.note)""#
+      text += #"{"suite":"\#(r.suite)","case":"\#(r.name)","metric":"\#(r.metric)","value":\#(value),"unit":"\#(r.unit)"\#(note)}"# + "\n"
     } else if r.metric == "best" {
       let median = results.first { $0.name == r.name && $0.metric == "median" }?.value ?? .nan
       text += r.suite.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
         + r.name.padding(toLength: 26, withPad: " ", startingAt: 0)
-        + String(format: " best %10.3f  median %10.3f  ", r.value, median) + r.unit + "\n"
+        + String(format: " best %10.3f  median %10.3f  ", r.value, median) + r.unit
+        + (r.note.isEmpty ? "" : "  " + r.note) + "\n"
     }
   }
   FileHandle.standardOutput.write(Data(text.utf8))
@@ -62,8 +64,7 @@ func report(_ results: [BenchResult]) {
 
 Parallelism.$kernelThreads.withValue(options.threads) {
   if !options.json {
-    let kernel = "gemm: \(GemmKernel.usesFusedMultiplyAdd ? "FMA" : "no FMA")\(GemmKernel.usesWideTiles ? ", wide tiles" : "")"
-    print("dyson-bench: \(options.threads) thread(s); suites \(options.suites.joined(separator: ", ")); \(kernel)")
+    print("dyson-bench: \(options.threads) thread(s); suites \(options.suites.joined(separator: ", ")); \(GemmKernel.summary)")
   }
   for suite in options.suites {
     switch suite {

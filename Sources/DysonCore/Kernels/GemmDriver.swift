@@ -29,12 +29,6 @@ import Foundation
 /// Bytes of a packed B block: half of a 512 KiB L2, so C tiles and A strips fit beside it.
 @usableFromInline let gemmBlockBytes = 256 * 1024
 
-/// Wide tiles (`GemmKernel.widensTiles`) only for products with at least two wide panels and a
-/// depth of this many bytes (128 Floats, 64 Doubles): below, the standard tiles were as fast or
-/// faster (sgemm 64³ 93 against 84 GFLOP/s, 32³ 62 against 50; dgemm 32³ 34 against 31), while
-/// dgemm at depth 64 gained (512×64·64×256: 48 → 55). Measured, not derived: Performance.md.
-@usableFromInline let gemmWideTileMinimumDepthBytes = 512
-
 /// A last panel at most this wide is done by dot products when op(A) = A (see `gemmDotColumns`).
 @usableFromInline let gemmDotColumnsMax = 4
 
@@ -52,8 +46,8 @@ func gemmDispatch<X: SIMD & Sendable, W: SIMD & Sendable, N: SIMD & Sendable>(
   if !GemmKernel.usesFusedMultiplyAdd {
     gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                beta: beta, c: c, ldc: ldc, vector: N.self, dot: N.self, fma: SeparateMultiplyAdd.self)
-  } else if n >= 4 * X.scalarCount && k * MemoryLayout<W.Scalar>.stride >= gemmWideTileMinimumDepthBytes
-              && GemmKernel.widensTiles {   // sizes first: a task-local read is the dearer test
+  } else if GemmKernel.usesWideTiles(columns: n, depthBytes: k * MemoryLayout<W.Scalar>.stride,
+                                      widestLanes: X.scalarCount) {
     gemmDriver(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                beta: beta, c: c, ldc: ldc, vector: X.self, dot: W.self, fma: FusedMultiplyAdd.self)
   } else {

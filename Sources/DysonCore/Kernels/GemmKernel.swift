@@ -35,27 +35,77 @@ public enum GemmKernel {
   /// multiply-add instruction does twice the work. Bit for bit the same results either way (the
   /// order of additions depends on k and kc only; the dot-product columns keep the narrower vectors).
   ///
-  /// Set by `DYSON_GEMM_WIDE=1` or `=0`. Otherwise off in a debug build and without FMA, and in a
-  /// release build on when the wide Double tile runs at least 3 % faster per flop than the
-  /// standard one in L1 (best of 7 each, alternating). On a 2-core AMD EPYC with AVX-512 its time
-  /// per flop was 0.71–0.88 of the standard's over 8 launches (at a 0.9 threshold one launch in ten
-  /// kept the standard tiles), and the wide tiles gave dgemm 256³–1024³ +14–19 % and sgemm 1024³
-  /// +8 %; in a build for AVX2 only (no 512-bit registers) they are slower (Performance.md). A
-  /// wrong call costs speed only. Task-local so that tests can compare both.
+  /// Set by `DYSON_GEMM_WIDE=1` or `=0`. Otherwise off in a debug build, without FMA and on a CPU
+  /// without AVX-512 (`Processor`). On an AVX-512 CPU the build decides, and no Swift condition
+  /// tells a build's vector width, so one sgemm 96×512·512×256 is timed both ways (best of 7 each,
+  /// alternating, ≈ 3 ms). On a Sapphire Rapids core the wide tiles took 0.59–0.66 of the standard
+  /// tiles' time in a `-target-cpu native` build and 1.56–1.58 in a build for AVX2 only, where their
+  /// 24 accumulators spill (10 processes each, Performance.md); on Zen 4, where they gained 8–19 %
+  /// on large products, 0.8–0.9 is expected. The threshold of 1.2 leaves a margin of 30 % on either
+  /// side, so every process on a machine makes the same choice; a wrong one would cost speed only.
+  /// Task-local so that tests can compare both.
   @TaskLocal static var widensTiles: Bool = {
     if let forced = forced("DYSON_GEMM_WIDE") { return forced }
     #if DEBUG
     return false
     #else
-    guard usesFusedMultiplyAdd else { return false }
-    var wide = Double.infinity, standard = Double.infinity
-    for _ in 0..<7 {
-      wide = min(wide, probeSeconds(SIMD8<Double>.self, FusedMultiplyAdd.self) / 2)   // per flop: twice the columns
-      standard = min(standard, probeSeconds(SIMD4<Double>.self, FusedMultiplyAdd.self))
-    }
-    return wide <= 0.97 * standard
+    guard usesFusedMultiplyAdd, Processor.current.hasAVX512 else { return false }
+    return wideTileTimeRatio() <= 1.2
     #endif
   }()
+
+  /// The shallowest depth, in bytes of A's row (128 Floats or 64 Doubles at 512), from which the
+  /// wide tiles are used. Where 512-bit multiply-adds run at full width they pay from 256 bytes:
+  /// on a Sapphire Rapids core sgemm 512×64·64×256 went from 81 to 106–157 GFLOP/s. On Zen 4 (512-bit
+  /// operations in two halves) the standard tiles were as fast or faster below 512 bytes (sgemm
+  /// 64³ 93 against 84 GFLOP/s), while dgemm at depth 64 gained (512×64·64×256: 48 → 55).
+  /// Measured, not derived: Performance.md.
+  static let wideTileMinimumDepthBytes = Processor.current.hasFullWidthVectorUnits ? 256 : 512
+
+  /// The tiles `Float.gemm` or `Double.gemm` uses for a product with `columns` columns of op(B)
+  /// and depth `depth`, in words ("6×32 FMA" is 6 rows by 32 columns with fused multiply-add), for
+  /// benchmark tables and logs.
+  public static func tile<Scalar: DysonScalar>(_: Scalar.Type, columns: Int, depth: Int) -> String {
+    let lanes = 64 / MemoryLayout<Scalar>.stride   // the lanes of the widest (512-bit) vector
+    if !usesFusedMultiplyAdd { return "\(gemmTileRows)×\(lanes / 2) no FMA" }
+    return usesWideTiles(columns: columns, depthBytes: depth * MemoryLayout<Scalar>.stride, widestLanes: lanes)
+      ? "\(gemmTileRows)×\(2 * lanes) FMA" : "\(gemmTileRows)×\(lanes) FMA"
+  }
+
+  /// Whether a product is done with the wide tiles: at least two wide panels and enough depth.
+  @inline(__always)
+  static func usesWideTiles(columns: Int, depthBytes: Int, widestLanes: Int) -> Bool {
+    // sizes first: a task-local read is the dearer test
+    columns >= 4 * widestLanes && depthBytes >= wideTileMinimumDepthBytes && widensTiles
+  }
+
+  /// The wide tiles' time over the standard tiles' for one sgemm 96×512·512×256 (25 MFLOP, about
+  /// 200 µs, on one thread), best of 7 each, alternating.
+  static func wideTileTimeRatio() -> Double {
+    let m = 96, k = 512, n = 256
+    let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+    var c = [Float](repeating: 0, count: m * n)
+    func seconds<V: SIMD & Sendable>(_: V.Type) -> Double where V.Scalar == Float {
+      a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+          c.withUnsafeMutableBufferPointer { pc in
+            let start = DispatchTime.now().uptimeNanoseconds
+            gemmDriver(.normal, .normal, m: m, n: n, k: k, alpha: 1, a: pa, lda: k, b: pb, ldb: n, beta: 0,
+                       c: pc, ldc: n, vector: V.self, dot: SIMD8<Float>.self, fma: FusedMultiplyAdd.self)
+            return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+          }
+        }
+      }
+    }
+    var wide = Double.infinity, standard = Double.infinity
+    $parallelThreshold.withValue(Int.max) {
+      for _ in 0..<7 {
+        wide = min(wide, seconds(SIMD16<Float>.self))
+        standard = min(standard, seconds(SIMD8<Float>.self))
+      }
+    }
+    return wide / standard
+  }
 
   /// A choice forced from the environment: "1" true, "0" false, anything else (or unset) nil.
   static func forced(_ variable: String) -> Bool? {
@@ -68,6 +118,16 @@ public enum GemmKernel {
 
   /// This process's choice (`widensTiles`), for benchmark headers and logs.
   public static var usesWideTiles: Bool { widensTiles }
+
+  /// This process's choices in words, for benchmark headers and logs.
+  public static var summary: String {
+    let processor = Processor.current
+    let cpu = processor.modelName.isEmpty ? "CPU not reported" : processor.modelName
+    guard usesFusedMultiplyAdd else { return "\(cpu); gemm without FMA (a build for baseline x86-64)" }
+    guard widensTiles else { return "\(cpu); gemm with FMA, standard tiles" }
+    return "\(cpu); gemm with FMA, wide tiles from depth \(wideTileMinimumDepthBytes) bytes"
+      + " (\(processor.hasFullWidthVectorUnits ? "full-width" : "split") 512-bit units)"
+  }
 
   /// One timing of 64 micro-kernel calls at depth 64 with tiles of vector type V (for SIMD8<Float>,
   /// ≈ 0.8 MFLOP, tens of µs).
