@@ -105,6 +105,29 @@ private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32
     #expect(abs(loss - 4.344) < 0.1, "loss \(loss)")
   }
 
+  @Test("the loss and gradient are the same bits on 1, 2 and 3 threads (uneven pieces of a batch of 5)")
+  func sameBitsAtAnyThreadCount() throws {
+    var rng = Xoshiro256StarStar(seed: 3)
+    let model = try GPT<Float>(GPTConfiguration(), using: &rng)
+    let batch = 5, length = 12
+    let inputs = randomTokens(batch * length, vocabulary: 65, seed: 4)
+    let targets = randomTokens(batch * length, vocabulary: 65, seed: 5)
+    func run(threads: Int) throws -> (loss: UInt64, gradient: [UInt32]) {
+      let (loss, gradient) = try Parallelism.$kernelThreads.withValue(threads) {
+        try model.lossAndGradient(inputs: inputs, targets: targets, batch: batch)
+      }
+      return (loss.bitPattern, gradient.map(\.bitPattern))
+    }
+    let one = try run(threads: 1)
+    #expect(one.gradient.contains { $0 != 0 })
+    for threads in [2, 3] {
+      let other = try run(threads: threads)
+      #expect(other.loss == one.loss, "loss differs at \(threads) threads")
+      let differing = zip(one.gradient, other.gradient).filter { $0 != $1 }.count
+      #expect(differing == 0, "\(differing) gradient entries differ at \(threads) threads")
+    }
+  }
+
   @Test("tokens outside the vocabulary or of the wrong count are refused with a message")
   func invalidTokens() throws {
     var rng = Xoshiro256StarStar(seed: 1)
@@ -213,7 +236,7 @@ private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32
     let dy = (0..<x.count).map { _ in Float(rng.normal()) }
     var y = [Float](repeating: 7, count: x.count), dx = dy
     reluForward(&y, x, count: x.count)
-    reluBackward(&dx, preActivation: x, count: x.count)
+    reluBackward(&dx, mask: x, count: x.count)
     for i in x.indices {
       if x[i].isNaN {
         #expect(y[i].isNaN, "relu(\(x[i])) = \(y[i])")  // PyTorch propagates NaN
@@ -268,8 +291,8 @@ private func naiveAttention(qkv: [Double], dout: [Double], shape: AttentionShape
     var out = [Double](repeating: .nan, count: expectedOut.count), dqkv = [Double](repeating: .nan, count: expectedGradient.count)
     var probabilities = [Double](repeating: .nan, count: shape.probabilityCount)
     var scratch = [Double](repeating: .nan, count: shape.scratchCount)
-    attentionForward(&out, probabilities: &probabilities, scratch: &scratch, qkv, shape: shape, scale: scale)
-    attentionBackward(dqkv: &dqkv, scratch: &scratch, dout: dout, qkv: qkv, probabilities: probabilities, shape: shape, scale: scale)
+    attentionForward(&out, probabilities: &probabilities, scratch: &scratch, qkv, shape: shape, sequences: 0..<shape.batch, scale: scale)
+    attentionBackward(dqkv: &dqkv, scratch: &scratch, dout: dout, qkv: qkv, probabilities: probabilities, shape: shape, sequences: 0..<shape.batch, scale: scale)
     let outError = zip(out, expectedOut).map { abs($0 - $1) }.max()!
     let gradientError = zip(dqkv, expectedGradient).map { abs($0 - $1) }.max()!
     #expect(outError < 1e-12, "forward max |Δ| \(outError)")

@@ -68,15 +68,17 @@ func transpose8x8<Scalar: DysonScalar>(
   store(y.0, 0); store(y.1, 1); store(y.2, 2); store(y.3, 3); store(y.4, 4); store(y.5, 5); store(y.6, 6); store(y.7, 7)
 }
 
-/// out[N, C] ← attention(qkv); saves the probabilities (lower triangle of each T × T) for the backward pass.
+/// out[N, C] ← attention(qkv) for the rows of `sequences`; saves the probabilities (lower triangle
+/// of each T × T) for the backward pass. Sequences are independent: disjoint ranges can run at once,
+/// each with its own scratch.
 @inline(__always)
 func attentionForward<Scalar: DysonScalar>(
   _ out: UnsafeMutablePointer<Scalar>, probabilities: UnsafeMutablePointer<Scalar>, scratch: UnsafeMutablePointer<Scalar>,
-  _ qkv: UnsafePointer<Scalar>, shape: AttentionShape, scale: Scalar
+  _ qkv: UnsafePointer<Scalar>, shape: AttentionShape, sequences: Range<Int>, scale: Scalar
 ) {
   let T = shape.length, Tp = shape.paddedLength, hs = shape.headSize, C = shape.width, stride = shape.fusedWidth
   let keysT = scratch, scores = scratch + hs * Tp
-  for b in 0..<shape.batch {
+  for b in sequences {
     for h in 0..<shape.heads {
       let keys = qkv + b * T * stride + h * hs
       let queries = keys + C, values = keys + 2 * C
@@ -105,16 +107,16 @@ func attentionForward<Scalar: DysonScalar>(
   }
 }
 
-/// dqkv ← ∂L/∂qkv from dout = ∂L/∂out (every element of dqkv is written).
+/// dqkv ← ∂L/∂qkv from dout = ∂L/∂out for the rows of `sequences` (each of their elements is written).
 @inline(__always)
 func attentionBackward<Scalar: DysonScalar>(
   dqkv: UnsafeMutablePointer<Scalar>, scratch: UnsafeMutablePointer<Scalar>,
   dout: UnsafePointer<Scalar>, qkv: UnsafePointer<Scalar>, probabilities: UnsafePointer<Scalar>,
-  shape: AttentionShape, scale: Scalar
+  shape: AttentionShape, sequences: Range<Int>, scale: Scalar
 ) {
   let T = shape.length, Tp = shape.paddedLength, hs = shape.headSize, C = shape.width, stride = shape.fusedWidth
   let valuesT = scratch, dScores = scratch + hs * Tp
-  for b in 0..<shape.batch {
+  for b in sequences {
     for h in 0..<shape.heads {
       let column = b * T * stride + h * hs
       let keys = qkv + column, queries = keys + C, values = keys + 2 * C

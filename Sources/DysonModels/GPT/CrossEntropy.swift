@@ -4,12 +4,12 @@ import DysonCore
 //   L = −(1/N) Σ_n log p_n[y_n],  p_n = softmax(z_n).
 // Backward: ∂L/∂z_n = (p_n − e_{y_n}) / N   (the softmax Jacobian contracted with −1/p at y_n).
 
-/// Turns each row of `logits` into probabilities in place and returns the mean −log p[target].
+/// Turns each row of `logits` into probabilities in place and writes each row's −log p[target].
 @inline(__always)
 func softmaxCrossEntropyForward<Scalar: DysonScalar>(
-  _ logits: UnsafeMutablePointer<Scalar>, targets: UnsafePointer<Int32>, rows: Int, classes V: Int
-) -> Double {
-  var total = 0.0
+  _ logits: UnsafeMutablePointer<Scalar>, losses: UnsafeMutablePointer<Double>, targets: UnsafePointer<Int32>,
+  rows: Int, classes V: Int
+) {
   for n in 0..<rows {
     let z = logits + n * V
     var maximum = -Scalar.infinity
@@ -20,17 +20,16 @@ func softmaxCrossEntropyForward<Scalar: DysonScalar>(
     let inverse = 1 / sum
     for c in 0..<V { z[c] *= inverse }
     // log p[y] = (z_y − max) − log Σ: finite even where p[y] underflows.
-    total -= Double(shiftedTarget - Scalar.log(sum))
+    losses[n] = -Double(shiftedTarget - Scalar.log(sum))
   }
-  return total / Double(rows)
 }
 
-/// probabilities → ∂L/∂logits in place.
+/// probabilities → ∂L/∂logits in place, for `rows` rows of a batch of `batchRows` (the mean's N).
 @inline(__always)
 func softmaxCrossEntropyBackward<Scalar: DysonScalar>(
-  _ probabilities: UnsafeMutablePointer<Scalar>, targets: UnsafePointer<Int32>, rows: Int, classes V: Int
+  _ probabilities: UnsafeMutablePointer<Scalar>, targets: UnsafePointer<Int32>, rows: Int, batchRows: Int, classes V: Int
 ) {
-  let inverseRows = 1 / Scalar(rows)
+  let inverseRows = 1 / Scalar(batchRows)
   for n in 0..<rows {
     let row = probabilities + n * V
     row[Int(targets[n])] -= 1

@@ -1,4 +1,5 @@
 import DysonCore
+import Synchronization
 
 /// The character-level transformer of Karpathy's lecture (science notes §5.2): token and
 /// position embeddings, `layers` pre-LayerNorm blocks x + MHA(LN1(x)), x + MLP(LN2(x)), a final
@@ -90,102 +91,224 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
     return activations
   }
 
+  // MARK: - Pieces of the batch
+
+  /// Runs `body` on consecutive pieces of the batch's sequences, at once on up to
+  /// `Parallelism.kernelThreadCount` threads (each piece's products on one thread). A row's
+  /// arithmetic never depends on the other rows — the gemm adds in an order fixed by the depth
+  /// alone, attention stays within a sequence — so the results are the same bits however the
+  /// batch is cut, and so whatever the thread count.
+  func forEachPiece(_ a: GPTActivations<Scalar>, _ body: @escaping @Sendable (_ sequences: Range<Int>, _ scratch: Int) -> Void) {
+    let pieces = min(a.batch, Parallelism.kernelThreadCount)
+    if pieces == 1 { return body(0..<a.batch, 0) }
+    Parallelism.forEach(count: pieces) { k in
+      Parallelism.$kernelThreads.withValue(1) { body((k * a.batch / pieces)..<((k + 1) * a.batch / pieces), k) }
+    }
+  }
+
   // MARK: - Forward
 
   /// Runs the model on `activations.inputs`; returns the mean loss against `activations.targets`
   /// (leaving probabilities in `logits`) or, without `computeLoss`, leaves the raw logits and returns 0.
   func forward(_ p: UnsafePointer<Scalar>, _ a: GPTActivations<Scalar>, computeLoss: Bool) -> Double {
+    let parameters = SharedPointer(p)
+    forEachPiece(a) { sequences, piece in
+      self.forward(parameters.base, a, sequences: sequences, scratch: piece, computeLoss: computeLoss)
+    }
+    guard computeLoss else { return 0 }
+    var total = 0.0
+    for n in 0..<a.rows { total += a.rowLosses[n] }  // in row order, whatever the pieces
+    return total / Double(a.rows)
+  }
+
+  /// The forward pass for the rows of `sequences`: every step below is row by row, except
+  /// attention, which stays within each sequence.
+  private func forward(_ p: UnsafePointer<Scalar>, _ a: GPTActivations<Scalar>, sequences: Range<Int>, scratch: Int,
+                       computeLoss: Bool) {
     let c = configuration, N = a.rows, T = a.length, C = c.embedding, H = c.hiddenWidth
     let epsilon = Scalar(c.layerNormEpsilon), scale = Scalar(c.scoreScale)
     let shape = a.attentionShape
+    let first = sequences.lowerBound * T, rows = sequences.count * T  // this piece: rows first..<first + rows
+    let attentionScratch = a.attentionScratch + scratch * shape.scratchCount
     // x₀ = wte[token] + wpe[position]
-    for n in 0..<N {
+    for n in first..<(first + rows) {
       let token = p + layout.tokenEmbedding + Int(a.inputs[n]) * C
       let position = p + layout.positionEmbedding + (n % T) * C
       let x = a.residual + n * C
       for j in 0..<C { x[j] = token[j] + position[j] }
     }
     for (l, block) in layout.blocks.enumerated() {
-      let x = a.residual + l * N * C, middle = a.middle + l * N * C, next = a.residual + (l + 1) * N * C
-      let norm1 = a.norm1 + l * N * C, fused = a.fused + l * N * 3 * C, attended = a.attended + l * N * C
-      let norm2 = a.norm2 + l * N * C, hiddenPre = a.hiddenPre + l * N * H, hidden = a.hidden + l * N * H
-      layerNormForward(norm1, mean: a.norm1Mean + l * N, inverseDeviation: a.norm1InverseDeviation + l * N, x,
-                       weight: p + block.norm1Weight, bias: p + block.norm1Bias, rows: N, width: C, epsilon: epsilon)
-      linearForward(fused, norm1, weight: p + block.attentionWeight, bias: nil, rows: N, inputs: C, outputs: 3 * C)
-      attentionForward(attended, probabilities: a.probabilities + l * shape.probabilityCount, scratch: a.attentionScratch, fused, shape: shape, scale: scale)
+      // This layer's activations, at this piece's first row.
+      let x = a.residual + (l * N + first) * C, middle = a.middle + (l * N + first) * C, next = a.residual + ((l + 1) * N + first) * C
+      let norm1 = a.norm1 + (l * N + first) * C, fused = a.fused + (l * N + first) * 3 * C, attended = a.attended + (l * N + first) * C
+      let norm2 = a.norm2 + (l * N + first) * C, hiddenPre = a.hiddenPre + (l * N + first) * H, hidden = a.hidden + (l * N + first) * H
+      layerNormForward(norm1, mean: a.norm1Mean + l * N + first, inverseDeviation: a.norm1InverseDeviation + l * N + first, x,
+                       weight: p + block.norm1Weight, bias: p + block.norm1Bias, rows: rows, width: C, epsilon: epsilon)
+      linearForward(fused, norm1, weight: p + block.attentionWeight, bias: nil, rows: rows, inputs: C, outputs: 3 * C)
+      attentionForward(a.attended + l * N * C, probabilities: a.probabilities + l * shape.probabilityCount, scratch: attentionScratch,
+                       a.fused + l * N * 3 * C, shape: shape, sequences: sequences, scale: scale)
       // middle = x + proj(attended)
       linearForward(middle, attended, weight: p + block.projectionWeight, bias: p + block.projectionBias,
-                    rows: N, inputs: C, outputs: C)
-      for i in 0..<(N * C) { middle[i] += x[i] }
-      layerNormForward(norm2, mean: a.norm2Mean + l * N, inverseDeviation: a.norm2InverseDeviation + l * N, middle,
-                       weight: p + block.norm2Weight, bias: p + block.norm2Bias, rows: N, width: C, epsilon: epsilon)
-      linearForward(hiddenPre, norm2, weight: p + block.hiddenWeight, bias: p + block.hiddenBias, rows: N, inputs: C, outputs: H)
-      reluForward(hidden, hiddenPre, count: N * H)
-      linearForward(next, hidden, weight: p + block.outputWeight, bias: p + block.outputBias, rows: N, inputs: H, outputs: C)
-      for i in 0..<(N * C) { next[i] += middle[i] }
+                    rows: rows, inputs: C, outputs: C)
+      for i in 0..<(rows * C) { middle[i] += x[i] }
+      layerNormForward(norm2, mean: a.norm2Mean + l * N + first, inverseDeviation: a.norm2InverseDeviation + l * N + first, middle,
+                       weight: p + block.norm2Weight, bias: p + block.norm2Bias, rows: rows, width: C, epsilon: epsilon)
+      linearForward(hiddenPre, norm2, weight: p + block.hiddenWeight, bias: p + block.hiddenBias, rows: rows, inputs: C, outputs: H)
+      reluForward(hidden, hiddenPre, count: rows * H)
+      linearForward(next, hidden, weight: p + block.outputWeight, bias: p + block.outputBias, rows: rows, inputs: H, outputs: C)
+      for i in 0..<(rows * C) { next[i] += middle[i] }
     }
-    let last = a.residual + layout.blocks.count * N * C
-    layerNormForward(a.finalNorm, mean: a.finalMean, inverseDeviation: a.finalInverseDeviation, last,
-                     weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias, rows: N, width: C, epsilon: epsilon)
-    linearForward(a.logits, a.finalNorm, weight: p + layout.headWeight, bias: p + layout.headBias,
-                  rows: N, inputs: C, outputs: c.vocabulary)
-    guard computeLoss else { return 0 }
-    return softmaxCrossEntropyForward(a.logits, targets: a.targets, rows: N, classes: c.vocabulary)
+    let last = a.residual + (layout.blocks.count * N + first) * C
+    let finalNorm = a.finalNorm + first * C, logits = a.logits + first * c.vocabulary
+    layerNormForward(finalNorm, mean: a.finalMean + first, inverseDeviation: a.finalInverseDeviation + first, last,
+                     weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias, rows: rows, width: C, epsilon: epsilon)
+    linearForward(logits, finalNorm, weight: p + layout.headWeight, bias: p + layout.headBias,
+                  rows: rows, inputs: C, outputs: c.vocabulary)
+    if computeLoss {
+      softmaxCrossEntropyForward(logits, losses: a.rowLosses + first, targets: a.targets + first, rows: rows, classes: c.vocabulary)
+    }
   }
 
   // MARK: - Backward
 
-  /// Overwrites `g` with ∂L/∂θ, after `forward(…, computeLoss: true)` on the same activations.
-  /// The residual stream's gradient flows back in `dResidual`; each block adds its branches to it
-  /// (x_{l+1} = m + MLP(LN2(m)) ⇒ ∂L/∂m = ∂L/∂x_{l+1} + LN2ᵀ MLPᵀ ∂L/∂x_{l+1}; likewise for m = x_l + MHA(LN1(x_l))).
+  /// Overwrites `g` with ∂L/∂θ, after `forward(…, computeLoss: true)` on the same activations, in
+  /// two passes. The row pass carries ∂L/∂(activations) back through the layers, row by row (pieces
+  /// of the batch at once); the parameter pass then forms each ∂L/∂θ, a sum over all rows, from
+  /// what the row pass kept (each tensor's sum is one job; jobs at once). Neither depends on how
+  /// the work was split, so the gradient is the same bits at any thread count.
   func backward(_ p: UnsafePointer<Scalar>, gradient g: UnsafeMutablePointer<Scalar>, _ a: GPTActivations<Scalar>) {
+    let parameters = SharedPointer(p), gradient = SharedPointer(g)
+    let jobs = parameterGradientJobs(a)
+    if min(a.batch, Parallelism.kernelThreadCount) == 1 {
+      // One piece: each layer's sums right after its rows, while their operands are still in cache.
+      backwardRows(p, a, sequences: 0..<a.batch, scratch: 0) { stage in
+        for job in jobs[stage] { job(gradient.base) }
+      }
+      for job in jobs[jobs.count - 1] { job(gradient.base) }
+      return
+    }
+    forEachPiece(a) { sequences, piece in self.backwardRows(parameters.base, a, sequences: sequences, scratch: piece) { _ in } }
+    let all = jobs.flatMap { $0 }
+    let next = Atomic<Int>(0)
+    Parallelism.forEach(count: min(all.count, Parallelism.kernelThreadCount)) { _ in
+      Parallelism.$kernelThreads.withValue(1) {
+        while true {
+          let j = next.wrappingAdd(1, ordering: .relaxed).oldValue
+          guard j < all.count else { return }
+          all[j](gradient.base)
+        }
+      }
+    }
+  }
+
+  /// The row pass for the rows of `sequences`. The residual stream's gradient flows back through
+  /// `dResidual`; each block adds its branches to it (x_{l+1} = m + MLP(LN2(m)) ⇒ ∂L/∂m = ∂L/∂x_{l+1}
+  /// + LN2ᵀ MLPᵀ ∂L/∂x_{l+1}; likewise for m = x_l + MHA(LN1(x_l))).
+  /// `finished(stage)` is called when the rows are done with the head (stage L) and with block l (stage l).
+  private func backwardRows(_ p: UnsafePointer<Scalar>, _ a: GPTActivations<Scalar>, sequences: Range<Int>, scratch: Int,
+                            finished: (_ stage: Int) -> Void) {
     let c = configuration, N = a.rows, T = a.length, C = c.embedding, H = c.hiddenWidth, V = c.vocabulary
     let scale = Scalar(c.scoreScale)
     let shape = a.attentionShape
-    softmaxCrossEntropyBackward(a.logits, targets: a.targets, rows: N, classes: V)
+    let first = sequences.lowerBound * T, rows = sequences.count * T
+    let logits = a.logits + first * V
+    softmaxCrossEntropyBackward(logits, targets: a.targets + first, rows: rows, batchRows: N, classes: V)
     // logits = LN_f(x_L)·W_headᵀ + b
-    linearBackward(dx: a.dNorm, dWeight: g + layout.headWeight, dBias: g + layout.headBias,
-                   dy: a.logits, x: a.finalNorm, weight: p + layout.headWeight, rows: N, inputs: C, outputs: V)
-    let dx = a.dResidual
-    dx.update(repeating: 0, count: N * C)
-    layerNormBackward(dx: dx, dWeight: g + layout.finalNormWeight, dBias: g + layout.finalNormBias, dy: a.dNorm,
-                      x: a.residual + layout.blocks.count * N * C, weight: p + layout.finalNormWeight,
-                      mean: a.finalMean, inverseDeviation: a.finalInverseDeviation, rows: N, width: C)
+    let dFinalNorm = a.dFinalNorm + first * C
+    linearBackwardInput(dx: dFinalNorm, dy: logits, weight: p + layout.headWeight, rows: rows, inputs: C, outputs: V)
+    let dLast = a.dResidual + (layout.blocks.count * N + first) * C
+    dLast.update(repeating: 0, count: rows * C)
+    layerNormBackwardInput(dx: dLast, dy: dFinalNorm, x: a.residual + (layout.blocks.count * N + first) * C,
+                           weight: p + layout.finalNormWeight, mean: a.finalMean + first,
+                           inverseDeviation: a.finalInverseDeviation + first, rows: rows, width: C)
+    finished(layout.blocks.count)
     for l in layout.blocks.indices.reversed() {  // a range: reversing it allocates nothing
       let block = layout.blocks[l]
-      let x = a.residual + l * N * C, middle = a.middle + l * N * C
-      let norm1 = a.norm1 + l * N * C, fused = a.fused + l * N * 3 * C, attended = a.attended + l * N * C
-      let norm2 = a.norm2 + l * N * C, hiddenPre = a.hiddenPre + l * N * H, hidden = a.hidden + l * N * H
-      // MLP branch: x_{l+1} = m + W₂·relu(W₁·LN2(m) + b₁) + b₂; relu' = [pre > 0].
-      linearBackward(dx: a.dHidden, dWeight: g + block.outputWeight, dBias: g + block.outputBias,
-                     dy: dx, x: hidden, weight: p + block.outputWeight, rows: N, inputs: H, outputs: C)
-      reluBackward(a.dHidden, preActivation: hiddenPre, count: N * H)
-      linearBackward(dx: a.dNorm, dWeight: g + block.hiddenWeight, dBias: g + block.hiddenBias,
-                     dy: a.dHidden, x: norm2, weight: p + block.hiddenWeight, rows: N, inputs: C, outputs: H)
-      layerNormBackward(dx: dx, dWeight: g + block.norm2Weight, dBias: g + block.norm2Bias, dy: a.dNorm, x: middle,
-                        weight: p + block.norm2Weight, mean: a.norm2Mean + l * N,
-                        inverseDeviation: a.norm2InverseDeviation + l * N, rows: N, width: C)
+      let row = l * N + first  // this layer's activations at this piece's first row
+      let x = a.residual + row * C, middle = a.middle + row * C, hidden = a.hidden + row * H
+      let dOutput = a.dResidual + (row + N) * C, dMiddle = a.dMiddle + row * C, dInput = a.dResidual + row * C
+      let dHidden = a.dHidden(l) + first * H, dNorm2 = a.dNorm2 + row * C, dNorm1 = a.dNorm1 + row * C
+      // MLP branch: x_{l+1} = m + W₂·relu(W₁·LN2(m) + b₁) + b₂; relu' = [pre > 0] = [hidden > 0].
+      linearBackwardInput(dx: dHidden, dy: dOutput, weight: p + block.outputWeight, rows: rows, inputs: H, outputs: C)
+      reluBackward(dHidden, mask: hidden, count: rows * H)
+      linearBackwardInput(dx: dNorm2, dy: dHidden, weight: p + block.hiddenWeight, rows: rows, inputs: C, outputs: H)
+      dMiddle.update(from: dOutput, count: rows * C)
+      layerNormBackwardInput(dx: dMiddle, dy: dNorm2, x: middle, weight: p + block.norm2Weight, mean: a.norm2Mean + row,
+                             inverseDeviation: a.norm2InverseDeviation + row, rows: rows, width: C)
       // Attention branch: m = x_l + W_o·MHA(LN1(x_l)·W_attnᵀ) + b_o.
-      linearBackward(dx: a.dAttended, dWeight: g + block.projectionWeight, dBias: g + block.projectionBias,
-                     dy: dx, x: attended, weight: p + block.projectionWeight, rows: N, inputs: C, outputs: C)
-      attentionBackward(dqkv: a.dFused, scratch: a.attentionScratch, dout: a.dAttended, qkv: fused,
-                        probabilities: a.probabilities + l * shape.probabilityCount, shape: shape, scale: scale)
-      linearBackward(dx: a.dNorm, dWeight: g + block.attentionWeight, dBias: nil,
-                     dy: a.dFused, x: norm1, weight: p + block.attentionWeight, rows: N, inputs: C, outputs: 3 * C)
-      layerNormBackward(dx: dx, dWeight: g + block.norm1Weight, dBias: g + block.norm1Bias, dy: a.dNorm, x: x,
-                        weight: p + block.norm1Weight, mean: a.norm1Mean + l * N,
-                        inverseDeviation: a.norm1InverseDeviation + l * N, rows: N, width: C)
-    }
-    // x₀ = wte[token] + wpe[position]: scatter-add the stream's gradient into both tables.
-    let dTokens = g + layout.tokenEmbedding, dPositions = g + layout.positionEmbedding
-    dTokens.update(repeating: 0, count: V * C)
-    dPositions.update(repeating: 0, count: c.block * C)
-    for n in 0..<N {
-      let row = dx + n * C
-      addRow(dTokens + Int(a.inputs[n]) * C, row, count: C)
-      addRow(dPositions + (n % T) * C, row, count: C)
+      linearBackwardInput(dx: a.dAttended + first * C, dy: dMiddle, weight: p + block.projectionWeight, rows: rows, inputs: C, outputs: C)
+      attentionBackward(dqkv: a.dFused + l * N * 3 * C, scratch: a.attentionScratch + scratch * shape.scratchCount,
+                        dout: a.dAttended, qkv: a.fused + l * N * 3 * C,
+                        probabilities: a.probabilities + l * shape.probabilityCount, shape: shape, sequences: sequences, scale: scale)
+      linearBackwardInput(dx: dNorm1, dy: a.dFused + row * 3 * C, weight: p + block.attentionWeight, rows: rows, inputs: C, outputs: 3 * C)
+      dInput.update(from: dMiddle, count: rows * C)
+      layerNormBackwardInput(dx: dInput, dy: dNorm1, x: x, weight: p + block.norm1Weight, mean: a.norm1Mean + row,
+                             inverseDeviation: a.norm1InverseDeviation + row, rows: rows, width: C)
+      finished(l)
     }
   }
+
+  /// The parameter pass: one job per tensor (or LayerNorm's pair), each summing over all rows in
+  /// order. Grouped by the stage of the row pass after which they can run: block l's at l, the
+  /// head's at L, the embeddings' (which need the whole stream's gradient) last, at L + 1.
+  private func parameterGradientJobs(_ a: GPTActivations<Scalar>) -> [[@Sendable (UnsafeMutablePointer<Scalar>) -> Void]] {
+    let c = configuration, N = a.rows, T = a.length, C = c.embedding, H = c.hiddenWidth, V = c.vocabulary
+    let layout = self.layout, L = layout.blocks.count
+    var stages: [[@Sendable (UnsafeMutablePointer<Scalar>) -> Void]] = layout.blocks.indices.map { l in
+      let block = layout.blocks[l]
+      return [
+        { g in   // W₂, b₂: ∂L/∂x_{l+1} against hidden
+          linearBackwardParameters(dWeight: g + block.outputWeight, dBias: g + block.outputBias, dy: a.dResidual + (l + 1) * N * C,
+                                   x: a.hidden + l * N * H, rows: N, inputs: H, outputs: C)
+        },
+        { g in   // W₁, b₁: ∂L/∂hidden against LN2(m)
+          linearBackwardParameters(dWeight: g + block.hiddenWeight, dBias: g + block.hiddenBias, dy: a.dHidden(l),
+                                   x: a.norm2 + l * N * C, rows: N, inputs: C, outputs: H)
+        },
+        { g in   // W_attn: ∂L/∂qkv against LN1(x_l)
+          linearBackwardParameters(dWeight: g + block.attentionWeight, dBias: nil, dy: a.dFused + l * N * 3 * C,
+                                   x: a.norm1 + l * N * C, rows: N, inputs: C, outputs: 3 * C)
+        },
+        { g in   // W_o, b_o: ∂L/∂m against the attention's output
+          linearBackwardParameters(dWeight: g + block.projectionWeight, dBias: g + block.projectionBias, dy: a.dMiddle + l * N * C,
+                                   x: a.attended + l * N * C, rows: N, inputs: C, outputs: C)
+        },
+        { g in   // both LayerNorms: γ, β against the normalised inputs
+          layerNormBackwardParameters(dWeight: g + block.norm2Weight, dBias: g + block.norm2Bias, dy: a.dNorm2 + l * N * C,
+                                      x: a.middle + l * N * C, mean: a.norm2Mean + l * N,
+                                      inverseDeviation: a.norm2InverseDeviation + l * N, rows: N, width: C)
+          layerNormBackwardParameters(dWeight: g + block.norm1Weight, dBias: g + block.norm1Bias, dy: a.dNorm1 + l * N * C,
+                                      x: a.residual + l * N * C, mean: a.norm1Mean + l * N,
+                                      inverseDeviation: a.norm1InverseDeviation + l * N, rows: N, width: C)
+        },
+      ]
+    }
+    stages.append([{ g in   // the head and the final LayerNorm
+      linearBackwardParameters(dWeight: g + layout.headWeight, dBias: g + layout.headBias, dy: a.logits, x: a.finalNorm,
+                               rows: N, inputs: C, outputs: V)
+      layerNormBackwardParameters(dWeight: g + layout.finalNormWeight, dBias: g + layout.finalNormBias, dy: a.dFinalNorm,
+                                  x: a.residual + L * N * C, mean: a.finalMean, inverseDeviation: a.finalInverseDeviation,
+                                  rows: N, width: C)
+    }])
+    stages.append([{ g in   // x₀ = wte[token] + wpe[position]: scatter-add the stream's gradient into both tables
+      let dTokens = g + layout.tokenEmbedding, dPositions = g + layout.positionEmbedding
+      dTokens.update(repeating: 0, count: V * C)
+      dPositions.update(repeating: 0, count: c.block * C)
+      for n in 0..<N {
+        let row = a.dResidual + n * C
+        addRow(dTokens + Int(a.inputs[n]) * C, row, count: C)
+        addRow(dPositions + (n % T) * C, row, count: C)
+      }
+    }])
+    return stages
+  }
+}
+
+/// A pointer shared by the pieces or jobs of one pass, which read it or write disjoint parts of it.
+private struct SharedPointer<T>: @unchecked Sendable {
+  let base: UnsafeMutablePointer<T>
+  init(_ base: UnsafeMutablePointer<T>) { self.base = base }
+  init(_ base: UnsafePointer<T>) { self.base = UnsafeMutablePointer(mutating: base) }
 }
 
 /// y[j] += x[j] for j < n, eight at a time (as a plain loop into a scatter target, Swift kept it scalar).

@@ -4,8 +4,9 @@ import DysonCore
 /// pass's scratch, in one allocation sized for `batch` sequences of `length` tokens.
 ///
 /// Allocated once per shape and reused: a training step allocates nothing (llm.c's layout, where
-/// each activation is a slice of one buffer).
-public final class GPTActivations<Scalar: DysonScalar> {
+/// each activation is a slice of one buffer). Sendable because the pieces of a pass write disjoint
+/// rows and the parameter jobs only read (`GPT.forward`, `GPT.backward`).
+public final class GPTActivations<Scalar: DysonScalar>: @unchecked Sendable {
   public let batch: Int
   public let length: Int
   let configuration: GPTConfiguration
@@ -24,9 +25,19 @@ public final class GPTActivations<Scalar: DysonScalar> {
   let finalNorm, finalMean, finalInverseDeviation: UnsafeMutablePointer<Scalar>
   /// Logits, then probabilities, then ∂L/∂logits.
   let logits: UnsafeMutablePointer<Scalar>
-  // Backward scratch.
-  let dResidual, dNorm, dFused, dAttended, dHidden: UnsafeMutablePointer<Scalar>
-  /// Transposed keys or values of one head and one row of scores (see `AttentionShape`).
+  /// −log p[target] of each row, summed in row order after the rows' pieces are done.
+  let rowLosses: UnsafeMutablePointer<Double>
+  // The backward row pass's results, per layer: the parameter pass sums ∂L/∂θ over all rows from
+  // them, after every row is done (`GPT.backward`). ∂L/∂hidden takes the place of hiddenPre, whose
+  // sign the relu's derivative reads from hidden instead.
+  /// ∂L/∂x_l for l = 0...L (the gradient of the stream entering block l; L is the final stream).
+  let dResidual: UnsafeMutablePointer<Scalar>
+  /// ∂L/∂m_l, the stream's gradient after block l's attention; ∂L/∂LN1 and ∂L/∂LN2 outputs; ∂L/∂qkv.
+  let dMiddle, dNorm1, dNorm2, dFused: UnsafeMutablePointer<Scalar>
+  /// ∂L/∂(final LayerNorm output), and ∂L/∂(attention output), used within the row pass only.
+  let dFinalNorm, dAttended: UnsafeMutablePointer<Scalar>
+  /// Per sequence: transposed keys or values of one head and one row of scores (see `AttentionShape`),
+  /// so that sequences can go through attention at the same time.
   let attentionScratch: UnsafeMutablePointer<Scalar>
   /// Token ids of the current batch: inputs and next-token targets, N each.
   let inputs, targets: UnsafeMutablePointer<Int32>
@@ -46,13 +57,20 @@ public final class GPTActivations<Scalar: DysonScalar> {
       L * N * C, L * N, L * N,                             // norm2
       L * N * H, L * N * H,
       N * C, N, N, N * V,
-      N * C, N * C, N * 3 * C, N * C, N * H, attention.scratchCount,  // backward scratch
+      (L + 1) * N * C, L * N * C, L * N * C, L * N * C, L * N * 3 * C,  // backward: dResidual … dFused
+      N * C, N * C, batch * attention.scratchCount,
     ]
-    storage = .allocate(capacity: sizes.reduce(0, +))
+    // Each slice starts on a 64-byte line: a vector load never straddles two lines more than it must.
+    let lineScalars = max(1, 64 / MemoryLayout<Scalar>.stride)
+    let padded = sizes.map { ($0 + lineScalars - 1) / lineScalars * lineScalars }
+    storage = UnsafeMutableBufferPointer(
+      start: UnsafeMutableRawPointer.allocate(byteCount: padded.reduce(0, +) * MemoryLayout<Scalar>.stride, alignment: 64)
+        .bindMemory(to: Scalar.self, capacity: padded.reduce(0, +)),
+      count: padded.reduce(0, +))
     storage.initialize(repeating: 0)
     var cursor = storage.baseAddress!
     var slices: [UnsafeMutablePointer<Scalar>] = []
-    for size in sizes {
+    for size in padded {
       slices.append(cursor)
       cursor += size
     }
@@ -60,7 +78,10 @@ public final class GPTActivations<Scalar: DysonScalar> {
     (fused, probabilities, attended) = (slices[5], slices[6], slices[7])
     (norm2, norm2Mean, norm2InverseDeviation, hiddenPre, hidden) = (slices[8], slices[9], slices[10], slices[11], slices[12])
     (finalNorm, finalMean, finalInverseDeviation, logits) = (slices[13], slices[14], slices[15], slices[16])
-    (dResidual, dNorm, dFused, dAttended, dHidden, attentionScratch) = (slices[17], slices[18], slices[19], slices[20], slices[21], slices[22])
+    (dResidual, dMiddle, dNorm1, dNorm2, dFused) = (slices[17], slices[18], slices[19], slices[20], slices[21])
+    (dFinalNorm, dAttended, attentionScratch) = (slices[22], slices[23], slices[24])
+    rowLosses = .allocate(capacity: N)
+    rowLosses.initialize(repeating: 0, count: N)
     inputs = .allocate(capacity: 2 * N)
     inputs.initialize(repeating: 0, count: 2 * N)
     targets = inputs + N
@@ -68,10 +89,13 @@ public final class GPTActivations<Scalar: DysonScalar> {
 
   deinit {
     storage.deallocate()
+    rowLosses.deallocate()
     inputs.deallocate()
   }
 
   var rows: Int { batch * length }
+  /// ∂L/∂hidden of block l (N × H), in the place of its pre-activation (see `dResidual`).
+  func dHidden(_ l: Int) -> UnsafeMutablePointer<Scalar> { hiddenPre + l * rows * configuration.hiddenWidth }
   var attentionShape: AttentionShape {
     AttentionShape(batch: batch, length: length, heads: configuration.heads, headSize: configuration.headSize)
   }

@@ -51,34 +51,29 @@ func layerNormForward<Scalar: DysonScalar>(
   }
 }
 
-/// dx += ∂L/∂x; dWeight and dBias are overwritten (each LayerNorm is used once per step).
+/// dx += ∂L/∂x, row by row (rows are independent: a block of them can go alone).
 @inline(__always)
-func layerNormBackward<Scalar: DysonScalar>(
-  dx: UnsafeMutablePointer<Scalar>, dWeight: UnsafeMutablePointer<Scalar>, dBias: UnsafeMutablePointer<Scalar>,
-  dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, weight: UnsafePointer<Scalar>,
+func layerNormBackwardInput<Scalar: DysonScalar>(
+  dx: UnsafeMutablePointer<Scalar>, dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, weight: UnsafePointer<Scalar>,
   mean: UnsafePointer<Scalar>, inverseDeviation: UnsafePointer<Scalar>, rows: Int, width C: Int
 ) {
   typealias V = SIMD8<Scalar>
   let stride = MemoryLayout<Scalar>.stride, chunked = C / 8 * 8
-  dWeight.update(repeating: 0, count: C)
-  dBias.update(repeating: 0, count: C)
   let inverseWidth = 1 / Scalar(C)
-  let rw = UnsafeRawPointer(weight), rdw = UnsafeMutableRawPointer(dWeight), rdb = UnsafeMutableRawPointer(dBias)
+  let rw = UnsafeRawPointer(weight)
   for i in 0..<rows {
     let xi = x + i * C, dyi = dy + i * C, dxi = dx + i * C
     let rx = UnsafeRawPointer(xi), rdy = UnsafeRawPointer(dyi), rdx = UnsafeMutableRawPointer(dxi)
     let mu = mean[i], r = inverseDeviation[i]
     let vMu = V(repeating: mu), vR = V(repeating: r)
+    // mean(g) and mean(g ⊙ x̂) with g = γ ⊙ ∂L/∂y
     var sumG = V(), sumGX = V()
     for j in Swift.stride(from: 0, to: chunked, by: 8) {
       let o = j * stride
       let xhat = (rx.loadUnaligned(fromByteOffset: o, as: V.self) - vMu) * vR
-      let d = rdy.loadUnaligned(fromByteOffset: o, as: V.self)
-      let g = rw.loadUnaligned(fromByteOffset: o, as: V.self) * d
+      let g = rw.loadUnaligned(fromByteOffset: o, as: V.self) * rdy.loadUnaligned(fromByteOffset: o, as: V.self)
       sumG += g
       sumGX += g * xhat
-      rdw.storeBytes(of: rdw.loadUnaligned(fromByteOffset: o, as: V.self) + d * xhat, toByteOffset: o, as: V.self)
-      rdb.storeBytes(of: rdb.loadUnaligned(fromByteOffset: o, as: V.self) + d, toByteOffset: o, as: V.self)
     }
     var meanG = sumG.sum(), meanGX = sumGX.sum()
     for j in chunked..<C {
@@ -86,8 +81,6 @@ func layerNormBackward<Scalar: DysonScalar>(
       let g = weight[j] * dyi[j]
       meanG += g
       meanGX += g * xhat
-      dWeight[j] += dyi[j] * xhat
-      dBias[j] += dyi[j]
     }
     meanG *= inverseWidth
     meanGX *= inverseWidth
@@ -102,6 +95,37 @@ func layerNormBackward<Scalar: DysonScalar>(
     for j in chunked..<C {
       let xhat = (xi[j] - mu) * r
       dxi[j] += r * (weight[j] * dyi[j] - meanG - xhat * meanGX)
+    }
+  }
+}
+
+/// Overwrites dWeight ← Σ_rows ∂L/∂y ⊙ x̂ and dBias ← Σ_rows ∂L/∂y, the rows added in order.
+@inline(__always)
+func layerNormBackwardParameters<Scalar: DysonScalar>(
+  dWeight: UnsafeMutablePointer<Scalar>, dBias: UnsafeMutablePointer<Scalar>, dy: UnsafePointer<Scalar>,
+  x: UnsafePointer<Scalar>, mean: UnsafePointer<Scalar>, inverseDeviation: UnsafePointer<Scalar>, rows: Int, width C: Int
+) {
+  typealias V = SIMD8<Scalar>
+  let stride = MemoryLayout<Scalar>.stride, chunked = C / 8 * 8
+  dWeight.update(repeating: 0, count: C)
+  dBias.update(repeating: 0, count: C)
+  let rdw = UnsafeMutableRawPointer(dWeight), rdb = UnsafeMutableRawPointer(dBias)
+  for i in 0..<rows {
+    let xi = x + i * C, dyi = dy + i * C
+    let rx = UnsafeRawPointer(xi), rdy = UnsafeRawPointer(dyi)
+    let mu = mean[i], r = inverseDeviation[i]
+    let vMu = V(repeating: mu), vR = V(repeating: r)
+    for j in Swift.stride(from: 0, to: chunked, by: 8) {
+      let o = j * stride
+      let xhat = (rx.loadUnaligned(fromByteOffset: o, as: V.self) - vMu) * vR
+      let d = rdy.loadUnaligned(fromByteOffset: o, as: V.self)
+      rdw.storeBytes(of: rdw.loadUnaligned(fromByteOffset: o, as: V.self) + d * xhat, toByteOffset: o, as: V.self)
+      rdb.storeBytes(of: rdb.loadUnaligned(fromByteOffset: o, as: V.self) + d, toByteOffset: o, as: V.self)
+    }
+    for j in chunked..<C {
+      let xhat = (xi[j] - mu) * r
+      dWeight[j] += dyi[j] * xhat
+      dBias[j] += dyi[j]
     }
   }
 }

@@ -18,24 +18,29 @@ func linearForward<Scalar: DysonScalar>(
               beta: bias == nil ? 0 : 1, c: UnsafeMutableBufferPointer(start: y, count: rows * outputs), ldc: outputs)
 }
 
-/// Overwrites dWeight (and dBias) and, when given, dx ← ∂L/∂X (or dx += ∂L/∂X with `accumulate`).
+/// dx ← ∂L/∂X = ∂L/∂Y·W, row by row (rows are independent: a block of them can go alone).
 @inline(__always)
-func linearBackward<Scalar: DysonScalar>(
-  dx: UnsafeMutablePointer<Scalar>?, accumulate: Bool = false,
-  dWeight: UnsafeMutablePointer<Scalar>, dBias: UnsafeMutablePointer<Scalar>?,
-  dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, weight: UnsafePointer<Scalar>,
+func linearBackwardInput<Scalar: DysonScalar>(
+  dx: UnsafeMutablePointer<Scalar>, dy: UnsafePointer<Scalar>, weight: UnsafePointer<Scalar>,
   rows: Int, inputs: Int, outputs: Int
 ) {
-  let dyBuffer = UnsafeBufferPointer(start: dy, count: rows * outputs)
+  Scalar.gemm(.normal, .normal, m: rows, n: inputs, k: outputs, alpha: 1,
+              a: UnsafeBufferPointer(start: dy, count: rows * outputs), lda: outputs,
+              b: UnsafeBufferPointer(start: weight, count: outputs * inputs), ldb: inputs,
+              beta: 0, c: UnsafeMutableBufferPointer(start: dx, count: rows * inputs), ldc: inputs)
+}
+
+/// Overwrites dWeight ← (∂L/∂Y)ᵀ·X and dBias ← Σ_rows ∂L/∂Y: sums over every row of the batch.
+@inline(__always)
+func linearBackwardParameters<Scalar: DysonScalar>(
+  dWeight: UnsafeMutablePointer<Scalar>, dBias: UnsafeMutablePointer<Scalar>?,
+  dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, rows: Int, inputs: Int, outputs: Int
+) {
   Scalar.gemm(.transposed, .normal, m: outputs, n: inputs, k: rows, alpha: 1,
-              a: dyBuffer, lda: outputs, b: UnsafeBufferPointer(start: x, count: rows * inputs), ldb: inputs,
+              a: UnsafeBufferPointer(start: dy, count: rows * outputs), lda: outputs,
+              b: UnsafeBufferPointer(start: x, count: rows * inputs), ldb: inputs,
               beta: 0, c: UnsafeMutableBufferPointer(start: dWeight, count: outputs * inputs), ldc: inputs)
   if let dBias { columnSums(dBias, of: dy, rows: rows, columns: outputs) }
-  if let dx {
-    Scalar.gemm(.normal, .normal, m: rows, n: inputs, k: outputs, alpha: 1,
-                a: dyBuffer, lda: outputs, b: UnsafeBufferPointer(start: weight, count: outputs * inputs), ldb: inputs,
-                beta: accumulate ? 1 : 0, c: UnsafeMutableBufferPointer(start: dx, count: rows * inputs), ldc: inputs)
-  }
 }
 
 /// sums[j] = Σ_i m[i·columns + j], each column's rows added in order. Thirty-two columns at a time

@@ -28,9 +28,10 @@ func reluForward<Scalar: DysonScalar>(_ y: UnsafeMutablePointer<Scalar>, _ x: Un
   }
 }
 
-/// dy[i] ← 0 where x[i] is not positive: relu's derivative, applied in place.
+/// dy[i] ← 0 where x[i] is not positive: relu's derivative, applied in place. x may be the relu's
+/// input or its output: relu(x) > 0 exactly where x > 0 (NaN passes neither).
 @inline(__always)
-func reluBackward<Scalar: DysonScalar>(_ dy: UnsafeMutablePointer<Scalar>, preActivation x: UnsafePointer<Scalar>, count n: Int) {
+func reluBackward<Scalar: DysonScalar>(_ dy: UnsafeMutablePointer<Scalar>, mask x: UnsafePointer<Scalar>, count n: Int) {
   var i = 0
   if Scalar.self == Float.self {
     typealias Bits = SIMD8<Int32>
