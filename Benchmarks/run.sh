@@ -19,6 +19,10 @@ default=(swift build -c release --product dyson-bench)
   echo "# fast build:    ${fast[*]}"
   "${fast[@]}" >/dev/null
   .build-native/release/dyson-bench "${suites[@]}"
+  if [[ " ${suites[*]} " == *" gpt "* ]]; then
+    echo "# one run on every core: the GPT step split over $(nproc) threads (the same bits as one thread)"
+    .build-native/release/dyson-bench gpt --filter gpt-train-step --threads "$(nproc)"
+  fi
   echo "# default build: ${default[*]}"
   "${default[@]}" >/dev/null
   .build/release/dyson-bench "${suites[@]}"
