@@ -11,8 +11,8 @@ import Foundation
 public struct GPTExperiment {
   public struct Config: Codable, Sendable, Equatable {
     public var training = GPTTrainer.Settings()
-    /// The text: tiny Shakespeare by default (Datasets/fetch.sh).
-    public var data = "Datasets/tinyshakespeare.txt"
+    /// The training text (tiny Shakespeare in the paper). The caller says where it is.
+    public var data = ""
     public var iterations = 5000
     /// Loss estimates every `evalInterval` steps on `evalIters` batches per split …
     public var evalInterval = 500
@@ -178,6 +178,7 @@ public struct GPTExperiment {
   /// Loads the text, or says how to get it.
   public static func loadCorpus(_ config: Config) throws -> TextCorpus {
     let data: Data
+    guard !config.data.isEmpty else { throw ExperimentError.invalid("no training text given (set data, or pass --data FILE)") }
     do { data = try ReadOnlyFile.contents(of: config.data) } catch {
       throw ExperimentError.invalid("cannot read the text '\(config.data)': \(error.fault) (pass --data FILE)")
     }

@@ -43,7 +43,8 @@ public struct RBMMNISTExperiment {
     public var learningRateDecay = 0.75
     /// Use the first `images` training images (60 000: all).
     public var images = 60000
-    public var imagesPath = "Datasets/mnist/train-images-idx3-ubyte.gz"
+    /// The MNIST training images (train-images-idx3-ubyte, gzip or plain). The caller says where they are.
+    public var imagesPath = ""
     /// Exact samples drawn from each trained model for the PNG grid.
     public var samples = 16
     public var seed: UInt64 = 1

@@ -41,8 +41,8 @@ public enum Study: String, CaseIterable, Sendable, Codable {
     }
   }
 
-  /// The command that reruns the study alone, into `directory`.
-  public func command(quick: Bool, directory: String) -> String {
+  /// The command that reruns the study alone, into `directory`; `program` invokes the `dyson` tool.
+  public func command(program: String = "dyson", quick: Bool, directory: String) -> String {
     let verb: String
     switch self {
     case .rbmLearn: verb = "rbm learn"
@@ -54,7 +54,7 @@ public enum Study: String, CaseIterable, Sendable, Codable {
     case .gptSpectra: verb = "gpt spectra"
     case .dbm: verb = "dbm"
     }
-    return "swift run -c release dyson reproduce \(rawValue)\(quick ? " --quick" : "") --out \(directory)   # or: dyson \(verb) --config \(directory)/\(rawValue)/config.json"
+    return "\(program) reproduce \(rawValue)\(quick ? " --quick" : "") --out \(directory)   # or: \(program) \(verb) --config \(directory)/\(rawValue)/config.json"
   }
 
   /// The data file the study needs, relative to the data folder, if any.
@@ -110,8 +110,12 @@ public struct Reproduction: Sendable {
   /// Reuse studies that finished with the same configuration; GPT runs continue from checkpoints.
   public var resume = false
   public var force = false
-  /// Where tiny Shakespeare and MNIST live (Datasets/fetch.sh puts them there).
-  public var dataDirectory = "Datasets"
+  /// The folder holding tinyshakespeare.txt and mnist/train-images-idx3-ubyte.gz.
+  public var dataDirectory = "."
+  /// Added to the report's note when a data file is missing: how the caller's users get it.
+  public var missingDataAdvice = "then rerun with --resume"
+  /// How the report's rerun lines start: the caller's command for the `dyson` tool.
+  public var program = "dyson"
   public var workers: Int?
   /// Progress lines on a terminal.
   public var showProgress = true
@@ -136,7 +140,7 @@ public struct Reproduction: Sendable {
       }
       if let file = study.dataFile, !FileManager.default.fileExists(atPath: dataDirectory + "/" + file) {
         let report = StudyReport(study: study, configuration: configuration, quick: quick, seconds: 0, headlines: [], figures: [],
-                                 skipped: "\(dataDirectory)/\(file) is missing; run Datasets/fetch.sh (copies ../shared/datasets or downloads it), then rerun with --resume")
+                                 skipped: "\(dataDirectory)/\(file) is missing; \(missingDataAdvice)")
         log("\(study.rawValue): skipped: \(report.skipped!)")
         reports.append(report)
         continue
@@ -359,7 +363,7 @@ public struct Reproduction: Sendable {
         }
         html += "</table>\n"
       }
-      html += "<pre>\(escapeHTML(study.command(quick: report.quick, directory: directory)))</pre>\n"
+      html += "<pre>\(escapeHTML(study.command(program: program, quick: report.quick, directory: directory)))</pre>\n"
       for f in report.figures {
         let path = study.rawValue + "/" + f.file
         let pixelated = f.file.hasSuffix(".png") ? " style=\"image-rendering:pixelated;width:460px\"" : ""

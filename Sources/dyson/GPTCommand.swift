@@ -8,7 +8,7 @@ import Foundation
 /// `dyson gpt train|spectra|sample|grad`: the character-level GPT of 2411.13512.
 enum GPTCommand {
   static var help: String {
-    let lines = StudyOptions.optionLines(GPTExperiment.Config.settings, defaults: GPTExperiment.Config(), width: 17)
+    let lines = StudyOptions.optionLines(GPTExperiment.Config.settings, defaults: StudyOptions.withData(GPTExperiment.Config()), width: 17)
     return """
     usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
            dyson gpt sample --weights W.safetensors [--count N] [--seed S] [--prompt TEXT]
@@ -56,11 +56,11 @@ enum GPTCommand {
   }
 
   static func train(_ arguments: [String], ensemble: Bool) async throws {
-    var defaults = GPTExperiment.Config()
+    var defaults = StudyOptions.withData(GPTExperiment.Config())
     if ensemble { defaults.runs = 50 }
     let resume = arguments.contains("--resume")
     var (config, o) = try StudyOptions.configure(arguments.filter { $0 != "--resume" }, settings: GPTExperiment.Config.settings,
-                                               defaults: defaults, quick: .quick, shardable: ensemble)
+                                               defaults: defaults, quick: StudyOptions.withData(.quick), shardable: ensemble)
     let name = ensemble ? "gpt spectra" : "gpt train"
     let directory = o.string("out") ?? (ensemble ? "runs/gpt-spectra" : "runs/gpt-train")
     // Checkpoints live in the output folder (every --checkpoint-every steps, and always on Ctrl-C);

@@ -8,7 +8,7 @@ import Foundation
 enum RBMCommand {
   static var help: String {
     let lines = StudyOptions.optionLines(RBMLearnExperiment.Config.settings, defaults: RBMLearnExperiment.Config(), width: 12)
-    let mnistLines = StudyOptions.optionLines(RBMMNISTExperiment.Config.settings, defaults: RBMMNISTExperiment.Config(), width: 15)
+    let mnistLines = StudyOptions.optionLines(RBMMNISTExperiment.Config.settings, defaults: StudyOptions.withData(RBMMNISTExperiment.Config()), width: 15)
     return """
     usage: dyson rbm learn|universality|scaling|mnist [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--resume] [--shard i/n] [--json]
 
@@ -144,7 +144,8 @@ enum RBMCommand {
 
   static func mnist(_ arguments: [String]) async throws {
     var (config, o) = try StudyOptions.configure(arguments, settings: RBMMNISTExperiment.Config.settings,
-                                     defaults: RBMMNISTExperiment.Config(), quick: .quick, resumable: true)
+                                     defaults: StudyOptions.withData(RBMMNISTExperiment.Config()),
+                                     quick: StudyOptions.withData(.quick), resumable: true)
     let directory = o.string("out") ?? "runs/rbm-mnist"
     config.checkpointDirectory = directory
     config.resume = o.has("resume")

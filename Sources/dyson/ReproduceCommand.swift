@@ -47,7 +47,9 @@ enum ReproduceCommand {
     job.directory = o.string("out") ?? (job.quick ? "runs/reproduce-quick" : "runs/reproduce")
     job.resume = o.has("resume")
     job.force = o.has("force")
-    job.dataDirectory = o.string("data") ?? "Datasets"
+    job.dataDirectory = o.string("data") ?? StudyOptions.dataDirectory
+    job.missingDataAdvice = "run Datasets/fetch.sh (it copies or downloads the files and checks them), then rerun with --resume"
+    job.program = rerunProgram()
     job.showProgress = !o.has("quiet")
     let quiet = o.has("quiet"), json = o.has("json")
     fetchMissingData(for: studies, into: job.dataDirectory, quiet: quiet)
@@ -75,6 +77,14 @@ enum ReproduceCommand {
     print(String(format: "wrote %@/index.html: %d studies in %.0f s%@", job.directory, reports.count - skipped.count, Date().timeIntervalSince(start),
                  skipped.isEmpty ? "" : "; skipped for missing data: " + skipped.map(\.study.rawValue).joined(separator: ", ")))
     if !skipped.isEmpty { throw ExitQuietly(code: 1) }
+  }
+
+  /// This program as the user can type it again: its path relative to the working directory when
+  /// it lies inside it (`.build/release/dyson`), else as invoked.
+  static func rerunProgram() -> String {
+    let invoked = CommandLine.arguments.first ?? "dyson"
+    let here = FileManager.default.currentDirectoryPath + "/"
+    return invoked.hasPrefix(here) ? String(invoked.dropFirst(here.count)) : invoked
   }
 
   /// Runs Datasets/fetch.sh (copy from ../shared/datasets, else download, sha256-checked) when a

@@ -5,6 +5,26 @@ import Foundation
 /// The plumbing every study command shares: help lines from the settings, option parsing with
 /// `--config FILE.json`, the usage-error mapping, and the `--shard i/n` path.
 enum StudyOptions {
+  /// Where the command line looks for data unless told: the checkout's Datasets folder, which
+  /// Datasets/fetch.sh fills (the libraries take every path from their caller).
+  static let dataDirectory = "Datasets"
+  static let tinyShakespeare = dataDirectory + "/tinyshakespeare.txt"
+  static let mnistImages = dataDirectory + "/mnist/train-images-idx3-ubyte.gz"
+
+  /// The GPT study's settings with the command line's data file.
+  static func withData(_ c: GPTExperiment.Config) -> GPTExperiment.Config {
+    var c = c
+    c.data = tinyShakespeare
+    return c
+  }
+
+  /// The MNIST study's settings with the command line's data file.
+  static func withData(_ c: RBMMNISTExperiment.Config) -> RBMMNISTExperiment.Config {
+    var c = c
+    c.imagesPath = mnistImages
+    return c
+  }
+
   /// One help line per setting: `--name  help (default value)`, names padded to `width` (a longer
   /// name is kept whole: `padding(toLength:)` would cut it).
   static func optionLines<Config>(_ settings: [Setting<Config>], defaults: Config, width: Int) -> String {
