@@ -83,7 +83,7 @@ def eigen_suite(flt, as_json):
 
 
 def rbm_suite(flt, as_json):
-    """One PCD update as the authors' rbm.py does it (science notes §2.4), vectorised numpy."""
+    """One PCD update as the authors' rbm.py does it (Docs/Science.md §2.4), vectorised numpy."""
     for n, batch in ((10, 16), (10, 64), (100, 64)):
         name = f"pcd-update-{n}x{n}-b{batch}"
         if flt and flt not in name:

@@ -4,7 +4,7 @@ import DysonPlot
 import DysonRMT
 import Foundation
 
-/// Dyson Brownian motion as SGD makes it (science notes §1.5–1.8): a 2×2 symmetric X near a doubly
+/// Dyson Brownian motion as SGD makes it (Docs/Science.md §1.5–1.8): a 2×2 symmetric X near a doubly
 /// degenerate minimum κ·1 of Ṽ(X) = ½Ω‖X − κ1‖², updated as mini-batch SGD does,
 ///   X' = X − αΩ(X − κ1) + (α/√|B|)·g̃·H,   H from the GOE (diagonal N(0, 2), off-diagonal N(0, 1)),
 /// so that its two eigenvalues move by discrete DBM with β = 1. Over the authors' (α, |B|) grid the

@@ -6,7 +6,7 @@ import DysonRMT
 import Foundation
 
 /// The one-hidden-layer linear network with a fixed second layer Z (2412.20496 Figs. 4–5, as
-/// reconstructed in science notes §4): y = ZWx against the teacher ZW_t x, SGD on W with the
+/// reconstructed in Docs/Science.md §4): y = ZWx against the teacher ZW_t x, SGD on W with the
 /// induced noise of the teacher–student model. The paper's matrices are unknown; Z is an option.
 ///
 /// Linearised theory (Docs/Linear.md): in the basis of Z's right singular vectors, W_t = κ·1 and

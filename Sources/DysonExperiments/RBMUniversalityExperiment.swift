@@ -7,7 +7,7 @@ import Foundation
 
 /// Experiment 2 of the RBM study (2411.13512, 2407.16427): RMT universality at the end of
 /// training. Over an ensemble of runs, the eigenvalues λ = μ² − x of the learned kernel are sorted
-/// to identify the modes κᵢ (science notes §2.5); each doubly degenerate pair is then analysed
+/// to identify the modes κᵢ (Docs/Science.md §2.5); each doubly degenerate pair is then analysed
 /// with both members pooled: its spacing S against the Wigner surmise, the two-level density fit
 /// (centre, σ), the Binder cumulant against −4/27, and λ/κ (repulsion). The single modes get a
 /// Gaussian fit and U₄ against 0.

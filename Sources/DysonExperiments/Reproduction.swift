@@ -37,7 +37,7 @@ public enum Study: String, CaseIterable, Sendable, Codable {
     case .linearTS: "arXiv:2407.16427, teacher–student model"
     case .linearHidden: "arXiv:2412.20496 Figs. 4–5"
     case .gptSpectra: "arXiv:2411.13512 Figs. 3–4"
-    case .dbm: "science notes §1.5–1.8 (2407.16427): the stationary Coulomb gas and the linear scaling rule"
+    case .dbm: "Docs/Science.md §1.5–1.8 (2407.16427): the stationary Coulomb gas and the linear scaling rule"
     }
   }
 

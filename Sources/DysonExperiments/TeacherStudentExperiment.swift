@@ -5,7 +5,7 @@ import DysonPlot
 import DysonRMT
 import Foundation
 
-/// The teacher–student study of 2407.16427 (science notes §3): for each configuration of three
+/// The teacher–student study of 2407.16427 (Docs/Science.md §3): for each configuration of three
 /// scans (α at |B| = 16, ns = 0.1; |B| at α = 0.1, ns = 0.1; ns at α = 0.1, |B| = 16), thousands
 /// of students trained from independent seeds on one shared data set; their singular values ξ
 /// form a doubly degenerate pair around κ = 2, analysed as the RBM's pairs are

@@ -1,7 +1,7 @@
 import DysonCore
 import Foundation
 
-/// Dyson Brownian motion of N levels (science notes §1.4):
+/// Dyson Brownian motion of N levels (Docs/Science.md §1.4):
 ///   dxᵢ = Kᵢ(xᵢ) dt + Σ_{j≠i} gᵢ²/(xᵢ − xⱼ) dt + √2 gᵢ dWᵢ,
 /// integrated by Euler–Maruyama. Near a collision the Coulomb term is stiff, so each step is
 /// shortened to dt' = min(dt, c·gap²/g²) (c = `gapFraction`, 0.1), which keeps the repulsive move below

@@ -2,7 +2,7 @@ import DysonCore
 import Foundation
 
 /// The one-mode Fokker–Planck equation ∂ₜP = ∂ₓ[(g²∂ₓ − K)P] as an imaginary-time Schrödinger
-/// problem (science notes §2.7): with P = √P_s ψ and V = −∫K,
+/// problem (Docs/Science.md §2.7): with P = √P_s ψ and V = −∫K,
 ///   ∂ₜψ = −2 H ψ,  H = −(g²/2)∂ₓ² + U(x),  U = (V′)²/(8g²) − V″/4,
 /// whose ground state is √P_s with energy 0; the gaps set the relaxation rates (2Eₙ).
 /// H is discretised with second differences on the interior of a uniform grid over [lower, upper]

@@ -76,7 +76,7 @@ public struct Histogram: Sendable, Equatable {
     return zip(counts, widths).map { Double($0).squareRoot() / (n * $1) }
   }
 
-  /// Σ cⱼhⱼ/Σhⱼ: the histogram-weighted mean the authors use for ⟨S⟩ (science notes §2.5).
+  /// Σ cⱼhⱼ/Σhⱼ: the histogram-weighted mean the authors use for ⟨S⟩ (Docs/Science.md §2.5).
   public var weightedMean: Double {
     let d = density
     let w = zip(d, widths).map(*)

@@ -53,7 +53,7 @@ public func goeNumberVariance(_ length: Double) -> Double {
 /// Statistics of degenerate pairs over an ensemble, the way the papers need them: in each
 /// spectrum the levels are sorted only to *identify* the modes (index i ↔ κᵢ); the two members of
 /// a pair are then pooled, never split into a "lower" and an "upper" histogram, because ordering
-/// by hand biases the one-point density (science notes §2.5 item 8).
+/// by hand biases the one-point density (Docs/Science.md §2.5 item 8).
 public struct DegeneratePairs: Sendable {
   /// Per pair: the spacing |x_a − x_b| in each spectrum.
   public let spacings: [[Double]]

@@ -6,7 +6,7 @@ import Foundation
 /// With r = N/M ≤ 1 the density is
 ///   P(x) = √((x₊ − x)(x − x₋)) / (2π σ² M r x)   for x₋ < x < x₊,   x± = Mσ²(1 ± √r)²,
 /// and 0 elsewhere; it integrates to 1, with mean Mσ² and variance M²σ⁴ r. (For N > M, WᵀW has
-/// N − M zero eigenvalues: take the N ≤ M orientation, or WWᵀ.) Convention of the science notes §1.3.
+/// N − M zero eigenvalues: take the N ≤ M orientation, or WWᵀ.) Convention of Docs/Science.md §1.3.
 public struct MarchenkoPastur: Sendable, Hashable, Codable {
   /// Rows M (the long side).
   public let rows: Int

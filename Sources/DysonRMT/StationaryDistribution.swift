@@ -2,7 +2,7 @@ import Foundation
 
 /// The stationary density of one level under drift K(x) and noise strength g,
 /// P_s(x) ∝ exp(−V(x)/g²) with V = −∫K, tabulated on a uniform grid over [lower, upper]
-/// (science notes §1.6, §2.7). V is integrated with the trapezoid rule, P_s normalised with it.
+/// (Docs/Science.md §1.6, §2.7). V is integrated with the trapezoid rule, P_s normalised with it.
 public struct StationaryDistribution: Sendable {
   public let grid: [Double]
   /// V(x) on the grid, shifted so that its minimum is 0.
@@ -61,7 +61,7 @@ public struct StationaryDistribution: Sendable {
     return c
   }
 
-  /// The RBM mode's drift K(x) = (1/κ − 1/(μ² − x)) x (science notes §2.1), on 0 < x < μ².
+  /// The RBM mode's drift K(x) = (1/κ − 1/(μ² − x)) x (Docs/Science.md §2.1), on 0 < x < μ².
   public static func rbmDrift(kappa: Double, mu2: Double) -> @Sendable (Double) -> Double {
     { x in (1 / kappa - 1 / (mu2 - x)) * x }
   }

@@ -2,7 +2,7 @@ import DysonCore
 import Foundation
 
 /// Two levels in a common harmonic well with β = 1 repulsion, the model of a doubly degenerate
-/// pair (science notes §1.8): P(x₁, x₂) ∝ |x₁ − x₂| exp(−[(x₁ − x₀)² + (x₂ − x₀)²]/(2σ²)).
+/// pair (Docs/Science.md §1.8): P(x₁, x₂) ∝ |x₁ − x₂| exp(−[(x₁ − x₀)² + (x₂ − x₀)²]/(2σ²)).
 ///
 /// Its one-point density, both levels pooled, with u = x − x₀, is the "two-level semicircle"
 ///   ρ(u) = e^{−u²/(2σ²)}/(4√π σ) · [2 e^{−u²/(2σ²)} + √(2π) (u/σ) erf(u/(√2 σ))],
@@ -39,7 +39,7 @@ public struct TwoLevelCoulombGas: Sendable, Hashable {
 }
 
 /// Two levels of different Gaussian widths σ₁ ≠ σ₂ ("two species", 2412.20496), derived in the
-/// science notes §1.9: P(u₁, u₂) = |u₁ − u₂| e^{−u₁²/(2σ₁²) − u₂²/(2σ₂²)}/Z, Z = 2σ₁σ₂√(2π(σ₁² + σ₂²)),
+/// Docs/Science.md §1.9: P(u₁, u₂) = |u₁ − u₂| e^{−u₁²/(2σ₁²) − u₂²/(2σ₂²)}/Z, Z = 2σ₁σ₂√(2π(σ₁² + σ₂²)),
 /// pooled one-point density ρ(u) = [f(u; σ₁, σ₂) + f(u; σ₂, σ₁)]/(2Z),
 /// f(u; a, b) = e^{−u²/(2a²)} [2b² e^{−u²/(2b²)} + √(2π) b u erf(u/(√2 b))]. Equals the
 /// one-species density at σ₁ = σ₂.

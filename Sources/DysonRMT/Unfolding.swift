@@ -33,7 +33,7 @@ public enum Unfolding: Sendable, Equatable {
   }
 
   /// Ensemble unfolding with the pooled empirical CDF F of all spectra: ξ = N·F(x), N the number
-  /// of levels per spectrum (science notes §5.3). Returns each spectrum unfolded, ascending.
+  /// of levels per spectrum (Docs/Science.md §5.3). Returns each spectrum unfolded, ascending.
   public static func ensemble(_ spectra: [[Double]]) -> [[Double]] {
     let pooled = spectra.flatMap { $0 }.filter(\.isFinite).sorted()
     guard !pooled.isEmpty else { return spectra.map { _ in [] } }

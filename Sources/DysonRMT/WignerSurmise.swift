@@ -40,7 +40,7 @@ public struct WignerSurmise: Sendable, Hashable {
   public static func poissonDensity(_ s: Double) -> Double { s < 0 ? 0 : exp(-s) }
   public static func poissonCDF(_ s: Double) -> Double { s < 0 ? 0 : 1 - exp(-s) }
 
-  /// The unscaled two-level form: S = |x₁ − x₂| for two levels with Gaussian width σ (science notes §1.8),
+  /// The unscaled two-level form: S = |x₁ − x₂| for two levels with Gaussian width σ (Docs/Science.md §1.8),
   /// P(S) = S/(2σ²) e^{−S²/(4σ²)}, ⟨S⟩ = √π σ.
   public static func twoLevelDensity(_ spacing: Double, sigma: Double) -> Double {
     guard spacing > 0 else { return 0 }

@@ -87,7 +87,7 @@ enum ReproduceCommand {
     return invoked.hasPrefix(here) ? String(invoked.dropFirst(here.count)) : invoked
   }
 
-  /// Runs Datasets/fetch.sh (copy from ../shared/datasets, else download, sha256-checked) when a
+  /// Runs Datasets/fetch.sh (copy from a shared/datasets folder beside the checkout, else download; sha256-checked) when a
   /// study needs a data file that is not there and the script is at hand.
   static func fetchMissingData(for studies: [Study], into directory: String, quiet: Bool) {
     let missing = studies.compactMap(\.dataFile).filter { !FileManager.default.fileExists(atPath: directory + "/" + $0) }

@@ -1,7 +1,7 @@
 import DysonCore
 import Synchronization
 
-/// The character-level transformer of Karpathy's lecture (science notes §5.2): token and
+/// The character-level transformer of Karpathy's lecture (Docs/Science.md §5.2): token and
 /// position embeddings, `layers` pre-LayerNorm blocks x + MHA(LN1(x)), x + MLP(LN2(x)), a final
 /// LayerNorm and a linear head, trained with the cross-entropy of the next character.
 ///

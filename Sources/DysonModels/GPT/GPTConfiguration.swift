@@ -1,4 +1,4 @@
-/// Every size and choice of the character-level GPT (science notes §5.2). The defaults are the
+/// Every size and choice of the character-level GPT (Docs/Science.md §5.2). The defaults are the
 /// "full finished code" cell of Karpathy's lecture notebook, whose model 2411.13512 analysed:
 /// 4 layers × 4 heads, n_embd 64, block 32, 209 729 parameters for the 65-character vocabulary.
 public struct GPTConfiguration: Codable, Sendable, Equatable {

@@ -1,12 +1,12 @@
 import DysonCore
 import Foundation
 
-/// The linear teacher–student model with induced noise of 2407.16427 (science notes §3): a 2×2
+/// The linear teacher–student model with induced noise of 2407.16427 (Docs/Science.md §3): a 2×2
 /// student W learns y = W_t x, W_t = κ·1, from a fixed data set by sequential mini-batch SGD on
 ///   L = ½⟨|y − Wx|²⟩,  −∂L/∂W = (W_t − W)xxᵀ  (∂/∂W of ½|(W_t − W)x|² is −(W_t − W)xxᵀ),
 /// with a fixed symmetric GOE-like matrix A_b added per sample (off-diagonal N(0, ns²), diagonal
 /// N(0, 2ns²)):  W ← W + α·mean_{b∈B}[(W_t − W)x_b x_bᵀ + A_b].
-/// With a fixed second layer Z (2412.20496, science notes §4) the network is y = ZWx, the teacher
+/// With a fixed second layer Z (2412.20496, Docs/Science.md §4) the network is y = ZWx, the teacher
 /// ZW_t x, and −∂L/∂W = ZᵀZ(W_t − W)xxᵀ (L = ½|Z(W_t − W)x|²): Z = 1 is the model above.
 public struct TeacherStudentConfiguration: Codable, Sendable, Equatable {
   public var alpha = 0.1
@@ -26,7 +26,7 @@ public struct TeacherStudentConfiguration: Codable, Sendable, Equatable {
 
   public init() {}
 
-  /// σ_pred = √(α·ns²/|B|), the scale of the stationary fluctuations (science notes §3).
+  /// σ_pred = √(α·ns²/|B|), the scale of the stationary fluctuations (Docs/Science.md §3).
   public var predictedSigma: Double { (alpha * noise * noise / Double(batch)).squareRoot() }
 }
 

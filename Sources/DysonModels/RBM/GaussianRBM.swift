@@ -1,7 +1,7 @@
 import DysonCore
 import Foundation
 
-/// The Gaussian (scalar-field) restricted Boltzmann machine (science notes §2.1):
+/// The Gaussian (scalar-field) restricted Boltzmann machine (Docs/Science.md §2.1):
 ///   S(φ, h) = ½μ²φᵀφ + (h − η)ᵀ(h − η)/(2σ_h²) − φᵀWh,   W of shape N_v × N_h,
 /// with conditionals h|φ ~ N(η + σ_h²Wᵀφ, σ_h²) and φ|h ~ N(Wh/μ², 1/μ²), and marginal
 /// p(φ) ∝ exp(−½φᵀKφ + (Wη)ᵀφ), K = μ² − σ_h²WWᵀ, which exists only while K is positive definite.

@@ -2,7 +2,7 @@ import DysonCore
 import Foundation
 
 /// The target of the RBM studies: a free scalar field on a periodic 1-D lattice of N sites with
-/// mass m², S = ½ φᵀK_φφ, K_φ = (2 + m²)δᵢⱼ − δᵢ,ⱼ₊₁ − δᵢ,ⱼ₋₁ (indices mod N) (science notes §2.2).
+/// mass m², S = ½ φᵀK_φφ, K_φ = (2 + m²)δᵢⱼ − δᵢ,ⱼ₊₁ − δᵢ,ⱼ₋₁ (indices mod N) (Docs/Science.md §2.2).
 /// Its eigenvalues are κ_k = m² + 2 − 2cos(2πk/N); the modes k and N − k are degenerate.
 public struct LatticeFreeField: Sendable {
   public let sites: Int

@@ -2,7 +2,7 @@ import DysonCore
 import Foundation
 
 /// Hyperparameters of one PCD training run. Defaults are the authors' linear-scaling study
-/// (science notes §2.3) except `updates`, the number of weight updates, which they ran at 10⁵.
+/// (Docs/Science.md §2.3) except `updates`, the number of weight updates, which they ran at 10⁵.
 public struct PCDConfiguration: Codable, Sendable, Equatable {
   public var visible = 10
   public var hidden = 10
@@ -50,7 +50,7 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
   public init() {}
 }
 
-/// Persistent contrastive divergence for the Gaussian RBM as the authors' code (science notes
+/// Persistent contrastive divergence for the Gaussian RBM as the authors' code (Docs/Science.md
 /// §2.4): |B| chains start at all ones and persist across updates; each update draws h from the
 /// chains, runs k block-Gibbs sweeps (φ, then h) — step for step with sampler `gibbs`, or as their
 /// exact k-step transition with `kstep` (`KStepTransition`) — and takes
