@@ -1,3 +1,4 @@
+import DysonCore
 import Foundation
 
 /// The result of a least-squares or likelihood fit.
@@ -118,37 +119,14 @@ public func levenbergMarquardt(
                    degreesOfFreedom: dof, iterations: iterations, converged: converged)
 }
 
-/// Solves A x = b for a small symmetric positive definite A by Cholesky; nil if A is not SPD.
+/// Solves A x = b for a small symmetric positive definite A (`Cholesky`); nil if A is not SPD.
 func solveSymmetric(_ a: [[Double]], _ b: [Double]) -> [Double]? {
-  let k = b.count
-  var l = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
-  for i in 0..<k {
-    for j in 0...i {
-      var s = a[i][j]
-      for m in 0..<j { s -= l[i][m] * l[j][m] }
-      if i == j {
-        guard s > 0, s.isFinite else { return nil }
-        l[i][i] = s.squareRoot()
-      } else {
-        l[i][j] = s / l[j][j]
-      }
-    }
-  }
-  var z = b
-  for i in 0..<k { for m in 0..<i { z[i] -= l[i][m] * z[m] }; z[i] /= l[i][i] }
-  for i in stride(from: k - 1, through: 0, by: -1) { for m in (i + 1)..<k { z[i] -= l[m][i] * z[m] }; z[i] /= l[i][i] }
-  return z
+  Cholesky(a.flatMap { $0 }, n: b.count)?.solve(b)
 }
 
-/// The inverse of a small symmetric positive definite matrix, column by column; nil if singular.
+/// The inverse of a small symmetric positive definite matrix (`Cholesky`); nil if it is not SPD.
 func invertSymmetric(_ a: [[Double]]) -> [[Double]]? {
   let k = a.count
-  var inverse = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
-  for c in 0..<k {
-    var e = [Double](repeating: 0, count: k)
-    e[c] = 1
-    guard let column = solveSymmetric(a, e) else { return nil }
-    for r in 0..<k { inverse[r][c] = column[r] }
-  }
-  return inverse
+  guard let inverse = Cholesky(a.flatMap { $0 }, n: k)?.inverse() else { return nil }
+  return (0..<k).map { Array(inverse[($0 * k)..<(($0 + 1) * k)]) }
 }

@@ -138,25 +138,23 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
       for j in 0..<C { x[j] = token[j] + position[j] }
     }
     for (l, block) in layout.blocks.enumerated() {
-      // This layer's activations, at this piece's first row.
-      let x = a.residual + (l * N + first) * C, middle = a.middle + (l * N + first) * C, next = a.residual + ((l + 1) * N + first) * C
-      let norm1 = a.norm1 + (l * N + first) * C, fused = a.fused + (l * N + first) * 3 * C, attended = a.attended + (l * N + first) * C
-      let norm2 = a.norm2 + (l * N + first) * C, hiddenPre = a.hiddenPre + (l * N + first) * H, hidden = a.hidden + (l * N + first) * H
-      layerNormForward(norm1, mean: a.norm1Mean + l * N + first, inverseDeviation: a.norm1InverseDeviation + l * N + first, x,
+      let y = a.layer(l, from: first)  // this layer's activations, from this piece's first row
+      // m = x + proj(attention(LN1(x)·W_attnᵀ))
+      layerNormForward(y.norm1, mean: y.norm1Mean, inverseDeviation: y.norm1InverseDeviation, y.x,
                        weight: p + block.norm1Weight, bias: p + block.norm1Bias, rows: rows, width: C, epsilon: epsilon)
-      linearForward(fused, norm1, weight: p + block.attentionWeight, bias: nil, rows: rows, inputs: C, outputs: 3 * C)
+      linearForward(y.fused, y.norm1, weight: p + block.attentionWeight, bias: nil, rows: rows, inputs: C, outputs: 3 * C)
       attentionForward(a.attended + l * N * C, probabilities: a.probabilities + l * shape.probabilityCount, scratch: attentionScratch,
                        a.fused + l * N * 3 * C, shape: shape, sequences: sequences, scale: scale)
-      // middle = x + proj(attended)
-      linearForward(middle, attended, weight: p + block.projectionWeight, bias: p + block.projectionBias,
+      linearForward(y.middle, y.attended, weight: p + block.projectionWeight, bias: p + block.projectionBias,
                     rows: rows, inputs: C, outputs: C)
-      for i in 0..<(rows * C) { middle[i] += x[i] }
-      layerNormForward(norm2, mean: a.norm2Mean + l * N + first, inverseDeviation: a.norm2InverseDeviation + l * N + first, middle,
+      for i in 0..<(rows * C) { y.middle[i] += y.x[i] }
+      // x_{l+1} = m + W₂·relu(W₁·LN2(m) + b₁) + b₂
+      layerNormForward(y.norm2, mean: y.norm2Mean, inverseDeviation: y.norm2InverseDeviation, y.middle,
                        weight: p + block.norm2Weight, bias: p + block.norm2Bias, rows: rows, width: C, epsilon: epsilon)
-      linearForward(hiddenPre, norm2, weight: p + block.hiddenWeight, bias: p + block.hiddenBias, rows: rows, inputs: C, outputs: H)
-      reluForward(hidden, hiddenPre, count: rows * H)
-      linearForward(next, hidden, weight: p + block.outputWeight, bias: p + block.outputBias, rows: rows, inputs: H, outputs: C)
-      for i in 0..<(rows * C) { next[i] += middle[i] }
+      linearForward(y.hiddenPre, y.norm2, weight: p + block.hiddenWeight, bias: p + block.hiddenBias, rows: rows, inputs: C, outputs: H)
+      reluForward(y.hidden, y.hiddenPre, count: rows * H)
+      linearForward(y.next, y.hidden, weight: p + block.outputWeight, bias: p + block.outputBias, rows: rows, inputs: H, outputs: C)
+      for i in 0..<(rows * C) { y.next[i] += y.middle[i] }
     }
     let last = a.residual + (layout.blocks.count * N + first) * C
     let finalNorm = a.finalNorm + first * C, logits = a.logits + first * c.vocabulary
@@ -224,26 +222,24 @@ public struct GPT<Scalar: DysonScalar>: Sendable {
     finished(layout.blocks.count)
     for l in layout.blocks.indices.reversed() {  // a range: reversing it allocates nothing
       let block = layout.blocks[l]
-      let row = l * N + first  // this layer's activations at this piece's first row
-      let x = a.residual + row * C, middle = a.middle + row * C, hidden = a.hidden + row * H
-      let dOutput = a.dResidual + (row + N) * C, dMiddle = a.dMiddle + row * C, dInput = a.dResidual + row * C
-      let dHidden = a.dHidden(l) + first * H, dNorm2 = a.dNorm2 + row * C, dNorm1 = a.dNorm1 + row * C
+      let y = a.layer(l, from: first)  // this layer's activations and gradients, from this piece's first row
+      let dHidden = a.dHidden(l) + first * H
       // MLP branch: x_{l+1} = m + W₂·relu(W₁·LN2(m) + b₁) + b₂; relu' = [pre > 0] = [hidden > 0].
-      linearBackwardInput(dx: dHidden, dy: dOutput, weight: p + block.outputWeight, rows: rows, inputs: H, outputs: C)
-      reluBackward(dHidden, mask: hidden, count: rows * H)
-      linearBackwardInput(dx: dNorm2, dy: dHidden, weight: p + block.hiddenWeight, rows: rows, inputs: C, outputs: H)
-      dMiddle.update(from: dOutput, count: rows * C)
-      layerNormBackwardInput(dx: dMiddle, dy: dNorm2, x: middle, weight: p + block.norm2Weight, mean: a.norm2Mean + row,
-                             inverseDeviation: a.norm2InverseDeviation + row, rows: rows, width: C)
+      linearBackwardInput(dx: dHidden, dy: y.dNext, weight: p + block.outputWeight, rows: rows, inputs: H, outputs: C)
+      reluBackward(dHidden, mask: y.hidden, count: rows * H)
+      linearBackwardInput(dx: y.dNorm2, dy: dHidden, weight: p + block.hiddenWeight, rows: rows, inputs: C, outputs: H)
+      y.dMiddle.update(from: y.dNext, count: rows * C)
+      layerNormBackwardInput(dx: y.dMiddle, dy: y.dNorm2, x: y.middle, weight: p + block.norm2Weight, mean: y.norm2Mean,
+                             inverseDeviation: y.norm2InverseDeviation, rows: rows, width: C)
       // Attention branch: m = x_l + W_o·MHA(LN1(x_l)·W_attnᵀ) + b_o.
-      linearBackwardInput(dx: a.dAttended + first * C, dy: dMiddle, weight: p + block.projectionWeight, rows: rows, inputs: C, outputs: C)
+      linearBackwardInput(dx: a.dAttended + first * C, dy: y.dMiddle, weight: p + block.projectionWeight, rows: rows, inputs: C, outputs: C)
       attentionBackward(dqkv: a.dFused + l * N * 3 * C, scratch: a.attentionScratch + scratch * shape.scratchCount,
                         dout: a.dAttended, qkv: a.fused + l * N * 3 * C,
                         probabilities: a.probabilities + l * shape.probabilityCount, shape: shape, sequences: sequences, scale: scale)
-      linearBackwardInput(dx: dNorm1, dy: a.dFused + row * 3 * C, weight: p + block.attentionWeight, rows: rows, inputs: C, outputs: 3 * C)
-      dInput.update(from: dMiddle, count: rows * C)
-      layerNormBackwardInput(dx: dInput, dy: dNorm1, x: x, weight: p + block.norm1Weight, mean: a.norm1Mean + row,
-                             inverseDeviation: a.norm1InverseDeviation + row, rows: rows, width: C)
+      linearBackwardInput(dx: y.dNorm1, dy: y.dFused, weight: p + block.attentionWeight, rows: rows, inputs: C, outputs: 3 * C)
+      y.dX.update(from: y.dMiddle, count: rows * C)
+      layerNormBackwardInput(dx: y.dX, dy: y.dNorm1, x: y.x, weight: p + block.norm1Weight, mean: y.norm1Mean,
+                             inverseDeviation: y.norm1InverseDeviation, rows: rows, width: C)
       finished(l)
     }
   }

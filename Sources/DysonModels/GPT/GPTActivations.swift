@@ -50,36 +50,48 @@ public final class GPTActivations<Scalar: DysonScalar>: @unchecked Sendable {
     let L = configuration.layers, N = batch * length, C = configuration.embedding
     let H = configuration.hiddenWidth, V = configuration.vocabulary
     let attention = AttentionShape(batch: batch, length: length, heads: configuration.heads, headSize: configuration.headSize)
-    let sizes = [
-      (L + 1) * N * C, L * N * C,                          // residual, middle
-      L * N * C, L * N, L * N,                             // norm1
-      L * N * 3 * C, L * attention.probabilityCount, L * N * C,
-      L * N * C, L * N, L * N,                             // norm2
-      L * N * H, L * N * H,
-      N * C, N, N, N * V,
-      (L + 1) * N * C, L * N * C, L * N * C, L * N * C, L * N * 3 * C,  // backward: dResidual … dFused
-      N * C, N * C, batch * attention.scratchCount,
+    // Every buffer by name with its shape (L layers, N = batch·length rows, T × T probabilities
+    // per sequence and head), in one allocation; each starts on a 64-byte line.
+    let plan: [(name: String, count: Int)] = [
+      ("residual", (L + 1) * N * C),                  // (L + 1, N, C)
+      ("middle", L * N * C),                          // (L, N, C)
+      ("norm1", L * N * C), ("norm1Mean", L * N), ("norm1InverseDeviation", L * N),   // (L, N, C), (L, N), (L, N)
+      ("fused", L * N * 3 * C),                       // (L, N, 3C): keys | queries | values
+      ("probabilities", L * attention.probabilityCount),  // (L, B, heads, T, T)
+      ("attended", L * N * C),                        // (L, N, C)
+      ("norm2", L * N * C), ("norm2Mean", L * N), ("norm2InverseDeviation", L * N),   // (L, N, C), (L, N), (L, N)
+      ("hiddenPre", L * N * H), ("hidden", L * N * H),  // (L, N, H) each
+      ("finalNorm", N * C), ("finalMean", N), ("finalInverseDeviation", N),           // (N, C), (N), (N)
+      ("logits", N * V),                              // (N, V)
+      ("dResidual", (L + 1) * N * C),                 // (L + 1, N, C)
+      ("dMiddle", L * N * C), ("dNorm1", L * N * C), ("dNorm2", L * N * C),           // (L, N, C) each
+      ("dFused", L * N * 3 * C),                      // (L, N, 3C)
+      ("dFinalNorm", N * C), ("dAttended", N * C),    // (N, C) each
+      ("attentionScratch", batch * attention.scratchCount),  // (B, scratch of one sequence)
     ]
-    // Each slice starts on a 64-byte line: a vector load never straddles two lines more than it must.
     let lineScalars = max(1, 64 / MemoryLayout<Scalar>.stride)
-    let padded = sizes.map { ($0 + lineScalars - 1) / lineScalars * lineScalars }
+    let padded = plan.map { ($0.count + lineScalars - 1) / lineScalars * lineScalars }
+    let total = padded.reduce(0, +)
     storage = UnsafeMutableBufferPointer(
-      start: UnsafeMutableRawPointer.allocate(byteCount: padded.reduce(0, +) * MemoryLayout<Scalar>.stride, alignment: 64)
-        .bindMemory(to: Scalar.self, capacity: padded.reduce(0, +)),
-      count: padded.reduce(0, +))
+      start: UnsafeMutableRawPointer.allocate(byteCount: total * MemoryLayout<Scalar>.stride, alignment: 64)
+        .bindMemory(to: Scalar.self, capacity: total),
+      count: total)
     storage.initialize(repeating: 0)
+    var slices: [String: UnsafeMutablePointer<Scalar>] = [:]
     var cursor = storage.baseAddress!
-    var slices: [UnsafeMutablePointer<Scalar>] = []
-    for size in padded {
-      slices.append(cursor)
+    for (entry, size) in zip(plan, padded) {
+      slices[entry.name] = cursor
       cursor += size
     }
-    (residual, middle, norm1, norm1Mean, norm1InverseDeviation) = (slices[0], slices[1], slices[2], slices[3], slices[4])
-    (fused, probabilities, attended) = (slices[5], slices[6], slices[7])
-    (norm2, norm2Mean, norm2InverseDeviation, hiddenPre, hidden) = (slices[8], slices[9], slices[10], slices[11], slices[12])
-    (finalNorm, finalMean, finalInverseDeviation, logits) = (slices[13], slices[14], slices[15], slices[16])
-    (dResidual, dMiddle, dNorm1, dNorm2, dFused) = (slices[17], slices[18], slices[19], slices[20], slices[21])
-    (dFinalNorm, dAttended, attentionScratch) = (slices[22], slices[23], slices[24])
+    func slice(_ name: String) -> UnsafeMutablePointer<Scalar> { slices[name]! }
+    (residual, middle) = (slice("residual"), slice("middle"))
+    (norm1, norm1Mean, norm1InverseDeviation) = (slice("norm1"), slice("norm1Mean"), slice("norm1InverseDeviation"))
+    (fused, probabilities, attended) = (slice("fused"), slice("probabilities"), slice("attended"))
+    (norm2, norm2Mean, norm2InverseDeviation) = (slice("norm2"), slice("norm2Mean"), slice("norm2InverseDeviation"))
+    (hiddenPre, hidden) = (slice("hiddenPre"), slice("hidden"))
+    (finalNorm, finalMean, finalInverseDeviation, logits) = (slice("finalNorm"), slice("finalMean"), slice("finalInverseDeviation"), slice("logits"))
+    (dResidual, dMiddle, dNorm1, dNorm2, dFused) = (slice("dResidual"), slice("dMiddle"), slice("dNorm1"), slice("dNorm2"), slice("dFused"))
+    (dFinalNorm, dAttended, attentionScratch) = (slice("dFinalNorm"), slice("dAttended"), slice("attentionScratch"))
     rowLosses = .allocate(capacity: N)
     rowLosses.initialize(repeating: 0, count: N)
     inputs = .allocate(capacity: 2 * N)
@@ -94,6 +106,33 @@ public final class GPTActivations<Scalar: DysonScalar>: @unchecked Sendable {
   }
 
   var rows: Int { batch * length }
+
+  /// Block l's activations and their gradients from row `first` on (the first row of a piece of
+  /// the batch): each pointer is row `first` of its (N, width) matrix for this layer.
+  struct Layer {
+    /// x_l, the stream entering the block; m = x_l + attn(LN1(x_l)); x_{l+1} = m + MLP(LN2(m)).
+    let x, middle, next: UnsafeMutablePointer<Scalar>
+    let norm1, norm1Mean, norm1InverseDeviation: UnsafeMutablePointer<Scalar>
+    /// qkv = LN1(x)·W_attnᵀ (N, 3C), and the attention's output (N, C).
+    let fused, attended: UnsafeMutablePointer<Scalar>
+    let norm2, norm2Mean, norm2InverseDeviation: UnsafeMutablePointer<Scalar>
+    /// W₁·LN2(m) + b₁ and its relu (N, H); ∂L/∂hidden later takes the place of the first.
+    let hiddenPre, hidden: UnsafeMutablePointer<Scalar>
+    /// ∂L/∂x_l, ∂L/∂m, ∂L/∂x_{l+1}; ∂L/∂LN1(x), ∂L/∂LN2(m); ∂L/∂qkv.
+    let dX, dMiddle, dNext, dNorm1, dNorm2, dFused: UnsafeMutablePointer<Scalar>
+  }
+
+  func layer(_ l: Int, from first: Int) -> Layer {
+    let N = rows, C = configuration.embedding, H = configuration.hiddenWidth
+    let row = l * N + first
+    return Layer(x: residual + row * C, middle: middle + row * C, next: residual + (row + N) * C,
+                 norm1: norm1 + row * C, norm1Mean: norm1Mean + row, norm1InverseDeviation: norm1InverseDeviation + row,
+                 fused: fused + row * 3 * C, attended: attended + row * C,
+                 norm2: norm2 + row * C, norm2Mean: norm2Mean + row, norm2InverseDeviation: norm2InverseDeviation + row,
+                 hiddenPre: hiddenPre + row * H, hidden: hidden + row * H,
+                 dX: dResidual + row * C, dMiddle: dMiddle + row * C, dNext: dResidual + (row + N) * C,
+                 dNorm1: dNorm1 + row * C, dNorm2: dNorm2 + row * C, dFused: dFused + row * 3 * C)
+  }
   /// ∂L/∂hidden of block l (N × H), in the place of its pre-activation (see `dResidual`).
   func dHidden(_ l: Int) -> UnsafeMutablePointer<Scalar> { hiddenPre + l * rows * configuration.hiddenWidth }
   var attentionShape: AttentionShape {

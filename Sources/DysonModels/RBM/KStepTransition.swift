@@ -204,7 +204,8 @@ struct KStepTransition<Value: PCDValue> {
     return x
   }
 
-  /// U (upper, row-major) with UᵀU = A for symmetric positive definite n × n A, row by row:
+  /// U (upper, row-major) with UᵀU = A for symmetric positive definite n × n A — `Cholesky`'s
+  /// recurrence (DysonCore) on lanes of runs, transposed — row by row:
   /// U_ji = (A_ji − Σ_{l<j} U_lj·U_li)/U_jj. Writes the upper triangle only: the lower must hold
   /// zeros already.
   static func choleskyUpper(_ a: UnsafePointer<Value>, into u: UnsafeMutablePointer<Value>, n: Int) {

@@ -100,7 +100,10 @@ public struct PersistentContrastiveDivergence: Sendable {
     noise = [Double](repeating: 0, count: c.batch * max(c.visible, c.hidden))
     moment = [Double](repeating: 0, count: c.visible * c.visible)
     targetMoment = target.covariance.elements
-    targetFactor = choleskyLower(target.covariance.elements, n: c.visible)
+    guard let factor = Cholesky(target.covariance.elements, n: c.visible) else {
+      throw RBMError.invalidData("the target covariance K⁻¹ is not positive definite (m² = \(c.mass2))")
+    }
+    targetFactor = factor.lower
     usesGemm = Self.prefersGemm(c)
     transition = KStepTransition(visible: c.visible)
   }
@@ -246,19 +249,6 @@ public struct PersistentContrastiveDivergence: Sendable {
     guard finite else { throw RBMError.diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed) }
     rbm.weights = try Matrix(rows: nv, columns: nh, elements: w)
   }
-}
-
-/// Lower Cholesky factor of a symmetric positive definite n×n row-major matrix.
-func choleskyLower(_ a: [Double], n: Int) -> [Double] {
-  var l = [Double](repeating: 0, count: n * n)
-  for i in 0..<n {
-    for j in 0...i {
-      var s = a[i * n + j]
-      for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
-      l[i * n + j] = i == j ? max(s, 0).squareRoot() : s / l[j * n + j]
-    }
-  }
-  return l
 }
 
 extension PersistentContrastiveDivergence {
