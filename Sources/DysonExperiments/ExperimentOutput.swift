@@ -59,6 +59,16 @@ public struct ExperimentOutput: Sendable {
     figures.append((name, captionNote.map { $0 + " " + caption } ?? caption))
   }
 
+  /// One figure of a report page. An SVG draws its own caption, so the page gives it only as the
+  /// image's text alternative; a PNG grid gets it below, and is drawn at a readable width.
+  static func figureHTML(source: String, caption: String) -> String {
+    if source.hasSuffix(".png") {
+      return "<figure><img src=\"\(escapeHTML(source))\" style=\"image-rendering:pixelated;width:460px\" alt=\"\(escapeHTML(caption))\">"
+        + "<figcaption>\(escapeHTML(caption))</figcaption></figure>\n"
+    }
+    return "<figure><img src=\"\(escapeHTML(source))\" style=\"width:100%\" alt=\"\(escapeHTML(caption))\"></figure>\n"
+  }
+
   /// `index.html`: the title, a line of context, and each figure with its caption.
   public func writeIndex(title: String, summary: String) throws {
     var html = """
@@ -70,10 +80,7 @@ public struct ExperimentOutput: Sendable {
     <p>\(escapeHTML(summary))</p>
 
     """
-    for f in figures {
-      let pixelated = f.file.hasSuffix(".png") ? " style=\"image-rendering:pixelated;width:460px\"" : ""
-      html += "<figure><img src=\"\(escapeHTML(f.file))\"\(pixelated) alt=\"\(escapeHTML(f.file))\"><figcaption>\(escapeHTML(f.caption))</figcaption></figure>\n"
-    }
+    for f in figures { html += Self.figureHTML(source: f.file, caption: f.caption) }
     html += "<p><a href=\"summary.json\">summary.json</a> · <a href=\"config.json\">config.json</a></p>\n</body></html>\n"
     try AtomicFile.write(html, to: path("index.html"))
   }

@@ -365,9 +365,7 @@ public struct Reproduction: Sendable {
       }
       html += "<pre>\(escapeHTML(study.command(program: program, quick: report.quick, directory: directory)))</pre>\n"
       for f in report.figures {
-        let path = study.rawValue + "/" + f.file
-        let pixelated = f.file.hasSuffix(".png") ? " style=\"image-rendering:pixelated;width:460px\"" : ""
-        html += "<figure><img src=\"\(escapeHTML(path))\"\(pixelated) alt=\"\(escapeHTML(f.file))\"><figcaption>\(escapeHTML(f.caption))</figcaption></figure>\n"
+        html += ExperimentOutput.figureHTML(source: study.rawValue + "/" + f.file, caption: f.caption)
       }
     }
     html += "<p>Made by <code>dyson reproduce</code>. Every number above is in the study's summary.json.</p>\n</body></html>\n"
