@@ -43,11 +43,13 @@ public struct GPTExperiment {
 
     public static let settings: [Setting<Config>] = [
       .text("data", "the training text (characters become tokens)", \.data),
-      .integer("iters", "AdamW steps per run", \.iterations, 0...10_000_000),
+      .integer("iters", "optimizer steps per run", \.iterations, 0...10_000_000),
       .integer("runs", "independent runs (seeds)", \.runs, 1...100_000),
       .seed("seed; run k uses streams 3k…3k+2", \.seed),
-      .number("lr", "AdamW learning rate", \.training.optimizer.learningRate, 0...10),
-      .number("weight-decay", "AdamW decoupled weight decay", \.training.optimizer.weightDecay, 0...10),
+      .choice("optimizer", "adamw (the lecture's), adam, sgd or momentum (SGD with --momentum), as PyTorch's", \.training.optimizer.method),
+      .number("lr", "learning rate", \.training.optimizer.learningRate, 0...10),
+      .number("weight-decay", "weight decay: decoupled for adamw, added to the gradient for the others", \.training.optimizer.weightDecay, 0...10),
+      .number("momentum", "μ of --optimizer momentum", \.training.optimizer.momentum, 0...0.999999),
       .integer("batch", "sequences per batch", \.training.batch, 1...4096),
       .integer("block", "context length T", \.training.model.block, 1...4096),
       .integer("layers", "transformer blocks", \.training.model.layers, 1...64),

@@ -216,6 +216,82 @@ private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32
   }
 }
 
+@Suite("Optimizers") struct OptimizerTests {
+  /// Every optimizer with lr 0.1, β (0.9, 0.999), ε 1e-8, λ 0.01, μ 0.9.
+  static func configuration(_ method: OptimizerConfiguration.Method) -> OptimizerConfiguration {
+    var c = OptimizerConfiguration()
+    c.method = method
+    c.learningRate = 0.1
+    return c
+  }
+
+  @Test("two steps of adam, sgd and momentum match the update computed by hand")
+  func handComputed() {
+    // One parameter θ = 1, gradients 0.5 then −0.2; λ = 0.01 is added to each gradient.
+    func twoSteps(_ method: OptimizerConfiguration.Method) -> Double {
+      var optimizer = Optimizer<Double>(Self.configuration(method), count: 1)
+      var theta = [1.0]
+      optimizer.update(&theta, gradient: [0.5])
+      optimizer.update(&theta, gradient: [-0.2])
+      return theta[0]
+    }
+    // sgd: g₁ = 0.5 + 0.01 = 0.51, θ₁ = 1 − 0.051 = 0.949; g₂ = −0.2 + 0.00949, θ₂ = θ₁ − 0.1·g₂.
+    let sgd1 = 1 - 0.1 * 0.51
+    #expect(abs(twoSteps(.sgd) - (sgd1 - 0.1 * (-0.2 + 0.01 * sgd1))) < 1e-15)
+    // momentum: b₁ = g₁ (θ₁ as sgd); b₂ = 0.9·b₁ + g₂, θ₂ = θ₁ − 0.1·b₂.
+    #expect(abs(twoSteps(.momentum) - (sgd1 - 0.1 * (0.9 * 0.51 + (-0.2 + 0.01 * sgd1)))) < 1e-15)
+    // adam: g₁ = 0.51, m = 0.051, v = 0.001·0.51²; m̂ = 0.51, v̂ = 0.51²: θ₁ = 1 − 0.1·0.51/(0.51 + 1e-8).
+    let adam1 = 1 - 0.1 * 0.51 / (0.51 + 1e-8)
+    let g2 = -0.2 + 0.01 * adam1
+    let m2 = 0.9 * 0.051 + 0.1 * g2, v2 = 0.999 * (0.001 * 0.51 * 0.51) + 0.001 * g2 * g2
+    let adam2 = adam1 - 0.1 * (m2 / (1 - 0.81)) / ((v2 / (1 - 0.999 * 0.999)).squareRoot() + 1e-8)
+    #expect(abs(twoSteps(.adam) - adam2) < 1e-14, "\(twoSteps(.adam)) vs \(adam2)")
+  }
+
+  /// θ after three steps, printed by `python3 Benchmarks/peers/torch_optimizers.py` (PyTorch 2.15.0,
+  /// float64, single-tensor loops): the same problem, the same hyperparameters.
+  static let torch: [OptimizerConfiguration.Method: [Double]] = [
+    .adamw: [0.6988988855023129, -2.2507984159632364, 0.5507333598676744, 3.263760942572612, -0.5106868413447766, 0.448468105180687,
+             1.7196807946605008, -1.0972600996344644, 1.5623096429499863, -0.7924724478514382, -0.1989601385875559],
+    .adam: [0.701530665616252, -2.254891696080022, 0.551099322421333, 3.2701406763077614, -0.5114013905785203, 0.45041633958460436,
+            1.7246431895024812, -1.0929942478536316, 1.5549207536789647, -0.7942205119460203, -0.19895229356046326],
+    .sgd: [0.7479426447011751, -2.1318651219596227, 0.6299014105877377, 3.1113544958297803, -0.44798450549011887, 0.34546011723386355,
+           1.7579837312703819, -0.9844190359164433, 1.4309162119623715, -0.8968891234650519, -0.44400307282113044],
+    .momentum: [0.5465987036682712, -2.3465210976310305, 0.6714916546390008, 3.2699302628706, -0.515833566320022, -0.012385098034428187,
+                1.4398176704230152, -1.0226102526601788, 1.4506546427093179, -1.1478140500084857, -0.9467482817916969],
+  ]
+
+  @Test("three steps of every optimizer equal PyTorch's torch.optim to 1e-14 (eight SIMD lanes and a scalar tail)",
+        arguments: OptimizerConfiguration.Method.allCases)
+  func matchesPyTorch(method: OptimizerConfiguration.Method) throws {
+    var theta = [1.0, -2.0, 0.5, 3.0, -0.25, 0.75, 2.0, -1.0, 1.5, -0.5, 0.1]
+    var optimizer = Optimizer<Double>(Self.configuration(method), count: theta.count)
+    for t in 1...3 {
+      optimizer.update(&theta, gradient: theta.indices.map { i in Foundation.sin(1.3 * Double(i) + 0.7 * Double(t)) + 0.1 * Double(i) })
+    }
+    let expected = try #require(Self.torch[method])
+    let worst = zip(theta, expected).map { abs($0 - $1) }.max()!
+    #expect(worst < 1e-14, "\(method): max |Δ| \(worst)")
+  }
+
+  @Test("out-of-range hyperparameters are refused with a message naming them")
+  func refusals() {
+    var c = OptimizerConfiguration()
+    c.beta1 = 1
+    #expect(c.problem?.contains("β₁") == true)
+    c = OptimizerConfiguration()
+    c.method = .momentum
+    c.momentum = 1
+    #expect(c.problem?.contains("momentum") == true)
+    c = OptimizerConfiguration()
+    c.method = .sgd
+    c.beta1 = 1   // Adam's β do not matter to SGD
+    #expect(c.problem == nil)
+    c.learningRate = -1
+    #expect(c.problem?.contains("learning rate") == true)
+  }
+}
+
 @Suite("GPT row kernels") struct RowKernelTests {
   @Test("rowTimesMatrix equals the naive sum for every column group (32, 16, 8, single) and depth range")
   func rowTimesMatrixMatchesNaive() {

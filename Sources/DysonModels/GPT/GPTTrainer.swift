@@ -1,7 +1,7 @@
 import DysonCore
 import Foundation
 
-/// Trains one GPT in `Float` with AdamW on random windows of a text (the lecture's loop), and
+/// Trains one GPT in `Float` with AdamW (or another `Optimizer`) on random windows of a text (the lecture's loop), and
 /// reads off what the spectral study records: losses, and the eigenvalues of WᵀW of every head.
 ///
 /// Randomness comes from three streams of `seed` (3·run, 3·run + 1, 3·run + 2): parameters,
@@ -11,7 +11,7 @@ import Foundation
 public final class GPTTrainer {
   public struct Settings: Codable, Sendable, Equatable {
     public var model = GPTConfiguration()
-    public var optimizer = AdamWConfiguration()
+    public var optimizer = OptimizerConfiguration()
     /// Sequences per batch.
     public var batch = 16
     public init() {}
@@ -36,7 +36,7 @@ public final class GPTTrainer {
   public let settings: Settings
   public let corpus: TextCorpus
   public private(set) var model: GPT<Float>
-  public private(set) var optimizer: AdamW<Float>
+  public private(set) var optimizer: Optimizer<Float>
   private var gradient: [Float]
   private var trainingRandom: Xoshiro256StarStar
   private var evaluationRandom: Xoshiro256StarStar
@@ -53,16 +53,12 @@ public final class GPTTrainer {
     for split in TextCorpus.Split.allCases where corpus.tokens(split).count <= settings.model.block {
       throw .invalidTokens("the \(split) split has \(corpus.tokens(split).count) characters; it needs more than the block size \(settings.model.block)")
     }
-    let o = settings.optimizer
-    guard o.learningRate >= 0, o.learningRate.isFinite, (0..<1).contains(o.beta1), (0..<1).contains(o.beta2),
-          o.epsilon > 0, o.weightDecay >= 0 else {
-      throw .invalidConfiguration("AdamW needs lr ≥ 0, 0 ≤ β < 1, ε > 0, weight decay ≥ 0 (got \(o))")
-    }
+    if let problem = settings.optimizer.problem { throw .invalidConfiguration(problem) }
     self.settings = settings
     self.corpus = corpus
     var parameterRandom = Xoshiro256StarStar(seed: seed, stream: UInt64(3 * run))
     model = try GPT(settings.model, using: &parameterRandom)
-    optimizer = AdamW(settings.optimizer, count: model.layout.count)
+    optimizer = Optimizer(settings.optimizer, count: model.layout.count)
     gradient = [Float](repeating: 0, count: model.layout.count)
     trainingRandom = Xoshiro256StarStar(seed: seed, stream: UInt64(3 * run + 1))
     evaluationRandom = Xoshiro256StarStar(seed: seed, stream: UInt64(3 * run + 2))
@@ -80,12 +76,12 @@ public final class GPTTrainer {
       throw .invalidParameters("the saved state does not fit this model (\(state.parameters.count) parameters, expected \(n))")
     }
     model.parameters = state.parameters
-    optimizer = AdamW(settings.optimizer, step: state.step, firstMoment: state.firstMoment, secondMoment: state.secondMoment)
+    optimizer = Optimizer(settings.optimizer, step: state.step, firstMoment: state.firstMoment, secondMoment: state.secondMoment)
     trainingRandom = state.trainingRandom
     evaluationRandom = state.evaluationRandom
   }
 
-  /// One AdamW step on a fresh training batch; returns the batch loss before the update.
+  /// One optimizer step on a fresh training batch; returns the batch loss before the update.
   @discardableResult
   public func trainStep() throws(GPTError) -> Double {
     drawBatch(.train, using: &trainingRandom)
@@ -98,9 +94,7 @@ public final class GPTTrainer {
       return loss
     }
     guard loss.isFinite else {
-      let o = settings.optimizer
-      throw .diverged(step: optimizer.step + 1, loss: loss,
-                      settings: "lr \(o.learningRate), weight decay \(o.weightDecay), β (\(o.beta1), \(o.beta2)), batch \(settings.batch)")
+      throw .diverged(step: optimizer.step + 1, loss: loss, settings: "\(settings.optimizer.summary), batch \(settings.batch)")
     }
     gradient.withUnsafeBufferPointer { g in
       model.parameters.withUnsafeMutableBufferPointer { optimizer.update($0.baseAddress!, gradient: g.baseAddress!) }
