@@ -35,6 +35,9 @@ public struct GPTExperiment {
     public var histogramSteps = [0, 1000, 5000]
     /// Steps between checkpoints of every run (0: none); they go to `checkpointDirectory`.
     public var checkpointEvery = 0
+    /// Every run starts from run 0's weights (and differs only in its batches): the spread over
+    /// runs is then SGD's alone (`GPTScalingExperiment`).
+    public var sharedInitialisation = false
     public var checkpointDirectory = ""
     /// Continue each run from its checkpoint in `checkpointDirectory`, where there is one.
     public var resume = false
@@ -273,7 +276,7 @@ public struct GPTExperiment {
   static func train(_ config: Config, settings: GPTTrainer.Settings, corpus: TextCorpus, run k: Int, progress: Progress?) throws -> (Run, GPT<Float>?) {
     var run = Run()
     let trainer: GPTTrainer
-    do { trainer = try GPTTrainer(settings, corpus: corpus, seed: config.seed, run: k) } catch {
+    do { trainer = try GPTTrainer(settings, corpus: corpus, seed: config.seed, run: k, initialisationRun: config.sharedInitialisation ? 0 : nil) } catch {
       run.failure = "run \(k): \(error)"
       return (run, nil)
     }

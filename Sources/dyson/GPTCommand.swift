@@ -9,10 +9,12 @@ import Foundation
 enum GPTCommand {
   static var help: String {
     let lines = StudyOptions.optionLines(GPTExperiment.Config.settings, defaults: StudyOptions.withData(GPTExperiment.Config()), width: 17)
+    let scalingLines = StudyOptions.optionLines(GPTScalingExperiment.Config.settings, defaults: StudyOptions.withData(GPTScalingExperiment.Config()), width: 17)
     return """
     usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
            dyson gpt sample --weights W.safetensors [--count N] [--seed S] [--prompt TEXT]
            dyson gpt grad --weights W.safetensors --tokens T.npy --out G.safetensors
+           dyson gpt scaling [--option value …] [--quick] [--out DIR] [--resume] [--force]
 
     train: trains the lecture GPT (4 layers × 4 heads, n_embd 64, block 32, 209 729 parameters)
     on the text with AdamW (lr 1e-3, weight decay 0.01) and records the eigenvalues of KᵀK, QᵀQ
@@ -38,12 +40,23 @@ enum GPTCommand {
     is in the file's metadata). grad: the loss and every parameter's gradient for one batch of
     token ids (int32/int64 .npy of shape (B, T+1): inputs [:, :-1], targets [:, 1:]), computed in
     Float32, written under the PyTorch names with the loss as the tensor "loss" (add --double for Float64).
+
+    scaling: the linear scaling rule in the transformer. Ensembles of runs on a grid of learning
+    rates η and batch sizes |B| for each optimizer (η scan, |B| scan, equal-η/|B| and equal-η/√|B|
+    sets); per point the diffusion of the key, query and value eigenvalues per unit of learning
+    time, their ensemble width at a common learning time and the final loss; per optimizer and
+    rule the equal-ratio χ² and the collapse through the origin (R², R₀²). Writes config.json,
+    summary.json, points.csv, diffusion-OPTIMIZER.svg, index.html; DIR/points/ keeps finished
+    points for --resume. Options:
+
+    \(scalingLines)
+        --quick             2 runs of 200 steps per point: about a minute on two cores
     """
   }
 
   static func run(_ arguments: [String]) async throws {
     guard let action = arguments.first, !action.hasPrefix("--") else {
-      throw UsageError(description: "dyson gpt needs an action: train, spectra, sample, grad (see dyson help gpt)")
+      throw UsageError(description: "dyson gpt needs an action: train, spectra, scaling, sample, grad (see dyson help gpt)")
     }
     let rest = Array(arguments.dropFirst())
     switch action {
@@ -51,7 +64,8 @@ enum GPTCommand {
     case "spectra": try await train(rest, ensemble: true)
     case "sample": try sample(rest)
     case "grad": try gradient(rest)
-    default: throw UsageError(description: "unknown action '\(action)' for dyson gpt; actions: train, spectra, sample, grad")
+    case "scaling": try await scaling(rest)
+    default: throw UsageError(description: "unknown action '\(action)' for dyson gpt; actions: train, spectra, scaling, sample, grad")
     }
   }
 
@@ -79,6 +93,31 @@ enum GPTCommand {
     let progress = Progress(total: config.runs * config.iterations, label: "\(name): steps")
     let result = try await StudyOptions.asUsage { try await GPTExperiment.run(config, progress: progress) }
     try report(result, name: name, to: &output)
+  }
+
+  static func scaling(_ arguments: [String]) async throws {
+    var (config, o) = try StudyOptions.configure(arguments, settings: GPTScalingExperiment.Config.settings,
+                                               defaults: StudyOptions.withData(GPTScalingExperiment.Config()),
+                                               quick: StudyOptions.withData(.quick), resumable: true)
+    let directory = o.string("out") ?? "runs/gpt-scaling"
+    config.checkpointDirectory = directory
+    config.resume = o.has("resume")
+    var output = try ExperimentOutput(directory: directory, study: "gpt-scaling", force: o.has("force"))
+    let grid = try await StudyOptions.asUsage { try GPTScalingExperiment.points(config) }
+    let progress = Progress(total: grid.count * config.runs * config.iterations, label: "gpt scaling: steps")
+    let result = try await StudyOptions.asUsage {
+      try await GPTScalingExperiment.run(config, progress: progress) { line in say("  " + line) }
+    }
+    try GPTScalingExperiment.write(result, to: &output)
+    say(String(format: "gpt scaling: %d points × %d runs × %d steps in %.0f s", result.measurements.count, config.runs, config.iterations, result.seconds))
+    for v in result.verdicts where v.observable == "diffusion key" || v.observable == "width key" || v.observable == "final validation loss" {
+      let collapse = v.collapse.map { String(format: "; collapse R² = %.3f, R₀² = %.3f", $0.r2, $0.r2Uncentred) } ?? ""
+      say(String(format: "  %@ %@ against %@: equal-ratio χ² = %.1f / %d dof, p = %.3g%@", v.optimizer.rawValue, v.observable, v.rule,
+                 v.chiSquare, v.degreesOfFreedom, v.pValue, collapse))
+    }
+    for m in result.measurements { for f in m.failures { printError(f) } }
+    if result.measurements.allSatisfy({ $0.runs < 2 }) { throw RuntimeError(description: "no grid point has two healthy runs") }
+    try finishStudy(directory)
   }
 
   static func report(_ result: GPTExperiment.Result, name: String, to output: inout ExperimentOutput) throws {

@@ -18,6 +18,13 @@ enum StudyOptions {
     return c
   }
 
+  /// The GPT scaling study's settings with the command line's data file.
+  static func withData(_ c: GPTScalingExperiment.Config) -> GPTScalingExperiment.Config {
+    var c = c
+    c.data = tinyShakespeare
+    return c
+  }
+
   /// The MNIST study's settings with the command line's data file.
   static func withData(_ c: RBMMNISTExperiment.Config) -> RBMMNISTExperiment.Config {
     var c = c

@@ -44,7 +44,10 @@ public final class GPTTrainer {
 
   public var step: Int { optimizer.step }
 
-  public init(_ settings: Settings, corpus: TextCorpus, seed: UInt64, run: Int = 0) throws(GPTError) {
+  /// Run `run` of `seed` draws its initial weights from stream 3·run (or 3·`initialisationRun`, so
+  /// that runs can start from the same weights), its batches from 3·run + 1 and its loss
+  /// estimates' batches from 3·run + 2.
+  public init(_ settings: Settings, corpus: TextCorpus, seed: UInt64, run: Int = 0, initialisationRun: Int? = nil) throws(GPTError) {
     try settings.model.validate()
     guard settings.batch >= 1 else { throw .invalidConfiguration("batch must be at least 1 (got \(settings.batch))") }
     guard corpus.vocabulary.count == settings.model.vocabulary else {
@@ -56,7 +59,7 @@ public final class GPTTrainer {
     if let problem = settings.optimizer.problem { throw .invalidConfiguration(problem) }
     self.settings = settings
     self.corpus = corpus
-    var parameterRandom = Xoshiro256StarStar(seed: seed, stream: UInt64(3 * run))
+    var parameterRandom = Xoshiro256StarStar(seed: seed, stream: UInt64(3 * (initialisationRun ?? run)))
     model = try GPT(settings.model, using: &parameterRandom)
     optimizer = Optimizer(settings.optimizer, count: model.layout.count)
     gradient = [Float](repeating: 0, count: model.layout.count)

@@ -1,0 +1,394 @@
+import DysonCore
+import DysonIO
+import DysonModels
+import DysonPlot
+import DysonRMT
+import Foundation
+
+/// Does the linear scaling rule hold inside the transformer? Ensembles of GPT runs on a grid of
+/// learning rates η and batch sizes |B|, for plain SGD and for AdamW, and the observables that
+/// Dyson Brownian motion says the rule governs (Docs/GPT.md, "The linear scaling rule"):
+///
+/// - the diffusion of the key, query and value eigenvalues late in training: the variance over
+///   runs of an eigenvalue's increment between two records, per unit of learning time t = η·steps.
+///   One SGD step adds noise of variance ∝ η²/|B| (Docs/Science.md §1.5), so per unit of t the
+///   diffusion is ∝ η/|B|: equal at equal η/|B|, proportional to it across the grid;
+/// - the ensemble width of each eigenvalue (variance over runs) at a fixed learning time;
+/// - the final training and validation loss.
+///
+/// Each is compared on two equal-ratio sets — points sharing η/|B| (the linear rule) and points
+/// sharing η/√|B| (the square-root rule proposed for adaptive optimisers) — by χ² against their
+/// weighted mean, and collapsed against each ratio by a fit through the origin (R², R₀²).
+/// Every run of every point starts from the same weights, and runs differ only in their batches:
+/// the spread over runs is the optimizer's noise alone, and points differ only in η and |B|.
+public struct GPTScalingExperiment {
+  public struct Config: Codable, Sendable, Equatable {
+    /// The training text (tiny Shakespeare in the paper). The caller says where it is.
+    public var data = ""
+    /// The optimizers compared, each over the whole grid.
+    public var optimizers: [String] = ["sgd", "adamw"]
+    /// The grid's central learning rate for SGD, and for AdamW/Adam.
+    public var sgdLearningRate = 0.25
+    public var adaptiveLearningRate = 1e-3
+    /// The grid's central batch size; the grid halves and doubles it.
+    public var batch = 16
+    public var iterations = 2000
+    public var runs = 6
+    public var seed: UInt64 = 1
+    /// Steps between recorded spectra.
+    public var recordInterval = 50
+    /// Batches per split for the final loss estimate.
+    public var evalBatches = 20
+    public var resamples = 200
+    /// Where finished points are kept, for `resume`; "" keeps none.
+    public var checkpointDirectory = ""
+    /// Reuse the points finished before with the same settings.
+    public var resume = false
+    /// The model: the lecture's (its vocabulary is the text's).
+    public var model = GPTConfiguration()
+
+    public init() {}
+
+    public static let settings: [Setting<Config>] = [
+      .text("data", "the training text (characters become tokens)", \.data),
+      .textList("optimizers", "the optimizers compared over the grid: sgd, momentum, adam, adamw", \.optimizers),
+      .number("sgd-lr", "central learning rate of the grid for sgd and momentum", \.sgdLearningRate, 1e-6...10),
+      .number("adaptive-lr", "central learning rate of the grid for adam and adamw", \.adaptiveLearningRate, 1e-7...1),
+      .integer("batch", "central batch size of the grid (halved and doubled)", \.batch, 2...2048),
+      .integer("iters", "optimizer steps per run", \.iterations, 20...10_000_000),
+      .integer("runs", "runs per grid point", \.runs, 2...100_000),
+      .seed("seed: every run starts from the same weights; run k draws its batches from stream 3k + 1", \.seed),
+      .integer("record-interval", "steps between recorded spectra", \.recordInterval, 1...10_000_000),
+      .integer("eval-batches", "batches per split for the final loss", \.evalBatches, 1...100_000),
+      .integer("resamples", "bootstrap resamples over runs", \.resamples, 2...100_000),
+    ]
+
+    /// About a minute on two cores: the whole grid with short runs.
+    public static var quick: Config {
+      var c = Config()
+      c.iterations = 200
+      c.runs = 2
+      c.recordInterval = 20
+      c.evalBatches = 4
+      c.resamples = 50
+      return c
+    }
+
+    /// The optimizers, checked.
+    func methods() throws -> [OptimizerConfiguration.Method] {
+      guard !optimizers.isEmpty else { throw ExperimentError.invalid("no optimizer to compare (--optimizers)") }
+      return try optimizers.map { name in
+        guard let m = OptimizerConfiguration.Method(rawValue: name) else {
+          throw ExperimentError.invalid("--optimizers: '\(name)' is not one of \(OptimizerConfiguration.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return m
+      }
+    }
+  }
+
+  /// One grid point: η = factor·η₀ and |B| = batchFactor·|B₀| for one optimizer.
+  public struct Point: Sendable, Equatable {
+    public let optimizer: OptimizerConfiguration.Method
+    public let learningRate: Double
+    public let batch: Int
+    /// In the equal-η/|B| set (with the centre), in the equal-η/√|B| set.
+    public let linearSet: Bool, squareRootSet: Bool
+    public var linearRatio: Double { learningRate / Double(batch) }
+    public var squareRootRatio: Double { learningRate / Double(batch).squareRoot() }
+    public var name: String { String(format: "%@-lr%g-b%d", optimizer.rawValue, learningRate, batch) }
+  }
+
+  /// The grid: η scan (½, 1, 2)·η₀ at |B₀|; |B| scan (½, 2)·|B₀| at η₀; the equal-η/|B| set
+  /// (½η₀, ½|B₀|), (2η₀, 2|B₀|); the equal-η/√|B| set (η₀/√2, ½|B₀|), (√2η₀, 2|B₀|).
+  public static func points(_ c: Config) throws -> [Point] {
+    try c.methods().flatMap { m -> [Point] in
+      let lr = (m == .sgd || m == .momentum) ? c.sgdLearningRate : c.adaptiveLearningRate
+      let b = c.batch, half = max(1, c.batch / 2), root2 = 2.0.squareRoot()
+      return [
+        Point(optimizer: m, learningRate: lr, batch: b, linearSet: true, squareRootSet: true),
+        Point(optimizer: m, learningRate: lr / 2, batch: b, linearSet: false, squareRootSet: false),
+        Point(optimizer: m, learningRate: 2 * lr, batch: b, linearSet: false, squareRootSet: false),
+        Point(optimizer: m, learningRate: lr, batch: half, linearSet: false, squareRootSet: false),
+        Point(optimizer: m, learningRate: lr, batch: 2 * b, linearSet: false, squareRootSet: false),
+        Point(optimizer: m, learningRate: lr / 2, batch: half, linearSet: true, squareRootSet: false),
+        Point(optimizer: m, learningRate: 2 * lr, batch: 2 * b, linearSet: true, squareRootSet: false),
+        Point(optimizer: m, learningRate: lr / root2, batch: half, linearSet: false, squareRootSet: true),
+        Point(optimizer: m, learningRate: lr * root2, batch: 2 * b, linearSet: false, squareRootSet: true),
+      ]
+    }
+  }
+
+  /// A value and its bootstrap error over runs.
+  public struct Estimate: Sendable, Equatable {
+    public let value: Double, error: Double
+  }
+
+  /// What one grid point measured.
+  public struct Measurement: Sendable {
+    public let point: Point
+    /// Per projection (key, query, value): diffusion per unit learning time, and the ensemble
+    /// width at the common learning time.
+    public let diffusion: [Estimate], width: [Estimate]
+    /// The recorded step at which the width is taken (learning time t* = η·step the same for all).
+    public let widthStep: Int
+    public let trainLoss: Estimate, validationLoss: Estimate
+    public let runs: Int, failures: [String]
+  }
+
+  /// An observable tested against one rule for one optimizer.
+  public struct Verdict: Sendable {
+    public let optimizer: OptimizerConfiguration.Method
+    public let observable: String
+    /// "η/|B|" or "η/√|B|".
+    public let rule: String
+    /// The equal-ratio set's χ² against its weighted mean, degrees of freedom and P(χ² ≥ observed).
+    public let chiSquare: Double, degreesOfFreedom: Int, pValue: Double
+    /// The collapse over the whole grid: observable = slope·ratio (nil for the losses).
+    public let collapse: ThroughOriginFit?
+  }
+
+  public struct Result: Sendable {
+    public let config: Config
+    public let measurements: [Measurement]
+    public let verdicts: [Verdict]
+    public let seconds: Double
+  }
+
+  public static let observables = ["diffusion key", "diffusion query", "diffusion value", "width key", "width query", "width value",
+                                   "final validation loss"]
+
+  public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil,
+                         log: (@Sendable (String) -> Void)? = nil) async throws -> Result {
+    let start = Date()
+    let grid = try points(config)
+    var measurements: [Measurement] = []
+    for point in grid {
+      try Interruption.check()
+      let records = try await pointRecords(config, point, workers: workers, progress: progress)
+      let m = measure(config, point, grid: grid, runs: records.map(\.run))
+      log?(String(format: "%@: η = %g, |B| = %d: diffusion of key eigenvalues %.3g ± %.2g, validation loss %.4f (%d runs)",
+                  point.optimizer.rawValue, point.learningRate, point.batch, m.diffusion[0].value, m.diffusion[0].error,
+                  m.validationLoss.value, m.runs))
+      measurements.append(m)
+    }
+    progress?.finish()
+    return Result(config: config, measurements: measurements, verdicts: verdicts(measurements), seconds: Date().timeIntervalSince(start))
+  }
+
+  /// The GPT study's settings for one grid point.
+  static func pointConfig(_ c: Config, _ p: Point) -> GPTExperiment.Config {
+    var g = GPTExperiment.Config()
+    g.data = c.data
+    g.training.model = c.model
+    g.training.optimizer.method = p.optimizer
+    g.training.optimizer.learningRate = p.learningRate
+    // No weight decay for the SGD family: its drift would add to the loss's; AdamW keeps the lecture's.
+    g.training.optimizer.weightDecay = p.optimizer == .adamw ? 0.01 : 0
+    g.training.batch = p.batch
+    g.iterations = c.iterations
+    g.runs = c.runs
+    g.seed = c.seed
+    g.evalInterval = c.iterations      // the losses at the start and the end only
+    g.evalIters = 1
+    g.finalEvalIters = c.evalBatches
+    g.spectrumInterval = c.recordInterval
+    g.histogramSteps = []
+    g.sharedInitialisation = true
+    return g
+  }
+
+  /// One point's runs: trained, or read back when `resume` finds them finished with these settings.
+  static func pointRecords(_ c: Config, _ p: Point, workers: Int?, progress: Progress?) async throws -> [GPTExperiment.ShardRecord] {
+    let g = pointConfig(c, p)
+    let file = c.checkpointDirectory.isEmpty ? nil : c.checkpointDirectory + "/points/" + p.name + ".json"
+    let settings = settingsJSON(GPTExperiment.Config.settings, g).serialized() + (g.sharedInitialisation ? " shared" : "")
+    if c.resume, let file, let text = try? String(contentsOfFile: file, encoding: .utf8),
+       let saved = try? JSONDecoder().decode(SavedPoint.self, from: Data(text.utf8)), saved.settings == settings {
+      progress?.advance(by: c.runs * c.iterations)
+      return saved.records
+    }
+    // The runs' own progress lines would finish the study's bar: each point counts on its own.
+    let records = try await GPTExperiment.ensemble(g, workers: workers, progress: nil)
+    progress?.advance(by: c.runs * c.iterations, note: p.name)
+    if let file {
+      try FileManager.default.createDirectory(atPath: c.checkpointDirectory + "/points", withIntermediateDirectories: true)
+      let data = try JSONEncoder().encode(SavedPoint(settings: settings, records: records.map { GPTExperiment.ShardRecord(run: $0.run, parameters: nil) }))
+      try AtomicFile.write(data, to: file)
+    }
+    return records
+  }
+
+  /// A finished point on disk: its settings and its runs' records.
+  struct SavedPoint: Codable {
+    let settings: String
+    let records: [GPTExperiment.ShardRecord]
+  }
+
+  /// The observables of one point from its runs' records.
+  static func measure(_ c: Config, _ p: Point, grid: [Point], runs: [GPTExperiment.Run]) -> Measurement {
+    let healthy = runs.filter { $0.failure == nil }
+    let failures = runs.compactMap(\.failure)
+    let nan = Estimate(value: .nan, error: .nan)
+    guard healthy.count >= 2, let steps = healthy.first?.spectrumSteps else {
+      return Measurement(point: p, diffusion: [nan, nan, nan], width: [nan, nan, nan], widthStep: 0,
+                         trainLoss: nan, validationLoss: nan, runs: healthy.count, failures: failures)
+    }
+    // Late training: consecutive records in the second half.
+    let late = steps.indices.filter { steps[$0] >= c.iterations / 2 }
+    let pairs = zip(late, late.dropFirst()).map { ($0, $1) }
+    // The width at the learning time the slowest point of this optimizer reaches at its last step.
+    let slowest = grid.filter { $0.optimizer == p.optimizer }.map(\.learningRate).min()!
+    let target = Double(c.iterations) * slowest / p.learningRate
+    let widthIndex = steps.indices.min { abs(Double(steps[$0]) - target) < abs(Double(steps[$1]) - target) }!
+    func variance(_ values: [Double]) -> Double {
+      let m = values.reduce(0, +) / Double(values.count)
+      return values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)
+    }
+    /// Mean over layers, heads and levels of the variance over runs of f(run, layer, head, level).
+    func meanVariance(_ rs: [GPTExperiment.Run], projection: Int, _ f: (GPTExperiment.Run, Int, Int, Int) -> Double) -> Double {
+      let shape = rs[0].spectra[0]
+      var total = 0.0, count = 0
+      for l in shape.indices {
+        for h in shape[l][projection].indices {
+          for i in shape[l][projection][h].indices {
+            total += variance(rs.map { f($0, l, h, i) })
+            count += 1
+          }
+        }
+      }
+      return total / Double(count)
+    }
+    func diffusion(_ rs: [GPTExperiment.Run], projection: Int) -> Double {
+      guard !pairs.isEmpty else { return .nan }
+      let perPair = pairs.map { a, b in
+        meanVariance(rs, projection: projection) { r, l, h, i in r.spectra[b][l][projection][h][i] - r.spectra[a][l][projection][h][i] }
+          / (p.learningRate * Double(steps[b] - steps[a]))
+      }
+      return perPair.reduce(0, +) / Double(perPair.count)
+    }
+    func width(_ rs: [GPTExperiment.Run], projection: Int) -> Double {
+      meanVariance(rs, projection: projection) { r, l, h, i in r.spectra[widthIndex][l][projection][h][i] }
+    }
+    let seed = c.seed &+ 0x5CA1E   // the same resampling stream at every point
+    func estimate(_ statistic: @escaping ([GPTExperiment.Run]) -> Double, stream: UInt64) -> Estimate {
+      let b = bootstrap(healthy, resamples: c.resamples, seed: seed, stream: stream, statistic: statistic)
+      return Estimate(value: b.value, error: b.standardError)
+    }
+    func meanLoss(_ f: @escaping (GPTExperiment.Run) -> Double, stream: UInt64) -> Estimate {
+      estimate({ rs in rs.map(f).reduce(0, +) / Double(rs.count) }, stream: stream)
+    }
+    return Measurement(
+      point: p,
+      diffusion: (0..<3).map { q in estimate({ diffusion($0, projection: q) }, stream: UInt64(q)) },
+      width: (0..<3).map { q in estimate({ width($0, projection: q) }, stream: UInt64(3 + q)) },
+      widthStep: steps[widthIndex],
+      trainLoss: meanLoss(\.finalTrain, stream: 6), validationLoss: meanLoss(\.finalValidation, stream: 7),
+      runs: healthy.count, failures: failures)
+  }
+
+  /// Every observable against both rules, per optimizer.
+  static func verdicts(_ ms: [Measurement]) -> [Verdict] {
+    var out: [Verdict] = []
+    var seen: [OptimizerConfiguration.Method] = []
+    for m in ms where !seen.contains(m.point.optimizer) { seen.append(m.point.optimizer) }
+    for optimizer in seen {
+      let group = ms.filter { $0.point.optimizer == optimizer }
+      for (k, name) in observables.enumerated() {
+        func value(_ m: Measurement) -> Estimate { k < 3 ? m.diffusion[k] : k < 6 ? m.width[k - 3] : m.validationLoss }
+        for linear in [true, false] {
+          let set = group.filter { linear ? $0.point.linearSet : $0.point.squareRootSet }.map(value).filter { $0.value.isFinite && $0.error > 0 }
+          let weights = set.map { 1 / ($0.error * $0.error) }
+          let mean = zip(set, weights).reduce(0) { $0 + $1.0.value * $1.1 } / weights.reduce(0, +)
+          let chi = zip(set, weights).reduce(0) { $0 + ($1.0.value - mean) * ($1.0.value - mean) * $1.1 }
+          let dof = set.count - 1
+          let p = dof > 0 ? 1 - regularizedLowerGamma(Double(dof) / 2, chi / 2) : .nan
+          var collapse: ThroughOriginFit?
+          if k < 6 {
+            let usable = group.filter { value($0).value.isFinite && value($0).error > 0 }
+            if usable.count >= 2 {
+              collapse = ThroughOriginFit(x: usable.map { linear ? $0.point.linearRatio : $0.point.squareRootRatio },
+                                          y: usable.map { value($0).value }, errors: usable.map { value($0).error })
+            }
+          }
+          out.append(Verdict(optimizer: optimizer, observable: name, rule: linear ? "η/|B|" : "η/√|B|",
+                             chiSquare: chi, degreesOfFreedom: dof, pValue: p, collapse: collapse))
+        }
+      }
+    }
+    return out
+  }
+
+  // MARK: - Output
+
+  public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
+    try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
+    func number(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .null }
+    func estimate(_ e: Estimate) -> JSONValue { .object([("value", number(e.value)), ("error", number(e.error))]) }
+    let projections = HeadProjection.allCases.map(\.rawValue)
+    var csv = CSVWriter(header: ["optimizer", "lr", "batch", "lr_over_batch", "lr_over_sqrt_batch", "linear_set", "sqrt_set",
+                                 "diffusion_key", "diffusion_key_error", "diffusion_query", "diffusion_query_error",
+                                 "diffusion_value", "diffusion_value_error", "width_key", "width_key_error", "width_query",
+                                 "width_query_error", "width_value", "width_value_error", "width_step", "train_loss",
+                                 "train_loss_error", "val_loss", "val_loss_error", "runs"])
+    for m in r.measurements {
+      let p = m.point
+      var row = [p.optimizer.rawValue, "\(p.learningRate)", "\(p.batch)", "\(p.linearRatio)", "\(p.squareRootRatio)",
+                 p.linearSet ? "1" : "0", p.squareRootSet ? "1" : "0"]
+      for e in m.diffusion + m.width { row += ["\(e.value)", "\(e.error)"] }
+      row += ["\(m.widthStep)", "\(m.trainLoss.value)", "\(m.trainLoss.error)", "\(m.validationLoss.value)", "\(m.validationLoss.error)", "\(m.runs)"]
+      csv.appendRow(row)
+    }
+    try output.write(csv: csv, to: "points.csv")
+    let points: [JSONValue] = r.measurements.map { m in
+      let p = m.point
+      let fields: [(String, JSONValue)] = [
+        ("optimizer", .string(p.optimizer.rawValue)), ("lr", .number(p.learningRate)), ("batch", .integer(p.batch)),
+        ("equal_lr_over_batch_set", .bool(p.linearSet)), ("equal_lr_over_sqrt_batch_set", .bool(p.squareRootSet)),
+        ("diffusion", .object(zip(projections, m.diffusion).map { ($0, estimate($1)) })),
+        ("width", .object(zip(projections, m.width).map { ($0, estimate($1)) })), ("width_step", .integer(m.widthStep)),
+        ("train_loss", estimate(m.trainLoss)), ("val_loss", estimate(m.validationLoss)), ("runs", .integer(m.runs)),
+        ("failures", .array(m.failures.map { .string($0) })),
+      ]
+      return .object(fields)
+    }
+    let verdicts: [JSONValue] = r.verdicts.map { v in
+      let fields: [(String, JSONValue)] = [
+        ("optimizer", .string(v.optimizer.rawValue)), ("observable", .string(v.observable)), ("rule", .string(v.rule)),
+        ("equal_ratio_chi2", number(v.chiSquare)), ("dof", .integer(v.degreesOfFreedom)), ("p_value", number(v.pValue)),
+        ("collapse_slope", v.collapse.map { number($0.slope) } ?? .null),
+        ("collapse_r2", v.collapse.map { number($0.r2) } ?? .null),
+        ("collapse_r2_uncentred", v.collapse.map { number($0.r2Uncentred) } ?? .null),
+      ]
+      return .object(fields)
+    }
+    try output.write(json: .object([("experiment", .string("gpt-scaling")), ("iterations", .integer(r.config.iterations)),
+                                    ("runs_per_point", .integer(r.config.runs)), ("points", .array(points)),
+                                    ("verdicts", .array(verdicts)), ("seconds", .number(r.seconds))]), to: "summary.json")
+    var seen: [OptimizerConfiguration.Method] = []
+    for m in r.measurements where !seen.contains(m.point.optimizer) { seen.append(m.point.optimizer) }
+    for optimizer in seen {
+      let group = r.measurements.filter { $0.point.optimizer == optimizer }
+      func panel(_ title: String, linear: Bool, _ value: @escaping (Measurement) -> Estimate) -> Panel {
+        var panel = Panel(title: title, x: Axis(linear ? "η/|B|" : "η/√|B|"), y: Axis("per unit of η·steps"))
+        func ratio(_ m: Measurement) -> Double { linear ? m.point.linearRatio : m.point.squareRootRatio }
+        let all = group.filter { value($0).value.isFinite }
+        let set = all.filter { linear ? $0.point.linearSet : $0.point.squareRootSet }
+        panel.add(.points(x: all.map(ratio), y: all.map { value($0).value }, errors: all.map { value($0).error }, color: plotPalette[0], label: "grid"))
+        panel.add(.points(x: set.map(ratio), y: set.map { value($0).value }, errors: set.map { value($0).error }, color: plotPalette[1],
+                          label: linear ? "equal η/|B|" : "equal η/√|B|"))
+        if let fit = r.verdicts.first(where: { $0.optimizer == optimizer && $0.observable == "diffusion key" && $0.rule == (linear ? "η/|B|" : "η/√|B|") })?.collapse,
+           let top = all.map(ratio).max() {
+          panel.add(.line(x: [0, top], y: [0, fit.slope * top], color: plotPalette[2], width: 1, dashed: true, label: "through the origin"))
+        }
+        return panel
+      }
+      let figure = Figure(panels: [panel("(a) key diffusion against η/|B|", linear: true) { $0.diffusion[0] },
+                                   panel("(b) key diffusion against η/√|B|", linear: false) { $0.diffusion[0] }],
+                          columns: 2,
+                          caption: "\(optimizer.rawValue): the variance over runs of a key eigenvalue's increment per unit of learning time η·steps, late in training, at every grid point, with bootstrap errors over runs; the equal-ratio set of each rule highlighted, and the fit through the origin. The linear scaling rule predicts (a) a line through the origin with the equal-η/|B| points together.")
+      try output.add(figure, as: "diffusion-\(optimizer.rawValue).svg")
+    }
+    try output.writeIndex(title: "Dyson: the linear scaling rule in the GPT",
+                          summary: "\(r.config.runs) runs × \(r.config.iterations) steps at each of \(r.measurements.count) grid points (η, |B|), in \(Int(r.seconds)) s.")
+  }
+}
