@@ -12,6 +12,7 @@ public enum Study: String, CaseIterable, Sendable, Codable {
   case linearTS = "linear-ts"
   case linearHidden = "linear-hidden"
   case gptSpectra = "gpt-spectra"
+  case gptScaling = "gpt-scaling"
   case dbm = "dbm"
 
   public var title: String {
@@ -23,6 +24,7 @@ public enum Study: String, CaseIterable, Sendable, Codable {
     case .linearTS: "Linear teacher–student with induced noise"
     case .linearHidden: "Linear network with a fixed Z: two species"
     case .gptSpectra: "Character-level GPT: spectra of the key matrices"
+    case .gptScaling: "Character-level GPT: the linear scaling rule under SGD and AdamW"
     case .dbm: "Dyson Brownian motion of SGD: two degenerate levels"
     }
   }
@@ -37,6 +39,7 @@ public enum Study: String, CaseIterable, Sendable, Codable {
     case .linearTS: "arXiv:2407.16427, teacher–student model"
     case .linearHidden: "arXiv:2412.20496 Figs. 4–5"
     case .gptSpectra: "arXiv:2411.13512 Figs. 3–4"
+    case .gptScaling: "the papers' outlook (2411.13512): does η/|B| govern the transformer's weight fluctuations?"
     case .dbm: "Docs/Science.md §1.5–1.8 (2407.16427): the stationary Coulomb gas and the linear scaling rule"
     }
   }
@@ -52,6 +55,7 @@ public enum Study: String, CaseIterable, Sendable, Codable {
     case .linearTS: verb = "linear ts"
     case .linearHidden: verb = "linear hidden"
     case .gptSpectra: verb = "gpt spectra"
+    case .gptScaling: verb = "gpt scaling"
     case .dbm: verb = "dbm"
     }
     return "\(program) reproduce \(rawValue)\(quick ? " --quick" : "") --out \(directory)   # or: \(program) \(verb) --config \(directory)/\(rawValue)/config.json"
@@ -61,7 +65,7 @@ public enum Study: String, CaseIterable, Sendable, Codable {
   public var dataFile: String? {
     switch self {
     case .rbmMNIST: "mnist/train-images-idx3-ubyte.gz"
-    case .gptSpectra: "tinyshakespeare.txt"
+    case .gptSpectra, .gptScaling: "tinyshakespeare.txt"
     default: nil
     }
   }
@@ -220,6 +224,12 @@ public struct Reproduction: Sendable {
     return c
   }
 
+  var gptScaling: GPTScalingExperiment.Config {
+    var c = quick ? GPTScalingExperiment.Config.quick : GPTScalingExperiment.Config()
+    c.data = dataDirectory + "/" + Study.gptScaling.dataFile!
+    return c
+  }
+
   var dbm: DBMExperiment.Config { quick ? .quick : DBMExperiment.Config() }
 
   /// The configuration as config.json would hold it (settings by name), to recognise a finished study.
@@ -232,6 +242,7 @@ public struct Reproduction: Sendable {
     case .linearTS: return settingsText(TeacherStudentExperiment.Config.settings, linearTS)
     case .linearHidden: return settingsText(FixedZExperiment.Config.settings, linearHidden)
     case .gptSpectra: return settingsText(GPTExperiment.Config.settings.filter { $0.name != "checkpoint-every" }, gptSpectra)
+    case .gptScaling: return settingsText(GPTScalingExperiment.Config.settings, gptScaling)
     case .dbm: return settingsText(DBMExperiment.Config.settings, dbm)
     }
   }
@@ -300,6 +311,14 @@ public struct Reproduction: Sendable {
       let r = try await GPTExperiment.run(c, workers: workers, progress: progress(c.runs * c.iterations, "gpt-spectra: steps"))
       try GPTExperiment.write(r, to: &output)
       GPTExperiment.removeCheckpoints(c)
+      headlines = Self.headlines(r)
+    case .gptScaling:
+      var c = gptScaling
+      c.checkpointDirectory = folder
+      c.resume = resume
+      let points = try GPTScalingExperiment.points(c).count
+      let r = try await GPTScalingExperiment.run(c, workers: workers, progress: progress(points * c.runs * c.iterations, "gpt-scaling: steps"))
+      try GPTScalingExperiment.write(r, to: &output)
       headlines = Self.headlines(r)
     case .dbm:
       let c = dbm

@@ -118,6 +118,16 @@ extension Reproduction {
     return out
   }
 
+  static func headlines(_ r: GPTScalingExperiment.Result) -> [Headline] {
+    r.verdicts.filter { $0.observable == "diffusion key" }.map { v in
+      let collapse = v.collapse.map { String(format: ", collapse R² %.3f, R₀² %.3f", $0.r2, $0.r2Uncentred) } ?? ""
+      return Headline("\(v.optimizer.rawValue): key-eigenvalue diffusion per unit η·steps at equal \(v.rule)",
+                      ours: String(format: "χ² = %.1f / %d dof, p = %.3g", v.chiSquare, v.degreesOfFreedom, v.pValue) + collapse,
+                      reference: v.rule == "η/|B|" ? "equal (p not small), and ∝ η/|B|, if the linear rule holds (SGD: Docs/GPT.md)"
+                                                   : "equal if the square-root rule holds (proposed for adaptive optimisers)")
+    }
+  }
+
   static func headlines(_ r: GPTExperiment.Result) -> [Headline] {
     let healthy = r.runs.filter { $0.failure == nil }
     let c = r.config
