@@ -1,55 +1,6 @@
 import DysonCore
 import Foundation
 
-/// Hyperparameters of one PCD training run. Defaults are the authors' linear-scaling study
-/// (Docs/Science.md §2.3) except `updates`, the number of weight updates, which they ran at 10⁵.
-public struct PCDConfiguration: Codable, Sendable, Equatable {
-  public var visible = 10
-  public var hidden = 10
-  /// Target mass m² of the lattice free field.
-  public var mass2 = 4.0
-  public var mu2 = 9.0
-  public var sigmaH = 1.0
-  /// Standard deviation of the initial W entries.
-  public var initialScale = 0.1
-  /// Learning rate α.
-  public var alpha = 0.1
-  /// |B|: persistent chains, and the mini-batch size of a sampled positive phase.
-  public var batch = 16
-  /// Block-Gibbs steps per update (k).
-  public var gibbsSteps = 3
-  /// How the chains take their k sweeps: the same law of W whichever.
-  public var sampler = Sampler.gram
-  public var updates = 100_000
-  /// Momentum β in the authors' form, u ← βu + (1 − β)·gradient, W += αu (0: plain SGD, their scaling study's setting).
-  public var momentum = 0.0
-  /// L2 penalty λ: the step adds −αλW, outside the momentum average (as the authors' code).
-  public var weightDecay = 0.0
-  /// Where ⟨φφᵀ⟩_target comes from.
-  public var positivePhase = PositivePhase.analytic
-
-  public enum PositivePhase: String, Codable, Sendable {
-    /// K_φ⁻¹ exactly, as the authors' `unsup_fit`: all noise comes from the chains.
-    case analytic
-    /// A fresh mini-batch of |B| exact field samples each update (data-like noise on both phases).
-    case sampled
-  }
-
-  public enum Sampler: String, Codable, Sendable, CaseIterable {
-    /// The k sweeps' transition φ ← Mᵏφ + Pm + Lξ drawn at once (`KStepTransition`): N_v normals
-    /// per chain instead of k(N_v + N_h), and no hidden states.
-    case kstep
-    /// The authors' literal sweeps: h|φ, then (φ|h, h|φ) k times.
-    case gibbs
-    /// `kstep`, and for |B| > N_v the chains' Gram matrix VᵀV drawn instead of the chains
-    /// (`KStepTransition.advanceGram`): the gradient sees the chains only through VᵀV, whose law
-    /// this keeps, at a cost that no longer grows with |B|. For |B| ≤ N_v it is `kstep`.
-    case gram
-  }
-
-  public init() {}
-}
-
 /// Persistent contrastive divergence for the Gaussian RBM as the authors' code (Docs/Science.md
 /// §2.4): |B| chains start at all ones and persist across updates; each update draws h from the
 /// chains, runs k block-Gibbs sweeps (φ, then h) — step for step with sampler `gibbs`, or as their
