@@ -204,7 +204,7 @@ public struct Reproduction: Sendable {
 
   var linearTS: TeacherStudentExperiment.Config { quick ? .quick : TeacherStudentExperiment.Config() }
 
-  var linearHidden: FixedZExperiment.Config { quick ? .quick : FixedZExperiment.Config() }
+  var linearHidden: LinearHiddenExperiment.Config { quick ? .quick : LinearHiddenExperiment.Config() }
 
   var gptSpectra: GPTExperiment.Config {
     var c = GPTExperiment.Config()
@@ -240,7 +240,7 @@ public struct Reproduction: Sendable {
     case .rbmScaling: return settingsText(RBMScalingExperiment.Config.settings, rbmScaling)
     case .rbmMNIST: return settingsText(RBMMNISTExperiment.Config.settings, rbmMNIST)
     case .linearTS: return settingsText(TeacherStudentExperiment.Config.settings, linearTS)
-    case .linearHidden: return settingsText(FixedZExperiment.Config.settings, linearHidden)
+    case .linearHidden: return settingsText(LinearHiddenExperiment.Config.settings, linearHidden)
     case .gptSpectra: return settingsText(GPTExperiment.Config.settings.filter { $0.name != "checkpoint-every" }, gptSpectra)
     case .gptScaling: return settingsText(GPTScalingExperiment.Config.settings, gptScaling)
     case .dbm: return settingsText(DBMExperiment.Config.settings, dbm)
@@ -301,8 +301,8 @@ public struct Reproduction: Sendable {
       try TeacherStudentExperiment.write(r, to: &output)
       headlines = Self.headlines(r)
     case .linearHidden:
-      let r = try await FixedZExperiment.run(linearHidden, workers: workers)
-      try FixedZExperiment.write(r, to: &output)
+      let r = try await LinearHiddenExperiment.run(linearHidden, workers: workers)
+      try LinearHiddenExperiment.write(r, to: &output)
       headlines = Self.headlines(r)
     case .gptSpectra:
       var c = gptSpectra

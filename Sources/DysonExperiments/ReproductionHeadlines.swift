@@ -105,7 +105,7 @@ extension Reproduction {
     ]
   }
 
-  static func headlines(_ r: FixedZExperiment.Result) -> [Headline] {
+  static func headlines(_ r: LinearHiddenExperiment.Result) -> [Headline] {
     var out = r.modes.map { m in
       Headline(String(format: "relaxation rate of the mode z = %.3g", m.z), ours: format(m.rate, m.rateError, digits: 5),
                reference: format(m.theoryRate, digits: 5) + " = −ln(1 − αz²)"

@@ -6,7 +6,7 @@ import Foundation
 enum LinearCommand {
   static var help: String {
     let lines = StudyOptions.optionLines(TeacherStudentExperiment.Config.settings, defaults: TeacherStudentExperiment.Config(), width: 18)
-    let hiddenLines = StudyOptions.optionLines(FixedZExperiment.Config.settings, defaults: FixedZExperiment.Config(), width: 18)
+    let hiddenLines = StudyOptions.optionLines(LinearHiddenExperiment.Config.settings, defaults: LinearHiddenExperiment.Config(), width: 18)
     return """
     usage: dyson linear ts|hidden [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
 
@@ -71,12 +71,12 @@ enum LinearCommand {
   }
 
   static func hidden(_ arguments: [String]) async throws {
-    let (config, o) = try StudyOptions.configure(arguments, settings: FixedZExperiment.Config.settings,
-                                                defaults: FixedZExperiment.Config(), quick: .quick)
+    let (config, o) = try StudyOptions.configure(arguments, settings: LinearHiddenExperiment.Config.settings,
+                                                defaults: LinearHiddenExperiment.Config(), quick: .quick)
     let directory = o.string("out") ?? "runs/linear-hidden"
     var output = try ExperimentOutput(directory: directory, study: "linear-hidden", force: o.has("force"))
-    let result = try await StudyOptions.asUsage { try await FixedZExperiment.run(config) }
-    try FixedZExperiment.write(result, to: &output)
+    let result = try await StudyOptions.asUsage { try await LinearHiddenExperiment.run(config) }
+    try LinearHiddenExperiment.write(result, to: &output)
     for f in result.failures.prefix(3) { printError(f) }
     let c = config.training
     say(String(format: "linear hidden: Z = %@, %d students in %.1f s (α = %g, |B| = %d, ns = %g)", "\(c.z)", result.finals.count, result.seconds, c.alpha, c.batch, c.noise))

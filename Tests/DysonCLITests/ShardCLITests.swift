@@ -231,7 +231,7 @@ private func untimed(_ path: String) throws -> String {
     func names<C>(_ settings: [Setting<C>]) -> [String] { settings.map(\.name) }
     let commands: [(String, [String])] = [
       ("rbm", names(RBMLearnExperiment.Config.settings) + names(RBMMNISTExperiment.Config.settings)),
-      ("linear", names(TeacherStudentExperiment.Config.settings) + names(FixedZExperiment.Config.settings)),
+      ("linear", names(TeacherStudentExperiment.Config.settings) + names(LinearHiddenExperiment.Config.settings)),
       ("gpt", names(GPTExperiment.Config.settings)),
       ("dbm", names(DBMExperiment.Config.settings)),
     ]

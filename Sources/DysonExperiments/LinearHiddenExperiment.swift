@@ -20,7 +20,7 @@ import Foundation
 /// a two-species Coulomb gas, so the predicted σ₁/σ₂ is the likelihood fit of the two-species
 /// density to a large exact sample of this linearised law (the naive √(Var S₁₁/Var S₂₂), which
 /// ignores the off-diagonal entry, misses the measured ratio by 4σ).
-public struct FixedZExperiment {
+public struct LinearHiddenExperiment {
   public struct Config: Codable, Sendable, Equatable {
     public var training: TeacherStudentConfiguration = {
       var c = TeacherStudentConfiguration()
