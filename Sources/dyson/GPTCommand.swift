@@ -133,7 +133,7 @@ enum GPTCommand {
       say(String(format: "    layer %d step %5d: σ² = %.5f ± %.5f, A = %.3f ± %.3f, beyond x₊: %.3f", f.layer + 1, f.step, f.variance, f.varianceError, f.area, f.areaError, f.tailFraction))
     }
     if let ks = result.spacingKS {
-      let s2 = result.spacings.map { $0 * $0 }.reduce(0, +) / Double(result.spacings.count)
+      let s2 = GPTExperiment.meanSquare(result.spacings)
       say(String(format: "  spacings: ⟨s²⟩ = %.3f (GOE 4/π = 1.273, Poisson 2), KS vs surmise D = %.3f, p = %.3g", s2, ks.distance, ks.pValue))
     }
     if !result.runScaledSpacings.isEmpty {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DysonRMT
 @testable import DysonExperiments
 
 @Suite("rbm scaling: the collapse fit and the grid")
