@@ -159,7 +159,7 @@ public struct DBMExperiment {
     let perChain = chains.map { $0.map(\.0) }
     let estimate = jackknife(perChain, blocks: min(50, perChain.count)) { group in
       let all = group.flatMap { $0 }
-      return all.reduce(0, +) / Double(all.count)
+      return mean(all)
     }
     let continuum = point.alpha / Double(point.batch) * config.noise * config.noise / config.omega
     let discrete = continuum / (1 - point.alpha * config.omega / 2)

@@ -540,7 +540,7 @@ extension GPTExperiment {
       }
     }
     let final = healthy.map(\.finalValidation)
-    let summary = final.isEmpty ? "no run finished" : String(format: "%d of %d runs; mean final validation loss %.4f; %.0f s.", healthy.count, r.runs.count, final.reduce(0, +) / Double(final.count), r.seconds)
+    let summary = final.isEmpty ? "no run finished" : String(format: "%d of %d runs; mean final validation loss %.4f; %.0f s.", healthy.count, r.runs.count, mean(final), r.seconds)
     try output.writeIndex(title: "nano-GPT: spectra of the attention matrices", summary: summary)
   }
 }

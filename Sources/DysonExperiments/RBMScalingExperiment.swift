@@ -190,7 +190,7 @@ public struct RBMScalingExperiment {
       chiSquare += zip(values, weights).reduce(0) { $0 + ($1.0.s - mean) * ($1.0.s - mean) * $1.1 }
       degrees += values.count - 1
       let s = values.map(\.s)
-      spread = max(spread, (s.max()! - s.min()!) / (s.reduce(0, +) / Double(s.count)))
+      spread = max(spread, (s.max()! - s.min()!) / (DysonRMT.mean(s)))
     }
     guard degrees > 0 else { return nil }
     let p = 1 - regularizedLowerGamma(Double(degrees) / 2, chiSquare / 2)

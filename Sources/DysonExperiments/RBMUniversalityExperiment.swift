@@ -183,7 +183,7 @@ public struct RBMUniversalityExperiment {
         let s = jackknife(spacings, blocks: min(spacings.count, 100)) { Histogram($0).weightedMean }
         mode.meanSpacing = s.value
         mode.meanSpacingError = s.standardError
-        let m = spacings.reduce(0, +) / Double(spacings.count)
+        let m = mean(spacings)
         normalizedSpacings += spacings.map { $0 / m }
       }
       modes.append(mode)

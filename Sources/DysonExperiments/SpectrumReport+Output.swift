@@ -14,7 +14,7 @@ extension SpectrumReport {
     ]
     return metrics.compactMap { key, value in
       let v = spectra.compactMap { value($0.spectrum) }.filter(\.isFinite)
-      return v.isEmpty ? nil : (key, v.reduce(0, +) / Double(v.count))
+      return v.isEmpty ? nil : (key, mean(v))
     }
   }
 

@@ -36,7 +36,7 @@ public struct RandomizedSpectrum: Sendable {
     for w in slices {
       let m = max(w.rows, w.columns), n = min(w.rows, w.columns)
       var e = w.elements
-      let mean = e.reduce(0, +) / Double(e.count)
+      let mean = mean(e)
       let variance = e.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(e.count)
       rng.shuffle(&e)
       shuffled += try WeightSpectrum.squaredSingularValues(try Matrix(rows: w.rows, columns: w.columns, elements: e)).map { $0 * eigenvalueScale }

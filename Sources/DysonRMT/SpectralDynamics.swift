@@ -138,7 +138,7 @@ public enum SpectralDynamics {
       let all = perRunRatios.flatMap { $0 }
       guard !all.isEmpty else { return (.nan, .nan, 0) }
       let means = perRunRatios.map { $0.reduce(0, +) / Double($0.count) }
-      return (all.reduce(0, +) / Double(all.count), meanAndError(means).error, all.count)
+      return (mean(all), meanAndError(means).error, all.count)
     }
     let ratios = ratioStatistics { $0 }
     let trimmed = ratioStatistics { Array($0.sorted().dropLast()) }
@@ -158,7 +158,7 @@ public enum SpectralDynamics {
   /// The mean, and its standard error √(Σ(xᵢ − x̄)²/(n − 1)/n) (NaN for fewer than two values).
   static func meanAndError(_ x: [Double]) -> (mean: Double, error: Double) {
     guard !x.isEmpty else { return (.nan, .nan) }
-    let center = x.reduce(0, +) / Double(x.count)
+    let center = mean(x)
     guard x.count >= 2 else { return (center, .nan) }
     return (center, (x.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(x.count - 1) / Double(x.count)).squareRoot())
   }

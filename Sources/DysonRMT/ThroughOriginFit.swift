@@ -28,7 +28,7 @@ public struct ThroughOriginFit: Sendable {
     standardError = information > 0 ? 1 / information.squareRoot() : .nan
     if x.count >= 2 {
       let leaveOut = x.indices.map { j in slope { $0 != j } }
-      let m = leaveOut.reduce(0, +) / Double(leaveOut.count)
+      let m = mean(leaveOut)
       jackknifeError = (Double(x.count - 1) / Double(x.count) * leaveOut.reduce(0) { $0 + ($1 - m) * ($1 - m) }).squareRoot()
     } else {
       jackknifeError = .nan

@@ -53,7 +53,7 @@ public enum Unfolding: Sendable, Equatable {
 public func normalizedSpacings(_ unfolded: [Double]) -> [Double] {
   guard unfolded.count >= 2 else { return [] }
   let s = zip(unfolded.dropFirst(), unfolded).map { $0 - $1 }
-  let m = s.reduce(0, +) / Double(s.count)
+  let m = mean(s)
   return m > 0 ? s.map { $0 / m } : s
 }
 

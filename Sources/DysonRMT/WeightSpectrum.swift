@@ -193,7 +193,7 @@ public struct WeightSpectrum: Sendable {
 
   static func meanRatio(_ spectra: [[Double]]) -> Double {
     let r = spectra.flatMap { SpacingRatio.ratios($0) }
-    return r.isEmpty ? .nan : r.reduce(0, +) / Double(r.count)
+    return r.isEmpty ? .nan : mean(r)
   }
 
   /// −Σ p ln p / ln(count) with p = x/Σx over `x` (all > 0); one value (or none) gives 0.

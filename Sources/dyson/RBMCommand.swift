@@ -1,4 +1,5 @@
 import DysonExperiments
+import DysonRMT
 import DysonIO
 import DysonCore
 import DysonModels
@@ -214,7 +215,7 @@ enum RBMCommand {
     let sorted = result.final.map { $0.sorted(by: >) }
     for (i, target) in result.targets.enumerated() where !sorted.isEmpty {
       let values = sorted.map { $0[i] }
-      let mean = values.reduce(0, +) / Double(values.count)
+      let mean = mean(values)
       say(String(format: "  mode %2d: x = %.4f  target μ² − κ = %.4f", i, mean, target))
     }
     try finishStudy(directory)
