@@ -48,7 +48,9 @@ extension Xoshiro256StarStar {
   /// of n, row-major, element (i, j) at `out[(i·n + j)·stride]` (a stride lets one generator fill
   /// one lane of interleaved vectors). Draw order, row by row: χ_{m−i}, then N(0, 1) for
   /// j = i + 1 ..< n. Entries below the diagonal are written as zeros.
-  public mutating func fillBartlettFactor(_ out: UnsafeMutablePointer<Double>, stride: Int = 1, degrees m: Int, size n: Int) {
+  /// Package-internal: it writes through a raw pointer with no count check (the caller owns a
+  /// buffer of min(m, n)·n·stride values); `bartlettFactor(degrees:size:)` is the safe form.
+  package mutating func fillBartlettFactor(_ out: UnsafeMutablePointer<Double>, stride: Int = 1, degrees m: Int, size n: Int) {
     precondition(m >= 1 && n >= 1 && stride >= 1, "fillBartlettFactor: needs m, n, stride ≥ 1; got \(m), \(n), \(stride)")
     let tables = ZigguratTables.shared
     for i in 0..<min(m, n) {
@@ -57,5 +59,13 @@ extension Xoshiro256StarStar {
       row[i * stride] = chi(degrees: m - i, tables: tables)
       for j in (i + 1)..<n { row[j * stride] = 0 + 1 * normal(tables: tables) }   // as fillNormal: −0 → +0
     }
+  }
+
+  /// The Bartlett factor R of Wishart_n(m, 1) as min(m, n) rows of n, row-major (RᵀR is a
+  /// Wishart draw); the same draws as `fillBartlettFactor`.
+  public mutating func bartlettFactor(degrees m: Int, size n: Int) -> [Double] {
+    var r = [Double](repeating: 0, count: min(m, n) * n)
+    r.withUnsafeMutableBufferPointer { fillBartlettFactor($0.baseAddress!, degrees: m, size: n) }
+    return r
   }
 }
