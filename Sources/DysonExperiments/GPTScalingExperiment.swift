@@ -9,8 +9,9 @@ import Foundation
 /// learning rates η and batch sizes |B|, for plain SGD and for AdamW, and the observables that
 /// Dyson Brownian motion says the rule governs (Docs/GPT.md, "The linear scaling rule"):
 ///
-/// - the diffusion of the key, query and value eigenvalues late in training: the variance over
-///   runs of an eigenvalue's increment between two records, per unit of learning time t = η·steps.
+/// - the diffusion of the key, query and value eigenvalues: the variance over runs of an
+///   eigenvalue's increment between two records, per unit of learning time t = η·steps, over the
+///   same stretch of learning time at every point.
 ///   One SGD step adds noise of variance ∝ η²/|B| (Docs/Science.md §1.5), so per unit of t the
 ///   diffusion is ∝ η/|B|: equal at equal η/|B|, proportional to it across the grid;
 /// - the ensemble width of each eigenvalue (variance over runs) at a fixed learning time;
@@ -68,7 +69,7 @@ public struct GPTScalingExperiment {
       var c = Config()
       c.iterations = 200
       c.runs = 2
-      c.recordInterval = 20
+      c.recordInterval = 5
       c.evalBatches = 4
       c.resamples = 50
       return c
@@ -233,12 +234,18 @@ public struct GPTScalingExperiment {
       return Measurement(point: p, diffusion: [nan, nan, nan], width: [nan, nan, nan], widthStep: 0,
                          trainLoss: nan, validationLoss: nan, runs: healthy.count, failures: failures)
     }
-    // Late training: consecutive records in the second half.
-    let late = steps.indices.filter { steps[$0] >= c.iterations / 2 }
-    let pairs = zip(late, late.dropFirst()).map { ($0, $1) }
-    // The width at the learning time the slowest point of this optimizer reaches at its last step.
+    // t* = the learning time η·step the slowest point of this optimizer reaches at its last step.
+    // The diffusion: consecutive records with η·step in [t*/2, t*], the same stretch of learning
+    // time at every point (the noise grows as training proceeds, so equal steps would compare
+    // different stages); the width: at t*.
     let slowest = grid.filter { $0.optimizer == p.optimizer }.map(\.learningRate).min()!
-    let target = Double(c.iterations) * slowest / p.learningRate
+    let tStar = Double(c.iterations) * slowest
+    let late = steps.indices.filter { i in
+      let t = p.learningRate * Double(steps[i])
+      return t >= tStar / 2 * (1 - 1e-12) && t <= tStar * (1 + 1e-12)
+    }
+    let pairs = zip(late, late.dropFirst()).map { ($0, $1) }
+    let target = tStar / p.learningRate
     let widthIndex = steps.indices.min { abs(Double(steps[$0]) - target) < abs(Double(steps[$1]) - target) }!
     func variance(_ values: [Double]) -> Double {
       let m = values.reduce(0, +) / Double(values.count)
@@ -368,24 +375,27 @@ public struct GPTScalingExperiment {
     for m in r.measurements where !seen.contains(m.point.optimizer) { seen.append(m.point.optimizer) }
     for optimizer in seen {
       let group = r.measurements.filter { $0.point.optimizer == optimizer }
-      func panel(_ title: String, linear: Bool, _ value: @escaping (Measurement) -> Estimate) -> Panel {
-        var panel = Panel(title: title, x: Axis(linear ? "η/|B|" : "η/√|B|"), y: Axis("per unit of η·steps"))
+      func panel(_ title: String, observable: String, linear: Bool, unit: String, _ value: @escaping (Measurement) -> Estimate) -> Panel {
+        var panel = Panel(title: title, x: Axis(linear ? "η/|B|" : "η/√|B|"), y: Axis(unit))
         func ratio(_ m: Measurement) -> Double { linear ? m.point.linearRatio : m.point.squareRootRatio }
         let all = group.filter { value($0).value.isFinite }
         let set = all.filter { linear ? $0.point.linearSet : $0.point.squareRootSet }
         panel.add(.points(x: all.map(ratio), y: all.map { value($0).value }, errors: all.map { value($0).error }, color: plotPalette[0], label: "grid"))
         panel.add(.points(x: set.map(ratio), y: set.map { value($0).value }, errors: set.map { value($0).error }, color: plotPalette[1],
                           label: linear ? "equal η/|B|" : "equal η/√|B|"))
-        if let fit = r.verdicts.first(where: { $0.optimizer == optimizer && $0.observable == "diffusion key" && $0.rule == (linear ? "η/|B|" : "η/√|B|") })?.collapse,
+        if let fit = r.verdicts.first(where: { $0.optimizer == optimizer && $0.observable == observable && $0.rule == (linear ? "η/|B|" : "η/√|B|") })?.collapse,
            let top = all.map(ratio).max() {
           panel.add(.line(x: [0, top], y: [0, fit.slope * top], color: plotPalette[2], width: 1, dashed: true, label: "through the origin"))
         }
         return panel
       }
-      let figure = Figure(panels: [panel("(a) key diffusion against η/|B|", linear: true) { $0.diffusion[0] },
-                                   panel("(b) key diffusion against η/√|B|", linear: false) { $0.diffusion[0] }],
+      let diffusion = "variance per unit η·steps", width = "variance over runs"
+      let figure = Figure(panels: [panel("(a) key diffusion", observable: "diffusion key", linear: true, unit: diffusion) { $0.diffusion[0] },
+                                   panel("(b) key diffusion", observable: "diffusion key", linear: false, unit: diffusion) { $0.diffusion[0] },
+                                   panel("(c) value width at t*", observable: "width value", linear: true, unit: width) { $0.width[2] },
+                                   panel("(d) value width at t*", observable: "width value", linear: false, unit: width) { $0.width[2] }],
                           columns: 2,
-                          caption: "\(optimizer.rawValue): the variance over runs of a key eigenvalue's increment per unit of learning time η·steps, late in training, at every grid point, with bootstrap errors over runs; the equal-ratio set of each rule highlighted, and the fit through the origin. The linear scaling rule predicts (a) a line through the origin with the equal-η/|B| points together.")
+                          caption: "\(optimizer.rawValue): (a, b) the diffusion of the key eigenvalues (variance over runs of an eigenvalue's increment per unit of learning time η·steps, over the same stretch of learning time at every point); (c, d) the ensemble width of the value eigenvalues at the common learning time t*; every grid point with bootstrap errors over runs, the equal-ratio set of each rule highlighted, the fit through the origin dashed. A rule holds where its set's points agree and the grid falls on the line.")
       try output.add(figure, as: "diffusion-\(optimizer.rawValue).svg")
     }
     try output.writeIndex(title: "Dyson: the linear scaling rule in the GPT",

@@ -65,9 +65,9 @@ import Testing
     c.model.block = 8
     c.model.hiddenWidth = 16
     c.batch = 4
-    c.iterations = 30
+    c.iterations = 60
     c.runs = 2
-    c.recordInterval = 5
+    c.recordInterval = 2
     c.evalBatches = 2
     c.resamples = 10
     c.checkpointDirectory = folder
@@ -81,7 +81,7 @@ import Testing
     // The width is taken where η·step is the same at every point.
     let slowest = first.measurements.map(\.point.learningRate).min()!
     for m in first.measurements {
-      #expect(abs(Double(m.widthStep) * m.point.learningRate - 30 * slowest) <= 2.5 * m.point.learningRate + 1e-12)
+      #expect(abs(Double(m.widthStep) * m.point.learningRate - 60 * slowest) <= 1 * m.point.learningRate + 1e-12)
     }
     c.resume = true
     let again = try await GPTScalingExperiment.run(c, workers: 1)
