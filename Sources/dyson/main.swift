@@ -14,7 +14,7 @@ Commands:
   gallery     the example figures of Docs/figures, on ensembles with known answers
   rbm STUDY   Gaussian RBM: learn (MP → μ² − κ), universality (surmise, U₄), scaling (α/|B| rule), mnist (UV regulator)
   linear STUDY  linear networks: ts (teacher–student with induced noise, ⟨S⟩ against √(α·ns²/|B|)), hidden (fixed Z: two species)
-  gpt ACTION  character-level GPT: train, spectra (50 runs: MP fits, spacings, tails), sample, grad
+  gpt ACTION  character-level GPT: train, spectra (50 runs: MP fits, spacings, tails), scaling (η/|B| or η/√|B|?), sample, grad
   dbm         Dyson Brownian motion of SGD: two degenerate levels, the linear scaling rule exactly
   spectrum    spectral analysis of a model's matrices: .safetensors / .npy files, sharded checkpoints, folders
   dynamics    the same over training runs: MP fits, tails, ⟨r̃⟩, spacings per step, over an ensemble of seeds
