@@ -14,6 +14,8 @@ public struct FokkerPlanckOperator: Sendable {
   public let g: Double
   /// Eigenvalues Eₙ of H, ascending.
   public let energies: [Double]
+  /// U(x) = (V′)²/(8g²) − V″/4 on the grid: the potential of H.
+  public let potential: [Double]
   /// Eigenfunctions as columns (grid point × mode), normalised so Σ ψ² h = 1.
   public let modes: Matrix<Double>
   let step: Double
@@ -39,6 +41,7 @@ public struct FokkerPlanckOperator: Sendable {
     grid = x
     self.g = g
     energies = decomposition.eigenvalues
+    potential = u
     self.modes = modes
     step = h
   }

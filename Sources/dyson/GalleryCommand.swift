@@ -17,6 +17,8 @@ enum GalleryCommand {
     two-level.svg        pooled two-level Coulomb gas samples, the fitted two-level density, Binder U₄
     dbm-relaxation.svg   lines with error bands: ⟨x²⟩(t) of Dyson Brownian motion relaxing to GOE,
                          and Fokker–Planck densities P(x, t) of one RBM mode
+    fokker-planck-levels.svg  the one-mode Fokker–Planck Hamiltonian of an RBM mode: U(x), the lowest
+                         levels Eₙ with their eigenfunctions, and ψ₀² against P_s
     goe-matrices.png     an image grid: twelve 28×28 GOE matrices
     --seed S             seed (default 1)
   """
@@ -30,11 +32,15 @@ enum GalleryCommand {
       try goe(seed: seed).write(to: dir + "/goe-spacings.svg")
       try twoLevel(seed: seed).write(to: dir + "/two-level.svg")
       try dbm(seed: seed).write(to: dir + "/dbm-relaxation.svg")
+      let (levels, energies) = try fokkerPlanckLevels()
+      try levels.write(to: dir + "/fokker-planck-levels.svg")
+      print("one RBM mode (κ = 4, μ² = 9, g = 0.3): Fokker–Planck levels E₀…E₄ = "
+            + energies.prefix(5).map { String(format: "%.4f", $0) }.joined(separator: ", "))
       try AtomicFile.write(goeImages(seed: seed), to: dir + "/goe-matrices.png")
     } catch let e as UsageError { throw e } catch {
       throw RuntimeError(description: "gallery: \(error)")
     }
-    print("wrote 5 figures to \(dir)")
+    print("wrote 6 figures to \(dir)")
   }
 
   static func wishart(seed: UInt64) throws -> Figure {
@@ -141,6 +147,33 @@ enum GalleryCommand {
     let ground = fp.groundState.map { $0 * $0 }
     b.add(.line(x: fp.grid, y: ground, color: "black", width: 1, dashed: true, label: "P_s"))
     return Figure(panels: [a, b], columns: 2, caption: "(a) Dyson Brownian motion of 12 levels in a harmonic well from a squeezed start: the mean square level relaxes to its GOE value (band: one standard error over runs). (b) The density of one RBM mode (κ = 4, μ² = 9, g = 0.3) from x = 2 towards P_s ∝ exp(−V/g²), x_s = 5, by the Fokker–Planck eigenmodes.")
+  }
+
+  /// The talk's bound-state picture of one RBM mode: H = −(g²/2)∂² + U(x) with U = (V′)²/(8g²) −
+  /// V″/4, a double well on [0, μ²] whose ground state is √P_s at E₀ = 0 (Docs/Science.md §2.7).
+  static func fokkerPlanckLevels() throws -> (Figure, [Double]) {
+    let kappa = 4.0, mu2 = 9.0, g = 0.3
+    let drift = StationaryDistribution.rbmDrift(kappa: kappa, mu2: mu2)
+    let fp = try FokkerPlanckOperator(drift: drift, g: g, lower: 0, upper: mu2, points: 600)
+    let h = fp.grid[1] - fp.grid[0]
+    let shown = fp.grid.indices.filter { fp.potential[$0] < fp.energies[4] + 2 * (fp.energies[4] - fp.energies[0]) + 1 }
+    var a = Panel(title: "(a) U(x) and the lowest levels", x: Axis("x"), y: Axis("energy"))
+    a.add(.line(x: shown.map { fp.grid[$0] }, y: shown.map { fp.potential[$0] }, color: "black", width: 1.4, dashed: false, label: "U(x)"))
+    let spacing = fp.energies[1] - fp.energies[0]
+    for n in 0..<5 {
+      let psi = (0..<fp.grid.count).map { fp.modes[$0, n] }
+      let top = psi.map(abs).max()!
+      a.add(.line(x: fp.grid, y: psi.map { fp.energies[n] + 0.4 * spacing * $0 / top }, color: plotPalette[n % plotPalette.count],
+                  width: 1.1, dashed: false, label: String(format: "E%d = %.3f", n, fp.energies[n])))
+    }
+    let ps = StationaryDistribution(drift: drift, g: g, lower: 1e-9, upper: mu2 - 1e-9, points: 20001)
+    let ground = fp.groundState.map { $0 * $0 }
+    let norm = ground.reduce(0, +) * h
+    var b = Panel(title: "(b) ψ₀² = P_s", x: Axis("x"), y: Axis("density"))
+    b.add(.line(x: fp.grid, y: ground.map { $0 / norm }, color: plotPalette[0], width: 2.4, dashed: false, label: "ψ₀², ground state of H"))
+    b.add(.line(x: fp.grid, y: fp.grid.map { ps($0) }, color: plotPalette[1], width: 1.2, dashed: true, label: "P_s ∝ exp(−V/g²)"))
+    let figure = Figure(panels: [a, b], columns: 2, caption: String(format: "One RBM mode (κ = 4, μ² = 9, g = 0.3) as a Schrödinger problem: (a) the potential U of H = −(g²/2)∂² + U on [0, μ²] and its five lowest levels with their eigenfunctions (E₀ = %.1e: zero up to the grid); the relaxation rates are 2Eₙ. (b) The ground state squared against the stationary density P_s computed directly.", fp.energies[0]))
+    return (figure, fp.energies)
   }
 
   static func goeImages(seed: UInt64) -> Data {

@@ -59,6 +59,20 @@ struct DynamicsTests {
     #expect(ks.pValue > 0.001)
   }
 
+  @Test("Fokker–Planck of a harmonic drift K = −Ω(x − c): U is the oscillator's, and Eₙ = nΩ/2 for n = 0…4")
+  func fokkerPlanckHarmonic() throws {
+    // V = Ω(x − c)²/2 ⇒ U = Ω²(x − c)²/(8g²) − Ω/4 and H = −(g²/2)∂² + U: an oscillator of mass 1/g²
+    // and frequency Ω/2, shifted by −Ω/4, so Eₙ = (n + ½)Ω/2 − Ω/4 = nΩ/2 (the OU rates nΩ = 2Eₙ).
+    let omega = 1.5, c = 2.0, g = 0.4
+    let fp = try FokkerPlanckOperator(drift: { -omega * ($0 - c) }, g: g, lower: c - 4, upper: c + 4, points: 500)
+    for (x, u) in zip(fp.grid, fp.potential) {
+      #expect(abs(u - (omega * omega * (x - c) * (x - c) / (8 * g * g) - omega / 4)) < 1e-6 * max(1, abs(u)))
+    }
+    for n in 0...4 {
+      #expect(abs(fp.energies[n] - Double(n) * omega / 2) < 2e-3 * omega, "E\(n) = \(fp.energies[n]) vs \(Double(n) * omega / 2)")
+    }
+  }
+
   @Test("Fokker–Planck: E₀ = 0 to grid accuracy, ground state = √P_s, evolution conserves probability and relaxes")
   func fokkerPlanck() throws {
     // g small enough that P_s(0)/P_s(x_s) ≈ e⁻²⁰: the ψ = 0 end at x = 0 is then exact.
