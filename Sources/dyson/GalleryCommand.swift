@@ -156,7 +156,7 @@ enum GalleryCommand {
     let drift = StationaryDistribution.rbmDrift(kappa: kappa, mu2: mu2)
     let fp = try FokkerPlanckOperator(drift: drift, g: g, lower: 0, upper: mu2, points: 600)
     let h = fp.grid[1] - fp.grid[0]
-    let shown = fp.grid.indices.filter { fp.potential[$0] < fp.energies[4] + 2 * (fp.energies[4] - fp.energies[0]) + 1 }
+    let shown = fp.grid.indices.filter { fp.potential[$0] < fp.energies[4] + 0.5 * (fp.energies[4] - fp.energies[0]) }
     var a = Panel(title: "(a) U(x) and the lowest levels", x: Axis("x"), y: Axis("energy"))
     a.add(.line(x: shown.map { fp.grid[$0] }, y: shown.map { fp.potential[$0] }, color: "black", width: 1.4, dashed: false, label: "U(x)"))
     let spacing = fp.energies[1] - fp.energies[0]
