@@ -156,10 +156,31 @@ public struct GPTExperiment {
     public let errorWithoutLargest: Double
   }
 
+  /// Spacings of head 0's keys (all layers, all runs, each layer unfolded over the runs) at one
+  /// recorded step: 2411.13512 Fig. 3 shows steps 0, 1000 and 5000 (`histogramSteps`).
+  public struct StepSpacings: Sendable {
+    public let step: Int
+    public let all: [Double], bulk: [Double]
+    public let ks: KolmogorovSmirnov?
+  }
+
+  /// The query or value matrices of head 0 analysed as the keys are, at the last step: the MP fit
+  /// per layer and the pooled unfolded spacings.
+  public struct ProjectionSummary: Sendable {
+    public let projection: HeadProjection
+    public let fits: [LayerFit]
+    public let spacings: [Double]
+    public let ks: KolmogorovSmirnov?
+  }
+
   public struct Result: Sendable {
     public let config: Config
     public let runs: [Run]
     public let fits: [LayerFit]
+    /// The keys' spacings at each of `histogramSteps` that was recorded (needs ≥ `minimumSpacingRuns` runs).
+    public let spacingsByStep: [StepSpacings]
+    /// Queries and values, as the keys.
+    public let projections: [ProjectionSummary]
     /// ⟨r̃⟩ at the first and the last recorded step.
     public let ratioMeans: [RatioMean]
     /// Spacings of head 0's keys at the last step, unfolded per layer over the runs, then pooled.
@@ -239,7 +260,8 @@ public struct GPTExperiment {
     let model = try records.first?.parameters.map { try GPT<Float>(settings.model, parameters: $0) }
     let healthy = runs.filter { $0.failure == nil }
     let analysis = analyse(config, runs: healthy, headSize: settings.model.headSize, embedding: settings.model.embedding)
-    return Result(config: config, runs: runs, fits: analysis.fits, ratioMeans: analysis.ratioMeans, spacings: analysis.spacings, spacingKS: analysis.ks,
+    return Result(config: config, runs: runs, fits: analysis.fits, spacingsByStep: analysis.spacingsByStep, projections: analysis.projections,
+                  ratioMeans: analysis.ratioMeans, spacings: analysis.spacings, spacingKS: analysis.ks,
                   runScaledSpacings: analysis.runScaledSpacings,
                   bulkSpacings: analysis.bulkSpacings, bulkSpacingKS: analysis.bulkKS,
                   tail: analysis.tail, parameterCount: GPTLayout(settings.model).count,
@@ -338,6 +360,8 @@ public struct GPTExperiment {
     var bulkSpacings: [Double] = []
     var bulkKS: KolmogorovSmirnov?
     var tail: PowerLawTail?
+    var spacingsByStep: [StepSpacings] = []
+    var projections: [ProjectionSummary] = []
   }
 
   /// ⟨s²⟩ of spacings with ⟨s⟩ = 1: 4/π for the GOE surmise, 2 for Poisson levels.
@@ -346,8 +370,8 @@ public struct GPTExperiment {
   /// The study's spectra as `SpectralDynamics` takes them: for each recorded step (those in
   /// `steps`, by index), one group per entry of `groups`, each the listed (layer, head) key matrices.
   static func keySeries(_ runs: [Run], steps: [Int], groups: [(name: String, matrices: [(layer: Int, head: Int)])],
-                        headSize: Int, embedding: Int) -> SpectrumSeries {
-    let keySlot = HeadProjection.allCases.firstIndex(of: .key)!
+                        headSize: Int, embedding: Int, projection: HeadProjection = .key) -> SpectrumSeries {
+    let keySlot = HeadProjection.allCases.firstIndex(of: projection)!
     let first = runs[0]
     // The shapes come from the same model for every run and step.
     return try! SpectrumSeries(
@@ -369,6 +393,9 @@ public struct GPTExperiment {
     options.seed = config.seed
     options.minimumSpacingSpectra = minimumSpacingRuns   // one matrix per group: runs
     options.tailMinimumFraction = config.tailMinimumFraction
+    let lastStep = first.spectrumSteps[last]
+    // Spacings at the figure's steps and at the last (the headline numbers below are the last's).
+    options.spacingSteps = first.spectrumSteps.filter { config.histogramSteps.contains($0) || $0 == lastStep }
     // Head 0's key matrix of each layer, a group each: the fits per layer and step, the spacings.
     let perLayer = keySeries(runs, steps: Array(first.spectrumSteps.indices),
                              groups: (0..<layers).map { ("layer \($0 + 1) key head 0", [($0, 0)]) }, headSize: headSize, embedding: embedding)
@@ -381,10 +408,33 @@ public struct GPTExperiment {
                                       area: area, areaError: p.mpAreaError ?? .nan, tailFraction: p.fractionAboveEdge ?? .nan))
       }
     }
-    for spacings in byLayer.spacings {
+    for spacings in byLayer.spacings where spacings.step == lastStep {
       analysis.runScaledSpacings += spacings.runScaled
       analysis.spacings += spacings.all
       analysis.bulkSpacings += spacings.bulk
+    }
+    for step in options.spacingSteps ?? [] {
+      let atStep = byLayer.spacings.filter { $0.step == step }
+      guard !atStep.isEmpty else { continue }
+      let all = atStep.flatMap(\.all), bulk = atStep.flatMap(\.bulk)
+      analysis.spacingsByStep.append(StepSpacings(step: step, all: all, bulk: bulk,
+                                                  ks: all.count >= 8 ? KolmogorovSmirnov(all, cdf: WignerSurmise.goe.cdf) : nil))
+    }
+    // Queries and values at the last step, as the keys.
+    var lastOnly = options
+    lastOnly.spacingSteps = [lastStep]
+    for projection in [HeadProjection.query, .value] {
+      let series = keySeries(runs, steps: [last], groups: (0..<layers).map { ("layer \($0 + 1) \(projection.rawValue) head 0", [($0, 0)]) },
+                             headSize: headSize, embedding: embedding, projection: projection)
+      let result = SpectralDynamics.analyse(series, options: lastOnly)
+      let fits = result.points.enumerated().compactMap { g, p -> LayerFit? in
+        guard let variance = p.mpSigma2, let area = p.mpArea else { return nil }
+        return LayerFit(layer: g, step: lastStep, variance: variance, varianceError: p.mpSigma2Error ?? .nan,
+                        area: area, areaError: p.mpAreaError ?? .nan, tailFraction: p.fractionAboveEdge ?? .nan)
+      }
+      let spacings = result.spacings.flatMap(\.all)
+      analysis.projections.append(ProjectionSummary(projection: projection, fits: fits, spacings: spacings,
+                                                    ks: spacings.count >= 8 ? KolmogorovSmirnov(spacings, cdf: WignerSurmise.goe.cdf) : nil))
     }
     if analysis.spacings.count >= 8 { analysis.ks = KolmogorovSmirnov(analysis.spacings, cdf: WignerSurmise.goe.cdf) }
     if analysis.bulkSpacings.count >= 8 { analysis.bulkKS = KolmogorovSmirnov(analysis.bulkSpacings, cdf: WignerSurmise.goe.cdf) }
@@ -412,6 +462,26 @@ public struct GPTExperiment {
 }
 
 extension GPTExperiment {
+  /// summary.json's keys for the spacings at each figure step and for the queries and values.
+  static func stepAndProjectionFields(_ r: Result) -> [(String, JSONValue)] {
+    func number(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .null }
+    func fit(_ f: LayerFit) -> JSONValue {
+      .object([("layer", .integer(f.layer)), ("step", .integer(f.step)), ("sigma2", number(f.variance)), ("sigma2_error", number(f.varianceError)),
+               ("area", number(f.area)), ("area_error", number(f.areaError)), ("tail_fraction", number(f.tailFraction))])
+    }
+    let steps: [JSONValue] = r.spacingsByStep.map { s in
+      .object([("step", .integer(s.step)), ("count", .integer(s.all.count)), ("mean_square", number(meanSquare(s.all))),
+               ("bulk_mean_square", s.bulk.isEmpty ? .null : number(meanSquare(s.bulk))),
+               ("ks_distance", s.ks.map { number($0.distance) } ?? .null), ("ks_p", s.ks.map { number($0.pValue) } ?? .null)])
+    }
+    let projections: [JSONValue] = r.projections.map { p in
+      .object([("projection", .string(p.projection.rawValue)), ("mp_fits_head0", .array(p.fits.map(fit))),
+               ("spacing_mean_square", p.spacings.isEmpty ? .null : number(meanSquare(p.spacings))),
+               ("spacing_ks_p", p.ks.map { number($0.pValue) } ?? .null)])
+    }
+    return [("spacings_by_step", .array(steps)), ("query_value_at_last_step", .array(projections))]
+  }
+
   /// The variance of the initial key entries: U(±1/√n_embd) has 1/(3·n_embd); N(0, 0.02²) has 4e-4.
   public static func initialVariance(_ c: GPTConfiguration) -> Double {
     c.initialisation == .pytorch ? 1 / (3 * Double(c.embedding)) : 0.02 * 0.02
@@ -474,7 +544,7 @@ extension GPTExperiment {
       ("bulk_spacing_mean_square", r.bulkSpacings.isEmpty ? .null : number(meanSquare(r.bulkSpacings))),
       ("bulk_spacing_ks_distance", r.bulkSpacingKS.map { number($0.distance) } ?? .null),
       ("bulk_spacing_ks_p", r.bulkSpacingKS.map { number($0.pValue) } ?? .null),
-    ] + tailFields + [("seconds", .number(r.seconds))]), to: "summary.json")
+    ] + tailFields + stepAndProjectionFields(r) + [("seconds", .number(r.seconds))]), to: "summary.json")
 
     // Losses of every run.
     var lossPanel = Panel(title: "loss", x: Axis("step"), y: Axis("cross-entropy"))
@@ -531,6 +601,19 @@ extension GPTExperiment {
       var panels = [panel("(a) all spacings", r.spacings)]
       if !r.bulkSpacings.isEmpty { panels.append(panel("(b) without each spectrum's end spacings", r.bulkSpacings)) }
       try output.add(Figure(panels: panels, columns: panels.count, caption: "Nearest-neighbour spacings of head 0's key eigenvalues (all layers, all runs) after unfolding each layer with the ensemble's cumulative spectral function, against the GOE surmise (2411.13512 Fig. 3): (a) all, (b) without the first and last spacing of each spectrum (the edges, often a tail eigenvalue, are not bulk levels)."), as: "spacings.svg")
+    }
+    if r.spacingsByStep.count > 1 {
+      let grid = (0...200).map { 4 * Double($0) / 200 }
+      let panels = r.spacingsByStep.map { s -> Panel in
+        var panel = Panel(title: "step \(s.step)", x: Axis("s"), y: Axis("P(s)"))
+        let h = Histogram(s.all)
+        panel.add(.histogram(edges: h.edges, heights: h.density, color: plotPalette[0],
+                             label: String(format: "⟨s²⟩ = %.3f%@", meanSquare(s.all), s.ks.map { String(format: ", KS p = %.2g", $0.pValue) } ?? "")))
+        panel.add(.line(x: grid, y: grid.map(WignerSurmise.goe.density), color: plotPalette[1], width: 1.5, dashed: false, label: "Wigner surmise"))
+        return panel
+      }
+      try output.add(Figure(panels: panels, columns: panels.count, caption: "Unfolded spacings of head 0's key eigenvalues (all layers, all runs) at each step of 2411.13512 Fig. 3, against the GOE surmise."),
+                     as: "spacings-by-step.svg")
     }
     if let m = r.model {
       try GPTWeights.write(m, vocabulary: r.vocabulary, to: output.path("weights.safetensors"))

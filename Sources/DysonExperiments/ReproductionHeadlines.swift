@@ -152,6 +152,15 @@ extension Reproduction {
       Headline("MP fit at step \(finalStep): σ²", ours: range(last.map(\.variance), digits: 5), reference: "grows (the MP part broadens)"),
       Headline("MP fit at step \(finalStep): A", ours: range(last.map(\.area), digits: 3), reference: finalStep == 5000 ? "0.75–0.85 (15–25 % to the tail)" : "0.75–0.85 at step 5000"),
     ]
+    if r.spacingsByStep.count > 1 {
+      out.append(Headline("unfolded key spacings ⟨s²⟩ at steps " + r.spacingsByStep.map { "\($0.step)" }.joined(separator: ", "),
+                          ours: r.spacingsByStep.map { String(format: "%.3f", GPTExperiment.meanSquare($0.all)) }.joined(separator: ", "),
+                          reference: "GOE-like at every step, 4/π = 1.273 (Fig. 3)"))
+    }
+    for p in r.projections where !p.fits.isEmpty {
+      out.append(Headline("\(p.projection.rawValue) head 0 at step \(finalStep): MP A (layers 1–\(p.fits.count))",
+                          ours: range(p.fits.map(\.area), digits: 3), reference: "the keys' behaviour (2411.13512 analyses K only)"))
+    }
     if let tail = r.tail { out.append(Headline("power-law exponent of the tail", ours: format(tail.alpha, tail.alphaError, digits: 2), reference: "a power law (Fig. 4)")) }
     if !r.spacings.isEmpty {
       let s2 = mean(r.spacings.map { $0 * $0 })

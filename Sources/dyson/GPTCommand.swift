@@ -20,9 +20,11 @@ enum GPTCommand {
     on the text with AdamW (lr 1e-3, weight decay 0.01) and records the eigenvalues of KᵀK, QᵀQ
     and VᵀV of every head. spectra: the same over 50 runs (--runs), with the Marchenko–Pastur fit
     (σ², A) of head 0's keys per layer against the step, bootstrap errors over runs, the unfolded
-    spacings against the Wigner surmise and the tail's power law (2411.13512 Figs. 3–4).
+    spacings against the Wigner surmise at each --histogram-steps step and the tail's power law
+    (2411.13512 Figs. 3–4), and the queries and values analysed as the keys at the last step.
     Writes config.json, summary.json, losses.csv, spectra.csv, losses.svg, histograms.svg,
-    fits.svg, spacings.svg, weights.safetensors and sample.txt (run 0), index.html.
+    fits.svg, spacings.svg, spacings-by-step.svg, weights.safetensors and sample.txt (run 0),
+    index.html.
 
     \(lines)
         --config FILE       settings from a JSON object with the option names as keys
@@ -135,6 +137,17 @@ enum GPTCommand {
     if let ks = result.spacingKS {
       let s2 = GPTExperiment.meanSquare(result.spacings)
       say(String(format: "  spacings: ⟨s²⟩ = %.3f (GOE 4/π = 1.273, Poisson 2), KS vs surmise D = %.3f, p = %.3g", s2, ks.distance, ks.pValue))
+    }
+    for s in result.spacingsByStep where result.spacingsByStep.count > 1 {
+      say(String(format: "  step %5d: unfolded key spacings ⟨s²⟩ = %.3f%@", s.step, GPTExperiment.meanSquare(s.all),
+                 s.ks.map { String(format: ", KS vs surmise p = %.3g", $0.pValue) } ?? ""))
+    }
+    for p in result.projections {
+      for f in p.fits {
+        say(String(format: "  %@ head 0, layer %d, step %d: σ² = %.5f ± %.5f, A = %.3f ± %.3f", p.projection.rawValue, f.layer + 1, f.step,
+                   f.variance, f.varianceError, f.area, f.areaError))
+      }
+      if !p.spacings.isEmpty { say(String(format: "  %@ spacings: ⟨s²⟩ = %.3f", p.projection.rawValue, GPTExperiment.meanSquare(p.spacings))) }
     }
     if !result.runScaledSpacings.isEmpty {
       say(String(format: "  each run's spectrum divided by its median before unfolding: ⟨s²⟩ = %.3f", GPTExperiment.meanSquare(result.runScaledSpacings)))

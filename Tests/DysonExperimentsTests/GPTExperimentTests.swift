@@ -93,6 +93,36 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     let bulk = GPTExperiment.meanSquare(analysis.bulkSpacings)
     #expect(abs(bulk - 4 / Double.pi) < 0.12, "bulk ⟨s²⟩ = \(bulk)")
     #expect(abs(analysis.bulkSpacings.reduce(0, +) / Double(analysis.bulkSpacings.count) - 1) < 1e-12)
+    // Queries and values are analysed as the keys: here the same Marchenko–Pastur law.
+    #expect(analysis.projections.map(\.projection) == [.query, .value])
+    for p in analysis.projections {
+      #expect(p.fits.count == 2)
+      for fit in p.fits { #expect(abs(fit.variance - 1.0 / 192) < 3 * fit.varianceError + 2e-4, "\(p.projection) σ² \(fit.variance)") }
+      #expect(abs(GPTExperiment.meanSquare(p.spacings) - 4 / Double.pi) < 0.12)
+    }
+  }
+
+  @Test("spacings at each of Fig. 3's steps: one pooled set per recorded histogram step, GOE-like for Wishart spectra")
+  func spacingsAtEachStep() {
+    // Two recorded steps, each an independent Wishart draw; the figure's steps are both.
+    let a = wishartRuns(20, layerVariances: [1.0 / 192], seed: 31), b = wishartRuns(20, layerVariances: [1.0 / 192], seed: 32)
+    let runs = zip(a, b).map { x, y -> GPTExperiment.Run in
+      var run = x
+      run.spectrumSteps = [0, 100]
+      run.spectra = [x.spectra[0], y.spectra[0]]
+      return run
+    }
+    var config = GPTExperiment.Config()
+    config.resamples = 20
+    config.histogramSteps = [0, 100]
+    let analysis = GPTExperiment.analyse(config, runs: runs, headSize: 16, embedding: 64)
+    #expect(analysis.spacingsByStep.map(\.step) == [0, 100])
+    for s in analysis.spacingsByStep {
+      #expect(s.all.count == 20 * 15)
+      #expect(abs(GPTExperiment.meanSquare(s.all) - 4 / Double.pi) < 0.15, "step \(s.step): ⟨s²⟩ \(GPTExperiment.meanSquare(s.all))")
+    }
+    // The headline spacings are the last step's.
+    #expect(analysis.spacings == analysis.spacingsByStep.last!.all)
   }
 
   @Test("Spacings are unfolded per layer: layers of different scale still give GOE spacings")
