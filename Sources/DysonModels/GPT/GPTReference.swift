@@ -3,7 +3,7 @@ import DysonCore
 // The whole GPT — forward pass, loss, backward pass — in plain loops over Double: the file to
 // read first. One function per layer, called in the order of nanoGPT's `forward`; no SIMD, no
 // pointers, no buffer reused; each line's shape in a trailing comment. `GPT` computes the same
-// numbers with blocked SIMD kernels and one flat buffer; the tests hold the two together (as
+// numbers with tiled SIMD kernels and one flat buffer; the tests hold the two together (as
 // `gemmReference` holds the gemm), and hold this file to finite differences.
 //
 // Shapes: B sequences of T positions, N = B·T rows (one per token), C = embedding width,
