@@ -20,7 +20,7 @@ enum GPTCheckpoint {
     func words(_ r: Xoshiro256StarStar) -> String { [r.state.0, r.state.1, r.state.2, r.state.3].map(String.init).joined(separator: ",") }
     // Records as F64 tensors: JSON text would not give back every double bit for bit.
     let losses = records.losses.flatMap { [Double($0.step), $0.train, $0.validation] }
-    let spectra = records.spectra.flatMap { $0.flatMap { $0.flatMap { $0.flatMap { $0 } } } }
+    let spectra = records.spectra.flatMap(\.flattened)
     let c = trainer.settings.model
     try CheckpointFile.write([tensor("parameters", s.parameters), tensor("adamw.first_moment", s.firstMoment),
                               tensor("adamw.second_moment", s.secondMoment),
@@ -76,11 +76,9 @@ enum GPTCheckpoint {
     let (L, P, H, hs) = (c.layers, HeadProjection.allCases.count, c.heads, c.headSize)
     let spectra = try contents.tensor("records.spectra", shape: [run.spectrumSteps.count, L, P, H, hs], file: path)
     guard spectra.values.allSatisfy(\.isFinite) else { throw fail("its recorded spectra hold NaN or infinities") }
+    let perStep = L * P * H * hs
     run.spectra = (0..<run.spectrumSteps.count).map { r in
-      (0..<L).map { l in (0..<P).map { p in (0..<H).map { h in
-        let start = (((r * L + l) * P + p) * H + h) * hs
-        return Array(spectra.values[start..<(start + hs)])
-      } } }
+      HeadSpectra(layers: L, heads: H, levels: hs, flattened: Array(spectra.values[(r * perStep)..<((r + 1) * perStep)]))!   // the shape was checked
     }
     return run
   }

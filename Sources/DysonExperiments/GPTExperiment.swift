@@ -90,9 +90,10 @@ public struct GPTExperiment {
   public struct Run: Sendable, Codable {
     /// (step, train loss, validation loss) every evalInterval steps and at the end.
     public var losses: [(step: Int, train: Double, validation: Double)] = []
-    /// Recorded steps, and per step the spectra indexed [layer][projection][head] (16 values each, ascending).
+    /// The steps at which spectra were recorded, ascending.
     public var spectrumSteps: [Int] = []
-    public var spectra: [[[[[Double]]]]] = []
+    /// The spectra of every head at each of `spectrumSteps`.
+    public var spectra: [HeadSpectra] = []
     public var finalTrain = Double.nan
     public var finalValidation = Double.nan
     public var failure: String?
@@ -107,7 +108,7 @@ public struct GPTExperiment {
       let c = try decoder.container(keyedBy: CodingKeys.self)
       losses = try c.decode([Loss].self, forKey: .losses).map { ($0.step, $0.train ?? .nan, $0.validation ?? .nan) }
       spectrumSteps = try c.decode([Int].self, forKey: .spectrumSteps)
-      spectra = try c.decode([[[[[Double]]]]].self, forKey: .spectra)
+      spectra = try c.decode([HeadSpectra].self, forKey: .spectra)
       finalTrain = try c.decodeIfPresent(Double.self, forKey: .finalTrain) ?? .nan
       finalValidation = try c.decodeIfPresent(Double.self, forKey: .finalValidation) ?? .nan
       failure = try c.decodeIfPresent(String.self, forKey: .failure)
@@ -272,7 +273,6 @@ public struct GPTExperiment {
   /// this model's shape with finite values, so that the analysis never indexes past a short record.
   static func check(_ runs: [Run], model c: GPTConfiguration, runs expected: Int) throws {
     guard runs.count == expected else { throw ExperimentError.invalid("records of \(runs.count) runs for \(expected) runs") }
-    let shape = [c.layers, HeadProjection.allCases.count, c.heads, c.headSize]
     for (k, run) in runs.enumerated() where run.failure == nil {
       func fail(_ why: String) -> ExperimentError { .invalid("run \(k)'s records \(why)") }
       guard run.spectra.count == run.spectrumSteps.count else { throw fail("have \(run.spectra.count) spectra for \(run.spectrumSteps.count) steps") }
@@ -280,9 +280,8 @@ public struct GPTExperiment {
         throw fail("have steps that do not increase from 0")
       }
       for step in run.spectra {
-        let s = [step.count, step.first?.count ?? 0, step.first?.first?.count ?? 0, step.first?.first?.first?.count ?? 0]
-        guard s == shape, step.allSatisfy({ $0.count == shape[1] && $0.allSatisfy { $0.count == shape[2] && $0.allSatisfy { $0.count == shape[3] && $0.allSatisfy(\.isFinite) } } }) else {
-          throw fail("have spectra that are not \(shape.map(String.init).joined(separator: " × ")) finite values")
+        guard step.layers == c.layers, step.heads == c.heads, step.levels == c.headSize, step.flattened.allSatisfy(\.isFinite) else {
+          throw fail("have spectra that are not \(c.layers) layers × \(HeadProjection.allCases.count) projections × \(c.heads) heads × \(c.headSize) finite values")
         }
       }
     }
@@ -304,9 +303,7 @@ public struct GPTExperiment {
     }
     func record() {
       run.spectrumSteps.append(trainer.step)
-      run.spectra.append((0..<settings.model.layers).map { l in
-        HeadProjection.allCases.map { p in (0..<settings.model.heads).map { h in trainer.model.headSpectrum(layer: l, head: h, projection: p) } }
-      })
+      run.spectra.append(trainer.model.headSpectra)
     }
     var lastLoss = Double.nan
     let tokensPerStep = Double(settings.batch * settings.model.block)
@@ -371,13 +368,12 @@ public struct GPTExperiment {
   /// `steps`, by index), one group per entry of `groups`, each the listed (layer, head) key matrices.
   static func keySeries(_ runs: [Run], steps: [Int], groups: [(name: String, matrices: [(layer: Int, head: Int)])],
                         headSize: Int, embedding: Int, projection: HeadProjection = .key) -> SpectrumSeries {
-    let keySlot = HeadProjection.allCases.firstIndex(of: projection)!
     let first = runs[0]
     // The shapes come from the same model for every run and step.
     return try! SpectrumSeries(
       steps: steps.map { first.spectrumSteps[$0] },
       groups: groups.map { SpectrumSeries.Group(name: $0.name, rows: embedding, columns: headSize, matrices: $0.matrices.count) },
-      values: runs.map { run in steps.map { s in groups.map { g in g.matrices.map { run.spectra[s][$0.layer][keySlot][$0.head] } } } })
+      values: runs.map { run in steps.map { s in groups.map { g in g.matrices.map { run.spectra[s][layer: $0.layer, projection: projection, head: $0.head] } } } })
   }
 
   /// Per layer and recorded step: the MP fit (σ², A) of head 0's key spectra pooled over runs,
@@ -386,7 +382,7 @@ public struct GPTExperiment {
   static func analyse(_ config: Config, runs: [Run], headSize: Int, embedding: Int) -> Analysis {
     var analysis = Analysis()
     guard let first = runs.first, !first.spectrumSteps.isEmpty else { return analysis }
-    let layers = first.spectra[0].count, heads = first.spectra[0][0].first?.count ?? 0
+    let layers = first.spectra[0].layers, heads = first.spectra[0].heads
     let last = first.spectrumSteps.count - 1
     var options = SpectralDynamics.Options()
     options.resamples = config.resamples
@@ -495,11 +491,12 @@ extension GPTExperiment {
     for (k, run) in r.runs.enumerated() {
       for l in run.losses { losses.appendRow([Double(k), Double(l.step), l.train, l.validation]) }
       for (s, step) in run.spectrumSteps.enumerated() {
-        for (layer, projections) in run.spectra[s].enumerated() {
-          for (p, heads) in projections.enumerated() {
-            for (h, values) in heads.enumerated() {
-              for (i, x) in values.enumerated() {
-                spectra.appendRow(["\(k)", "\(step)", "\(layer)", HeadProjection.allCases[p].rawValue, "\(h)", "\(i)", "\(x)"])
+        let recorded = run.spectra[s]
+        for layer in 0..<recorded.layers {
+          for p in HeadProjection.allCases {
+            for h in 0..<recorded.heads {
+              for (i, x) in recorded[layer: layer, projection: p, head: h].enumerated() {
+                spectra.appendRow(["\(k)", "\(step)", "\(layer)", p.rawValue, "\(h)", "\(i)", "\(x)"])
               }
             }
           }
@@ -560,7 +557,7 @@ extension GPTExperiment {
     if let first = healthy.first {
       for step in c.histogramSteps {
         guard let s = first.spectrumSteps.firstIndex(of: step) else { continue }
-        let pooled = healthy.flatMap { $0.spectra[s][0][0][0] }
+        let pooled = healthy.flatMap { $0.spectra[s][layer: 0, projection: .key, head: 0] }
         var panel = Panel(title: "step \(step)", x: Axis("x (eigenvalue of KᵀK)"), y: Axis("ρ(x)"))
         let histogram = Histogram(pooled)
         panel.add(.histogram(edges: histogram.edges, heights: histogram.density, color: plotPalette[0], label: "\(healthy.count) runs"))

@@ -252,12 +252,12 @@ public struct GPTScalingExperiment {
       return values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)
     }
     /// Mean over layers, heads and levels of the variance over runs of f(run, layer, head, level).
-    func meanVariance(_ rs: [GPTExperiment.Run], projection: Int, _ f: (GPTExperiment.Run, Int, Int, Int) -> Double) -> Double {
+    func meanVariance(_ rs: [GPTExperiment.Run], projection: HeadProjection, _ f: (GPTExperiment.Run, Int, Int, Int) -> Double) -> Double {
       let shape = rs[0].spectra[0]
       var total = 0.0, count = 0
-      for l in shape.indices {
-        for h in shape[l][projection].indices {
-          for i in shape[l][projection][h].indices {
+      for l in 0..<shape.layers {
+        for h in 0..<shape.heads {
+          for i in 0..<shape.levels {
             total += variance(rs.map { f($0, l, h, i) })
             count += 1
           }
@@ -265,16 +265,16 @@ public struct GPTScalingExperiment {
       }
       return total / Double(count)
     }
-    func diffusion(_ rs: [GPTExperiment.Run], projection: Int) -> Double {
+    func diffusion(_ rs: [GPTExperiment.Run], projection: HeadProjection) -> Double {
       guard !pairs.isEmpty else { return .nan }
       let perPair = pairs.map { a, b in
-        meanVariance(rs, projection: projection) { r, l, h, i in r.spectra[b][l][projection][h][i] - r.spectra[a][l][projection][h][i] }
+        meanVariance(rs, projection: projection) { r, l, h, i in r.spectra[b][layer: l, projection: projection, head: h, level: i] - r.spectra[a][layer: l, projection: projection, head: h, level: i] }
           / (p.learningRate * Double(steps[b] - steps[a]))
       }
       return perPair.reduce(0, +) / Double(perPair.count)
     }
-    func width(_ rs: [GPTExperiment.Run], projection: Int) -> Double {
-      meanVariance(rs, projection: projection) { r, l, h, i in r.spectra[widthIndex][l][projection][h][i] }
+    func width(_ rs: [GPTExperiment.Run], projection: HeadProjection) -> Double {
+      meanVariance(rs, projection: projection) { r, l, h, i in r.spectra[widthIndex][layer: l, projection: projection, head: h, level: i] }
     }
     let seed = c.seed &+ 0x5CA1E   // the same resampling stream at every point
     func estimate(_ statistic: @escaping ([GPTExperiment.Run]) -> Double, stream: UInt64) -> Estimate {
@@ -286,8 +286,8 @@ public struct GPTScalingExperiment {
     }
     return Measurement(
       point: p,
-      diffusion: (0..<3).map { q in estimate({ diffusion($0, projection: q) }, stream: UInt64(q)) },
-      width: (0..<3).map { q in estimate({ width($0, projection: q) }, stream: UInt64(3 + q)) },
+      diffusion: HeadProjection.allCases.enumerated().map { q, p in estimate({ diffusion($0, projection: p) }, stream: UInt64(q)) },
+      width: HeadProjection.allCases.enumerated().map { q, p in estimate({ width($0, projection: p) }, stream: UInt64(3 + q)) },
       widthStep: steps[widthIndex],
       trainLoss: meanLoss(\.finalTrain, stream: 6), validationLoss: meanLoss(\.finalValidation, stream: 7),
       runs: healthy.count, failures: failures)

@@ -24,9 +24,12 @@ public enum AtomicFile {
 
 /// A file or folder that could not be written, with the system's reason (e.g. "No space left on device").
 public struct FileWriteError: Error, CustomStringConvertible {
+  /// The file that could not be written.
   public let path: String
+  /// What the system said (strerror), or what Dyson found wrong.
   public let reason: String
 
+  /// A write error for `path` with `reason`.
   public init(path: String, reason: String) {
     self.path = path
     self.reason = reason

@@ -2,6 +2,7 @@
 public struct CRC32: Sendable, Equatable {
   private var crc: UInt32 = 0xFFFF_FFFF
 
+  /// A checksum of no bytes yet.
   public init() {}
 
   /// The table of the byte-at-a-time algorithm, built once.
@@ -11,6 +12,7 @@ public struct CRC32: Sendable, Equatable {
     return c
   }
 
+  /// Feeds `bytes`; pieces fed one after the other give the checksum of their concatenation.
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
     Self.table.withUnsafeBufferPointer { t in
       var c = crc
@@ -19,8 +21,10 @@ public struct CRC32: Sendable, Equatable {
     }
   }
 
+  /// Feeds `bytes`, as the buffer form does.
   public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
+  /// The checksum of everything fed so far.
   public var value: UInt32 { ~crc }
 
   /// The CRC-32 of `bytes`.

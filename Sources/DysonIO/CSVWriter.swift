@@ -5,6 +5,7 @@ import Foundation
 public struct CSVWriter: Sendable {
   public private(set) var text: String
 
+  /// A table with the given column names and no rows yet.
   public init(header: [String]) {
     text = ""
     appendRow(header)

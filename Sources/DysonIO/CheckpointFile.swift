@@ -5,8 +5,11 @@ import Foundation
 /// before anything is decoded, so a resume never starts from a damaged, foreign or outdated file:
 /// it stops with the file named, the reason, and what to do.
 public enum CheckpointFile {
+  /// The metadata key that names what a checkpoint holds.
   public static let kindKey = "dyson_checkpoint"
+  /// The metadata key of the content's format version.
   public static let formatKey = "dyson_format"
+  /// The metadata key of the data buffer's CRC-32.
   public static let checksumKey = "dyson_crc32"
 
   /// Writes `tensors` with `metadata` (atomically), adding the kind, the format and the checksum.
@@ -22,7 +25,9 @@ public enum CheckpointFile {
 
   /// What a checkpoint holds: its tensors by name, and its metadata.
   public struct Contents: Sendable {
+    /// The tensors by name.
     public let tensors: [String: StoredTensor]
+    /// The metadata, the kind, format and checksum keys included.
     public let metadata: [String: String]
 
     /// The tensor `name`, or an error naming the file when it is missing or has another shape.
@@ -80,9 +85,12 @@ public enum CheckpointFile {
 
 /// A checkpoint that cannot be resumed from: the file, why, and what to do.
 public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// The checkpoint file.
   public let file: String
+  /// What is wrong with it, and what to do.
   public let problem: String
 
+  /// An error about `file`.
   public init(file: String, problem: String) {
     self.file = file
     self.problem = problem

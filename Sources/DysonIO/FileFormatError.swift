@@ -6,6 +6,7 @@ public struct FileFormatError: Error, CustomStringConvertible, Sendable, Equatab
   /// What is wrong, in words: "bad magic", "truncated data: 12 of 48 bytes", …
   public let fault: String
 
+  /// An error about `file`: `fault` says what is wrong, in one line.
   public init(file: String, fault: String) {
     self.file = file
     self.fault = fault

@@ -5,7 +5,9 @@ import Foundation
 /// dimensions, each size as a big-endian UInt32, then the data in row-major order. Reads the
 /// files as distributed (gzip) or decompressed.
 public struct IDXArray: Sendable, Equatable {
+  /// The dimensions, outermost first (images × rows × columns for MNIST's images).
   public let shape: [Int]
+  /// The elements as stored, row-major (unsigned bytes).
   public let bytes: [UInt8]
 
   /// Reads `path`, decompressing it first when it is gzip (the file's first bytes say so). Throws
@@ -42,6 +44,7 @@ public struct IDXArray: Sendable, Equatable {
     return total
   }
 
+  /// Decodes an IDX file's bytes; `file` names it in errors. Throws on a bad magic number, a type other than unsigned bytes, or a size that does not match the dimensions.
   public static func decode(_ b: consuming [UInt8], file: String = "<data>") throws(FileFormatError) -> IDXArray {
     func fail(_ fault: String) -> FileFormatError { FileFormatError(file: file, fault: fault) }
     guard b.count >= 4, b[0] == 0, b[1] == 0 else { throw fail("bad magic: not an IDX file") }

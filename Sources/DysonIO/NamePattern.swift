@@ -2,6 +2,7 @@
 /// `?` one character, `[abc]`, `[a-z]` and `[!abc]` one character of (or not of) a set; anything
 /// else matches itself. `model.layers.*.self_attn.k_proj.weight` selects every layer's key.
 public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
+  /// The pattern as written.
   public let description: String
   private let tokens: [Token]
 
@@ -89,7 +90,9 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
 
 /// A pattern that cannot be parsed.
 public struct NamePatternError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// The pattern as written.
   public let pattern: String
+  /// What is wrong with it.
   public let fault: String
   public var description: String { "pattern '\(pattern)': \(fault)" }
 }

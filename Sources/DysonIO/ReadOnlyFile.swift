@@ -14,6 +14,7 @@ import Foundation
 public final class ReadOnlyFile: @unchecked Sendable {
   // @unchecked: every stored property is immutable after init, and `pread` on one descriptor
   // from several threads is safe (POSIX: it neither uses nor moves the file offset).
+  /// The path the file was opened with.
   public let path: String
   /// Bytes in the file when it was opened.
   public let size: Int

@@ -25,13 +25,16 @@ public enum StoredDType: String, Sendable, Hashable, CaseIterable {
 /// A named n-dimensional array read from or written to a file. Values are held as `Double`,
 /// which represents every F16, BF16, F32 and F64 value exactly, in row-major (C) order.
 public struct StoredTensor: Sendable, Equatable {
+  /// The tensor's name in the file.
   public var name: String
+  /// The dimensions, outermost first.
   public var shape: [Int]
   /// The element type in the file (reading) or to use when writing.
   public var dtype: StoredDType
   /// Row-major values; `values.count == shape.reduce(1, *)`.
   public var values: [Double]
 
+  /// A tensor to store; `values` holds the elements row-major, as `Double`s, and is rounded to `dtype` when written.
   public init(name: String, shape: [Int], dtype: StoredDType, values: [Double]) {
     precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == values.count,
                  "StoredTensor \(name): shape \(shape) does not hold \(values.count) values")

@@ -4,11 +4,13 @@
 public struct TensorEntry: Sendable {
   /// The file the tensor is stored in.
   public var file: String { source.path }
+  /// The tensor's name in the file.
   public let name: String
   /// The element type as the file names it ("BF16", "I64", "<f4" is given as "F32", …).
   public let dtypeName: String
   /// The element type when it is one Dyson decodes (F16, BF16, F32, F64); nil otherwise.
   public var dtype: StoredDType? { StoredDType(rawValue: dtypeName) }
+  /// The dimensions, outermost first.
   public let shape: [Int]
   /// Elements, the product of `shape` (checked against the file when the entry was made).
   public let count: Int

@@ -9,11 +9,14 @@ public enum AxisScale: Sendable, Equatable {
 
 /// One axis: label, scale and range (automatic from the data unless set).
 public struct Axis: Sendable {
+  /// The axis title, drawn beside the axis.
   public var label: String
+  /// Linear or logarithmic.
   public var scale: AxisScale
   /// Fixed range; nil means "from the data, with 4 % margins (linear) or whole decades (log)".
   public var range: ClosedRange<Double>?
 
+  /// An axis with a title, a scale and, optionally, a fixed range.
   public init(_ label: String = "", scale: AxisScale = .linear, range: ClosedRange<Double>? = nil) {
     self.label = label
     self.scale = scale

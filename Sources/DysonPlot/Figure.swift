@@ -3,12 +3,18 @@ import Foundation
 /// A figure of panels on a grid, with an optional caption, rendered to standalone SVG 1.1.
 /// Sized like a paper's figure (a panel is 320 × 240 px by default); fonts are the reader's serif.
 public struct Figure: Sendable {
+  /// The panels, row by row.
   public var panels: [Panel]
+  /// Panels per row.
   public var columns: Int
+  /// Text drawn below the panels; empty for none.
   public var caption: String
+  /// A panel's width in SVG pixels.
   public var panelWidth = 320.0
+  /// A panel's height in SVG pixels.
   public var panelHeight = 240.0
 
+  /// A figure of `panels`, `columns` per row (all in one row when nil).
   public init(panels: [Panel], columns: Int? = nil, caption: String = "") {
     self.panels = panels
     self.columns = max(1, min(columns ?? panels.count, max(panels.count, 1)))

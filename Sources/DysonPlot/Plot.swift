@@ -43,17 +43,24 @@ public let plotPalette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
 
 /// One set of axes with its elements.
 public struct Panel: Sendable {
+  /// The title drawn above the panel; empty for none.
   public var title: String
+  /// The horizontal axis.
   public var x: Axis
+  /// The vertical axis.
   public var y: Axis
+  /// What is drawn, in order (later elements on top).
   public var elements: [PlotElement] = []
+  /// Whether the labels of labelled elements are listed in a legend.
   public var showsLegend = true
 
+  /// An empty panel.
   public init(title: String = "", x: Axis = Axis(), y: Axis = Axis()) {
     self.title = title
     self.x = x
     self.y = y
   }
 
+  /// Draws `element` on top of what is there.
   public mutating func add(_ element: PlotElement) { elements.append(element) }
 }

@@ -12,12 +12,15 @@ public struct DysonBrownianMotion: Sendable {
   public var drift: @Sendable (_ level: Int, _ x: Double) -> Double
   /// gᵢ per level (one value for all levels is repeated).
   public var g: [Double]
+  /// The Euler–Maruyama step dt (shortened near collisions, see above).
   public var timeStep: Double
+  /// c in dt' = min(dt, c·gap²/g²).
   public var gapFraction = 0.1
   /// Reflecting walls, e.g. 0…μ² for an eigenvalue of σ_h²WᵀW, which cannot be negative (there
   /// the RBM drift would push it on to −∞). A move past a wall is mirrored back inside.
   public var domain: ClosedRange<Double>?
 
+  /// N = g.count levels with drift Kᵢ(x), noise strengths gᵢ and step dt.
   public init(drift: @escaping @Sendable (_ level: Int, _ x: Double) -> Double, g: [Double], timeStep: Double) {
     precondition(!g.isEmpty && g.allSatisfy { $0 >= 0 } && timeStep > 0, "DysonBrownianMotion: need g ≥ 0 and dt > 0")
     self.drift = drift

@@ -10,7 +10,9 @@ import Foundation
 /// are exact only where P_s is negligible: for the RBM mode with large g, P_s(0) is not, and the
 /// physical wall at x = 0 is reflecting (a zero-flux condition, not implemented here).
 public struct FokkerPlanckOperator: Sendable {
+  /// The interior grid points where ψ is tabulated.
   public let grid: [Double]
+  /// The noise strength g.
   public let g: Double
   /// Eigenvalues Eₙ of H, ascending.
   public let energies: [Double]

@@ -59,8 +59,11 @@ public struct Histogram: Sendable, Equatable {
     self.outside = outside
   }
 
+  /// The middle of each bin.
   public var centers: [Double] { zip(edges, edges.dropFirst()).map { ($0 + $1) / 2 } }
+  /// The width of each bin.
   public var widths: [Double] { zip(edges, edges.dropFirst()).map { $1 - $0 } }
+  /// Every value counted, those outside the edges included.
   public var total: Int { counts.reduce(0, +) + outside }
 
   /// Counts / (n · width), n counting every value (so a density over part of the data integrates
@@ -84,6 +87,7 @@ public struct Histogram: Sendable, Equatable {
   }
 }
 
+/// The distance between the upper and the lower quartile (`quantile` at 0.75 and 0.25).
 public func interquartileRange(_ values: [Double]) -> Double {
   quantile(values, 0.75) - quantile(values, 0.25)
 }

@@ -3,9 +3,12 @@ import Foundation
 /// The Kolmogorov–Smirnov distance D = sup |F_n(x) − F(x)| between a sample and a CDF, and the
 /// asymptotic p-value of observing at least D (Kolmogorov's distribution).
 public struct KolmogorovSmirnov: Sendable, Equatable {
+  /// D = sup |F_n(x) − F(x)|.
   public let distance: Double
+  /// The sample's size n (finite values only).
   public let count: Int
 
+  /// The distance of `sample` (non-finite values dropped) to `cdf`.
   public init(_ sample: [Double], cdf: (Double) -> Double) {
     let s = sample.filter(\.isFinite).sorted()
     let n = Double(s.count)
@@ -46,6 +49,7 @@ public struct NumericalCDF: Sendable {
   let grid: [Double]
   let values: [Double]
 
+  /// The CDF of `density` on `range`, integrated by Simpson's rule on `points` grid points.
   public init(density: (Double) -> Double, range: ClosedRange<Double>, points: Int = 4001) {
     let n = max(points, 3)
     let h = (range.upperBound - range.lowerBound) / Double(n - 1)
@@ -59,6 +63,7 @@ public struct NumericalCDF: Sendable {
     values = total > 0 ? c.map { $0 / total } : c
   }
 
+  /// F(x), linearly interpolated; 0 below the range, 1 above it.
   public func callAsFunction(_ x: Double) -> Double {
     if x <= grid[0] { return 0 }
     if x >= grid[grid.count - 1] { return 1 }

@@ -3,18 +3,24 @@ import Foundation
 
 /// The result of a least-squares or likelihood fit.
 public struct FitResult: Sendable, Equatable {
+  /// The fitted parameters, in the model's order.
   public let parameters: [Double]
   /// One-σ errors: from the covariance of the fit (least squares: (JᵀWJ)⁻¹, scaled by χ²/dof when
   /// the data carry no errors, as scipy's curve_fit does; likelihood: the inverse Hessian).
   public let errors: [Double]
+  /// The covariance matrix of the parameters.
   public let covariance: [[Double]]
   /// χ² (least squares) or the minimised negative log-likelihood.
   public let objective: Double
+  /// Data points less fitted parameters.
   public let degreesOfFreedom: Int
+  /// Iterations taken.
   public let iterations: Int
+  /// Whether the relative change fell below the tolerance before the iteration limit.
   public let converged: Bool
 }
 
+/// Why a fit could not be made.
 public enum FitError: Error, CustomStringConvertible, Equatable {
   case tooFewPoints(points: Int, parameters: Int)
   case nonFinite(String)

@@ -15,6 +15,7 @@ public struct MarchenkoPastur: Sendable, Hashable, Codable {
   /// Entry variance σ².
   public let variance: Double
 
+  /// The law of the eigenvalues of WᵀW for an M × N matrix W (N ≤ M) of i.i.d. entries of variance σ².
   public init(rows: Int, columns: Int, variance: Double) {
     precondition(rows >= 1 && columns >= 1 && columns <= rows, "MarchenkoPastur: need 1 ≤ N ≤ M, got M=\(rows) N=\(columns)")
     precondition(variance > 0 && variance.isFinite, "MarchenkoPastur: variance must be finite and > 0, got \(variance)")

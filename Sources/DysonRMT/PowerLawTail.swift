@@ -5,15 +5,18 @@ import Foundation
 /// continuous maximum-likelihood α = 1 + n/Σ ln(xᵢ/x_min), and x_min is the candidate whose fit has
 /// the smallest KS distance to the tail's empirical CDF.
 public struct PowerLawTail: Sendable, Equatable {
+  /// The exponent α of p(x) ∝ x^{−α}.
   public let alpha: Double
   /// Standard error of α, (α − 1)/√n.
   public let alphaError: Double
+  /// The fitted lower end of the tail.
   public let xMin: Double
   /// Eigenvalues in the tail (x ≥ x_min).
   public let tailCount: Int
   /// KS distance of the tail to the fitted law.
   public let distance: Double
 
+  /// A tail fitted elsewhere (WeightWatcher's numbers, or a stored result).
   public init(alpha: Double, alphaError: Double, xMin: Double, tailCount: Int, distance: Double) {
     self.alpha = alpha
     self.alphaError = alphaError

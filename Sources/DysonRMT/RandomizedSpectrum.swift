@@ -18,6 +18,7 @@ public struct RandomizedSpectrum: Sendable {
   /// s²(μ + 4σ) with Johnstone's Tracy–Widom centre μ = (√(M−1) + √N)² and scale
   /// σ = (√(M−1) + √N)(1/√(M−1) + 1/√N)^{1/3} (TW₁ exceeds 4 with probability ~10⁻⁴).
   public let lambdaMax: Double
+  /// s²(μ + 4σ), the level described above.
   public let trapThreshold: Double
   /// Shuffled eigenvalues above `trapThreshold`, less the one a slice's mean makes on its own:
   /// spikes made by single large entries.

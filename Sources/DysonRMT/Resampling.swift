@@ -4,9 +4,11 @@ import DysonCore
 public struct ResampledEstimate: Sendable, Equatable {
   /// The statistic on the full sample.
   public let value: Double
+  /// The standard deviation of the replicates (bootstrap) or the jackknife's √((n−1)/n·Σ(θᵢ − θ̄)²).
   public let standardError: Double
   /// Mean of the replicates (bootstrap) or the jackknife bias-corrected value.
   public let replicateMean: Double
+  /// The statistic on every resample, in the order drawn.
   public let replicates: [Double]
 }
 

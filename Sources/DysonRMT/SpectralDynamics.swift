@@ -10,6 +10,7 @@ import Foundation
 /// One analysis for every source of spectra: the GPT study feeds it what it records during
 /// training, `dyson dynamics` what it reads from any model's checkpoints.
 public enum SpectralDynamics {
+  /// What the analysis does beyond the defaults.
   public struct Options: Sendable, Codable, Equatable {
     /// Bootstrap resamples over runs for the errors of the MP fit (below 2, or with one run: the
     /// fit's own errors).
@@ -32,19 +33,24 @@ public enum SpectralDynamics {
     /// four mean spacings), when the ensemble is too small.
     public var minimumLevelsForOwnUnfolding = 100
 
+    /// The defaults above.
     public init() {}
   }
 
   /// Everything measured on one group at one step, over the ensemble.
   public struct Point: Sendable, Codable, Equatable {
+    /// The group's name (`SpectrumSeries.Group.name`).
     public let group: String
+    /// The training step.
     public let step: Int
     /// The MP fit (σ², A) of the group's pooled eigenvalues (all runs, all matrices), with errors
     /// from the bootstrap over runs; nil where there is no fit (`mpStatus` says why).
     public let mpSigma2: Double?, mpSigma2Error: Double?
+    /// The fitted bulk weight A and its error.
     public let mpArea: Double?, mpAreaError: Double?
     /// Share of the pooled eigenvalues above the fitted upper edge x₊.
     public let fractionAboveEdge: Double?
+    /// "fitted", or why there is no fit.
     public let mpStatus: String
     /// Power-law tail of the pooled eigenvalues.
     public let alpha: Double?, alphaError: Double?, tailMinimum: Double?, tailCount: Int?, tailDistance: Double?
@@ -53,6 +59,7 @@ public enum SpectralDynamics {
     /// ⟨r̃⟩ over every spectrum's ratios (no unfolding needed), its standard error from the
     /// per-run means, and the number of ratios; the same without each spectrum's largest level.
     public let ratioMean: Double, ratioMeanError: Double, ratioCount: Int
+    /// ⟨r̃⟩ without each spectrum's largest level, and its standard error.
     public let ratioMeanWithoutLargest: Double, ratioMeanWithoutLargestError: Double
     /// Jensen–Shannon distance between the pooled eigenvalues and those of the shuffled matrices
     /// (`RandomizedSpectrum.jensenShannonDistance` on log₁₀ x); nil when none were recorded.
@@ -61,7 +68,9 @@ public enum SpectralDynamics {
 
   /// Unfolded spacings of one group at one step (normalised to mean 1), pooled over the runs.
   public struct Spacings: Sendable, Codable, Equatable {
+    /// The group's name.
     public let group: String
+    /// The training step.
     public let step: Int
     /// All spacings of every spectrum, unfolded with the ensemble's cumulative spectral function.
     public let all: [Double]
@@ -75,17 +84,21 @@ public enum SpectralDynamics {
     public let unfolding: String
   }
 
+  /// What `analyse` measured.
   public struct Result: Sendable, Equatable {
     /// Group-major: every step of the first group, then of the second, …
     public let points: [Point]
+    /// The unfolded spacings at each of `Options.spacingSteps`, per group.
     public let spacings: [Spacings]
 
+    /// The point of `group` at `step`, if it was measured.
     public func point(group: String, step: Int) -> Point? { points.first { $0.group == group && $0.step == step } }
   }
 
   /// ⟨s²⟩ of spacings with ⟨s⟩ = 1: 4/π for the GOE surmise, 2 for Poisson levels.
   public static func meanSquare(_ spacings: [Double]) -> Double { spacings.map { $0 * $0 }.reduce(0, +) / Double(spacings.count) }
 
+  /// Measures every group at every recorded step of `series`, and unfolds the spacings at the chosen steps. Deterministic for a given `options.seed`.
   public static func analyse(_ series: SpectrumSeries, options: Options = Options()) -> Result {
     var points: [Point] = []
     for (g, group) in series.groups.enumerated() {

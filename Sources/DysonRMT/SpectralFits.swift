@@ -158,13 +158,18 @@ public enum SpectralFit {
 
 /// The result of `SpectralFit.marchenkoPastur`.
 public struct MarchenkoPasturFit: Sendable, Equatable {
+  /// The fitted entry variance σ².
   public let variance: Double
+  /// Its one-σ error.
   public let varianceError: Double
   /// Weight of the MP bulk (1 for a pure Wishart spectrum).
   public let area: Double
+  /// Its one-σ error.
   public let areaError: Double
   /// Fraction of eigenvalues above the fitted upper edge x₊.
   public let fractionAboveEdge: Double
+  /// The fitted law (its edges, its density).
   public let law: MarchenkoPastur
+  /// The fit itself: χ², covariance, iterations.
   public let fit: FitResult
 }

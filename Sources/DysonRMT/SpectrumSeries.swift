@@ -8,6 +8,7 @@ public struct SpectrumSeries: Sendable, Codable, Equatable {
   /// A group of matrices whose eigenvalues are pooled: each matrix is M × N (N ≤ M), and its
   /// spectrum has N eigenvalues (of WᵀW), or N = M of a symmetric matrix.
   public struct Group: Sendable, Codable, Hashable {
+    /// How the group is named in results ("layer 0 key", "blocks.0.attn.c_attn").
     public let name: String
     /// The long side M of each matrix (for the Marchenko–Pastur law).
     public let rows: Int
@@ -16,6 +17,7 @@ public struct SpectrumSeries: Sendable, Codable, Equatable {
     /// Matrices in the group.
     public let matrices: Int
 
+    /// A group of `matrices` matrices of `rows` × `columns`.
     public init(name: String, rows: Int, columns: Int, matrices: Int) {
       self.name = name
       self.rows = rows
@@ -24,7 +26,9 @@ public struct SpectrumSeries: Sendable, Codable, Equatable {
     }
   }
 
+  /// The recorded training steps, ascending.
   public let steps: [Int]
+  /// The groups, in the order of the analysis.
   public let groups: [Group]
   /// values[run][step][group][matrix]: ascending eigenvalues.
   private(set) var values: [[[[[Double]]]]]
@@ -60,7 +64,9 @@ public struct SpectrumSeries: Sendable, Codable, Equatable {
     }
   }
 
+  /// The number of runs.
   public var runs: Int { values.count }
+  /// Whether the spectra of the shuffled matrices were recorded too.
   public var hasShuffled: Bool { shuffled != nil }
 
   /// The spectra of `group` at the `step`-th recorded step of `run`, one per matrix.
@@ -89,6 +95,8 @@ public struct SpectrumSeries: Sendable, Codable, Equatable {
 
 /// A series whose shapes do not agree.
 public struct SpectrumSeriesError: Error, CustomStringConvertible, Sendable {
+  /// What does not agree, in one line.
   public let description: String
+  /// An error saying `description`.
   public init(_ description: String) { self.description = description }
 }

@@ -4,11 +4,13 @@ import Foundation
 /// P_s(x) ∝ exp(−V(x)/g²) with V = −∫K, tabulated on a uniform grid over [lower, upper]
 /// (Docs/Science.md §1.6, §2.7). V is integrated with the trapezoid rule, P_s normalised with it.
 public struct StationaryDistribution: Sendable {
+  /// The grid points, lower…upper.
   public let grid: [Double]
   /// V(x) on the grid, shifted so that its minimum is 0.
   public let potential: [Double]
   /// Normalised P_s on the grid.
   public let density: [Double]
+  /// The noise strength g.
   public let g: Double
 
   /// From a drift K(x); the domain must keep K finite (e.g. (0, μ²) for the RBM mode).
@@ -52,6 +54,7 @@ public struct StationaryDistribution: Sendable {
     return interpolate(grid, cumulative, at: x)
   }
 
+  /// ⟨x⟩ under P_s (trapezoid rule).
   public var mean: Double { trapezoid(zip(grid, density).map { $0 * $1 }, step: grid[1] - grid[0]) }
 
   private var cumulative: [Double] {

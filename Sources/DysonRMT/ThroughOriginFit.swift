@@ -7,13 +7,20 @@
 /// handful of points, where the jackknife over points is itself too noisy (two points that agree
 /// by chance give it ≈ 0).
 public struct ThroughOriginFit: Sendable {
+  /// The points and their one-σ errors (weights 1/σ²; a point with no finite positive error has weight 0).
   public let x: [Double], y: [Double], errors: [Double]
+  /// The fitted slope a.
   public let slope: Double
+  /// The leave-one-out jackknife error of a over the points.
   public let jackknifeError: Double
+  /// 1/√(Σwx²): a's error from the points' own errors.
   public let standardError: Double
+  /// The centred R² (against the best constant).
   public let r2: Double
+  /// The uncentred R₀² (against y = 0).
   public let r2Uncentred: Double
 
+  /// Fits y = a·x to the points.
   public init(x: [Double], y: [Double], errors: [Double]) {
     self.x = x; self.y = y; self.errors = errors
     let w = errors.map { $0 > 0 && $0.isFinite ? 1 / ($0 * $0) : 0 }

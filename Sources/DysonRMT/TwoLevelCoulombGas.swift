@@ -9,20 +9,25 @@ import Foundation
 /// with ⟨u²⟩ = 3σ²/2 and Binder cumulant U₄ = −4/27; the spacing S = |x₁ − x₂| has
 /// P(S) = S/(2σ²) e^{−S²/(4σ²)} and ⟨S⟩ = √π σ.
 public struct TwoLevelCoulombGas: Sendable, Hashable {
+  /// The centre x₀ of the well.
   public var center: Double
+  /// The well's width σ.
   public var sigma: Double
 
+  /// The pair in a well at `center` of width `sigma`.
   public init(center: Double, sigma: Double) {
     self.center = center
     self.sigma = sigma
   }
 
+  /// The pooled one-point density ρ(x) above.
   public func density(_ x: Double) -> Double {
     let u = (x - center) / sigma
     let g = exp(-u * u / 2)
     return g / (4 * Double.pi.squareRoot() * sigma) * (2 * g + (2 * Double.pi).squareRoot() * u * erf(u / 2.0.squareRoot()))
   }
 
+  /// ⟨S⟩ = √π σ.
   public var meanSpacing: Double { Double.pi.squareRoot() * sigma }
 
   /// U₄ = ⟨u⁴⟩/(3⟨u²⟩²) − 1 of the one-point density.
@@ -44,16 +49,21 @@ public struct TwoLevelCoulombGas: Sendable, Hashable {
 /// f(u; a, b) = e^{−u²/(2a²)} [2b² e^{−u²/(2b²)} + √(2π) b u erf(u/(√2 b))]. Equals the
 /// one-species density at σ₁ = σ₂.
 public struct TwoSpeciesCoulombGas: Sendable, Hashable {
+  /// The centre x₀ of the well.
   public var center: Double
+  /// The first level's width σ₁.
   public var sigma1: Double
+  /// The second level's width σ₂.
   public var sigma2: Double
 
+  /// Two levels at `center` with widths `sigma1` and `sigma2`.
   public init(center: Double, sigma1: Double, sigma2: Double) {
     self.center = center
     self.sigma1 = sigma1
     self.sigma2 = sigma2
   }
 
+  /// The pooled one-point density ρ(x) above.
   public func density(_ x: Double) -> Double {
     let u = x - center
     let z = 2 * sigma1 * sigma2 * (2 * Double.pi * (sigma1 * sigma1 + sigma2 * sigma2)).squareRoot()

@@ -19,6 +19,7 @@ public struct WeightSpectrum: Sendable {
     case weightWatcher = "weightwatcher"
   }
 
+  /// Dyson's or WeightWatcher's conventions (the enum above).
   public let conventions: Conventions
   /// The long side M of one matrix (for `symmetric`, M = N = size).
   public let rows: Int
@@ -34,6 +35,7 @@ public struct WeightSpectrum: Sendable {
   public let marchenkoPasturStatus: String
   /// WeightWatcher's own MP fit (its conventions only).
   public let weightWatcherFit: WeightWatcher.MarchenkoPasturFit?
+  /// The power-law fit of the eigenvalues' upper tail; nil with too few eigenvalues.
   public let powerLaw: PowerLawTail?
   /// ‖W‖₂ = largest singular value (symmetric: largest |λ|).
   public let spectralNorm: Double

@@ -82,6 +82,7 @@ public enum WeightWatcher {
     public let sigma: Double
     /// (σ(1 ± 1/√Q))² in the rescaled units.
     public let bulkMax: Double
+    /// (σ(1 − 1/√Q))² in the rescaled units.
     public let bulkMin: Double
     /// Rescaled eigenvalues above bulkMax + √TW, TW = Q^{−1/2}·bulkMax^{2/3}·M^{−2/3} (`num_spikes`).
     public let spikes: Int

@@ -5,9 +5,12 @@ import Foundation
 /// It is the large-N eigenvalue density of a symmetric matrix with independent entries of
 /// off-diagonal variance v: R = 2√(N v). The variance of x is R²/4.
 public struct WignerSemicircle: Sendable, Hashable, Codable {
+  /// The centre c.
   public var center: Double
+  /// The radius R.
   public var radius: Double
 
+  /// The semicircle of radius `radius` about `center`.
   public init(center: Double = 0, radius: Double) {
     self.center = center
     self.radius = radius
@@ -18,8 +21,10 @@ public struct WignerSemicircle: Sendable, Hashable, Codable {
     self.init(center: 0, radius: 2 * (Double(n) * variance).squareRoot())
   }
 
+  /// The variance of x, R²/4.
   public var variance: Double { radius * radius / 4 }
 
+  /// ρ(x); 0 outside [c − R, c + R].
   public func density(_ x: Double) -> Double {
     let u = x - center
     guard abs(u) < radius else { return 0 }

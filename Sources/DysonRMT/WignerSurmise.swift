@@ -10,6 +10,7 @@ public struct WignerSurmise: Sendable, Hashable {
   let a: Double
   let b: Double
 
+  /// The surmise of Dyson index `beta` (1, 2 or 4).
   public init(beta: Int) {
     precondition([1, 2, 4].contains(beta), "WignerSurmise: β must be 1, 2 or 4, got \(beta)")
     self.beta = beta
@@ -18,10 +19,14 @@ public struct WignerSurmise: Sendable, Hashable {
     a = 2 * pow(b, (k + 1) / 2) / tgamma((k + 1) / 2)
   }
 
+  /// β = 1: real symmetric matrices (the spectra of WᵀW).
   public static let goe = WignerSurmise(beta: 1)
+  /// β = 2: complex Hermitian matrices.
   public static let gue = WignerSurmise(beta: 2)
+  /// β = 4: quaternion self-dual matrices.
   public static let gse = WignerSurmise(beta: 4)
 
+  /// P_β(s); 0 for s ≤ 0.
   public func density(_ s: Double) -> Double {
     guard s > 0 else { return 0 }
     return a * pow(s, Double(beta)) * exp(-b * s * s)
@@ -38,6 +43,7 @@ public struct WignerSurmise: Sendable, Hashable {
 
   /// Poisson (uncorrelated) levels: P(s) = e^{−s}.
   public static func poissonDensity(_ s: Double) -> Double { s < 0 ? 0 : exp(-s) }
+  /// Poisson levels: P(S ≤ s) = 1 − e^{−s}.
   public static func poissonCDF(_ s: Double) -> Double { s < 0 ? 0 : 1 - exp(-s) }
 
   /// The unscaled two-level form: S = |x₁ − x₂| for two levels with Gaussian width σ (Docs/Science.md §1.8),

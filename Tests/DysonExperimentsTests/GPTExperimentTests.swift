@@ -61,10 +61,8 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     return (0..<count).map { _ in
       var run = GPTExperiment.Run()
       run.spectrumSteps = [0]
-      run.spectra = [layerVariances.map { variance in
-        HeadProjection.allCases.map { _ in
-          [try! eigenvaluesSymmetric(Matrix<Double>.gaussian(rows: 64, columns: 16, standardDeviation: variance.squareRoot(), using: &rng).gram()).sorted()]
-        }
+      run.spectra = [HeadSpectra(layers: layerVariances.count, heads: 1, levels: 16) { layer, _, _ in
+        try! eigenvaluesSymmetric(Matrix<Double>.gaussian(rows: 64, columns: 16, standardDeviation: layerVariances[layer].squareRoot(), using: &rng).gram()).sorted()
       }]
       return run
     }
@@ -147,7 +145,7 @@ private func smallConfig(text: String) -> GPTExperiment.Config {
     let scaled = plain.enumerated().map { k, run -> GPTExperiment.Run in
       var r = run
       let factor = 0.5 + 1.5 * Double(k) / 59
-      r.spectra = run.spectra.map { $0.map { $0.map { $0.map { $0.map { factor * $0 } } } } }
+      r.spectra = run.spectra.map { HeadSpectra(layers: $0.layers, heads: $0.heads, levels: $0.levels, flattened: $0.flattened.map { factor * $0 })! }
       return r
     }
     var config = GPTExperiment.Config()

@@ -60,6 +60,33 @@ private func randomTokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int32
     #expect(model.values(of: model.layout.tensor(named: "ln_f.bias")!).allSatisfy { $0 == 0 })
   }
 
+  @Test("head spectra are the squared singular values of each PyTorch head weight, and keep their nested JSON layout")
+  func headSpectra() throws {
+    var rng = Xoshiro256StarStar(seed: 5)
+    let c = tinyConfiguration()
+    let model = try GPT<Double>(c, using: &rng)
+    let spectra = model.headSpectra
+    #expect(spectra.layers == 2 && spectra.heads == 2 && spectra.levels == 4)
+    for l in 0..<2 {
+      for p in HeadProjection.allCases {
+        for h in 0..<2 {
+          let weight = Array(model.values(of: model.layout.tensor(named: "blocks.\(l).sa.heads.\(h).\(p.rawValue).weight")!))
+          let sigma = try singularValues(of: Matrix(rows: 4, columns: 8, elements: weight))
+          let expected = sigma.map { $0 * $0 }.sorted()
+          let got = spectra[layer: l, projection: p, head: h]
+          #expect(zip(got, expected).allSatisfy { abs($0 - $1) < 1e-12 * max(1, expected.last!) }, "layer \(l) \(p) head \(h)")
+          #expect((0..<4).allSatisfy { spectra[layer: l, projection: p, head: h, level: $0] == got[$0] })
+        }
+      }
+    }
+    // JSON: [layer][projection][head][level], and back to the same value.
+    let json = try JSONEncoder().encode(spectra)
+    let nested = try JSONDecoder().decode([[[[Double]]]].self, from: json)
+    #expect(nested.count == 2 && nested[1].count == 3 && nested[1][2].count == 2 && nested[1][2][1] == spectra[layer: 1, projection: .value, head: 1])
+    #expect(try JSONDecoder().decode(HeadSpectra.self, from: json) == spectra)
+    #expect(throws: DecodingError.self) { try JSONDecoder().decode(HeadSpectra.self, from: Data("[[[[1.0]], [[1.0]]]]".utf8)) }
+  }
+
   @Test("every parameter tensor's gradient matches central differences to 1e-6", arguments: gradientCases)
   func gradientsMatchFiniteDifferences(c: GPTConfiguration) throws {
     var rng = Xoshiro256StarStar(seed: 11)

@@ -16,6 +16,7 @@ public struct Processor: Sendable, Equatable {
   /// Whether the CPU executes AVX-512 Foundation instructions.
   public var hasAVX512: Bool
 
+  /// A processor described by hand (tests, and machines whose description cannot be read).
   public init(modelName: String, vendor: String, family: Int, hasAVX512: Bool) {
     self.modelName = modelName
     self.vendor = vendor

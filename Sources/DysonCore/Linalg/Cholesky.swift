@@ -3,6 +3,7 @@
 /// L_ij = (A_ij − Σ_{k<j} L_ik·L_jk) / L_jj and L_ii = √(A_ii − Σ_{k<i} L_ik²); (n³/3 flops).
 /// `KStepTransition.choleskyUpper` is the same recurrence on SIMD lanes of four runs.
 public struct Cholesky: Sendable, Equatable {
+  /// The order of the factored matrix.
   public let n: Int
   /// L, row-major n × n, zeros above the diagonal.
   public let lower: [Double]

@@ -13,6 +13,7 @@
 
 /// The thin SVD W = U·diag(σ)·Vᵀ, singular values in descending order (as numpy's `svd`).
 public struct SingularValueDecomposition: Sendable {
+  /// How the decomposition is computed; `.automatic` picks by shape (the notes above).
   public enum Method: String, Sendable, CaseIterable {
     case automatic, oneSidedJacobi, gram
   }

@@ -23,6 +23,7 @@
 
 /// The eigen-decomposition of a symmetric matrix, eigenvalues in ascending order (as numpy's `eigh`).
 public struct SymmetricEigen: Sendable {
+  /// How the decomposition is computed; `.automatic` picks by size (the notes above).
   public enum Method: String, Sendable, CaseIterable {
     case automatic, jacobi, tridiagonalQL
     /// Dense → band → tridiagonal (BandReduction.swift), then QL: eigenvalues only.

@@ -43,9 +43,11 @@ extension Matrix {
     do { return try f() } catch { preconditionFailure("\(op): \(error)") }
   }
 
+  /// Elementwise sum; the shapes must agree.
   @inlinable public static func + (l: Matrix, r: Matrix) -> Matrix {
     checked("+") { () throws(ShapeError) in var s = l; try s.add(r); return s }
   }
+  /// Elementwise difference; the shapes must agree.
   @inlinable public static func - (l: Matrix, r: Matrix) -> Matrix {
     checked("-") { () throws(ShapeError) in var s = l; try s.add(r, scaledBy: -1); return s }
   }
@@ -53,11 +55,16 @@ extension Matrix {
   @inlinable public static func .* (l: Matrix, r: Matrix) -> Matrix {
     checked(".*") { () throws(ShapeError) in try l.zipMap(r, *) }
   }
+  /// Every element times `s`.
   @inlinable public static func * (s: Scalar, m: Matrix) -> Matrix { m.map { s * $0 } }
+  /// Every element times `s`.
   @inlinable public static func * (m: Matrix, s: Scalar) -> Matrix { m.map { $0 * s } }
+  /// Every element divided by `s`.
   @inlinable public static func / (m: Matrix, s: Scalar) -> Matrix { m.map { $0 / s } }
   @inlinable public static prefix func - (m: Matrix) -> Matrix { m.map { -$0 } }
+  /// Adds `r` elementwise; the shapes must agree.
   @inlinable public static func += (l: inout Matrix, r: Matrix) { l = l + r }
+  /// Subtracts `r` elementwise; the shapes must agree.
   @inlinable public static func -= (l: inout Matrix, r: Matrix) { l = l - r }
 }
 

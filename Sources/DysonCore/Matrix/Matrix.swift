@@ -5,7 +5,9 @@
 /// and a bug in a step loop). Initialisers that take user data throw `ShapeError`; operators
 /// whose operands come from code stop on a broken contract with both shapes in the message.
 public struct Matrix<Scalar: DysonScalar>: Sendable, Equatable {
+  /// The number of rows.
   public let rows: Int
+  /// The number of columns.
   public let columns: Int
   @usableFromInline internal var storage: [Scalar]
 
@@ -56,8 +58,11 @@ public struct Matrix<Scalar: DysonScalar>: Sendable, Equatable {
     }
   }
 
+  /// Rows × columns.
   public var shape: Shape { Shape(rows, columns) }
+  /// The number of elements, rows · columns.
   public var count: Int { storage.count }
+  /// Whether rows == columns.
   public var isSquare: Bool { rows == columns }
 
   /// The row-major elements.
@@ -66,6 +71,7 @@ public struct Matrix<Scalar: DysonScalar>: Sendable, Equatable {
   /// Nested rows, for tests and printing.
   public var nested: [[Scalar]] { (0..<rows).map { row($0) } }
 
+  /// The element at (row, column), both counted from 0; out-of-range indices stop the program.
   @inlinable public subscript(row: Int, column: Int) -> Scalar {
     get {
       precondition(row >= 0 && row < rows && column >= 0 && column < columns,

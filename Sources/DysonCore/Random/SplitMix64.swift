@@ -1,9 +1,12 @@
 /// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014).
 /// Used only to expand a 64-bit seed into generator state, as the xoshiro authors recommend.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
+  /// The generator's whole state: the next output is a function of it alone.
   public var state: UInt64
+  /// A generator that starts from `state` (any value, zero included).
   public init(state: UInt64) { self.state = state }
 
+  /// The next 64 random bits.
   @inlinable public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     return SplitMix64.mix(state)

@@ -7,6 +7,7 @@
 /// (seeding SplitMix64 with `seed + k` would make streams k and k+1 overlap, shifted by one).
 /// Integer and uniform outputs are identical on every machine; see `normal` for Gaussians.
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Equatable, Codable {
+  /// The generator's whole state (saved in checkpoints, so a resumed run draws the same numbers).
   public var state: (UInt64, UInt64, UInt64, UInt64)
 
   /// The generator for `(seed, stream)`; stream 0 is the plain seeded generator.
@@ -23,6 +24,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Equatable, Co
     self.state = state
   }
 
+  /// The next 64 random bits.
   @inlinable public mutating func next() -> UInt64 {
     let result = rotateLeft(state.1 &* 5, 7) &* 9
     let t = state.1 << 17

@@ -9,8 +9,11 @@ import Synchronization
 /// written out by hand layer by layer, each backward step with its derivation (see also
 /// Docs/Gradients.md). Training runs in `Float`; `Double` is for checking gradients.
 public struct GPT<Scalar: DysonScalar>: Sendable {
+  /// The sizes and choices the model was built with.
   public let configuration: GPTConfiguration
+  /// Where each tensor lives in `parameters`.
   public let layout: GPTLayout
+  /// Every parameter in one flat vector, laid out by `layout`.
   public var parameters: [Scalar]
 
   /// A freshly initialised model (`configuration.initialisation`), drawn from `rng` in the order

@@ -7,7 +7,9 @@ import DysonCore
 /// each activation is a slice of one buffer). Sendable because the pieces of a pass write disjoint
 /// rows and the parameter jobs only read (`GPT.forward`, `GPT.backward`).
 public final class GPTActivations<Scalar: DysonScalar>: @unchecked Sendable {
+  /// Sequences the buffers hold (B).
   public let batch: Int
+  /// Tokens per sequence (T ≤ block).
   public let length: Int
   let configuration: GPTConfiguration
   private let storage: UnsafeMutableBufferPointer<Scalar>
@@ -42,6 +44,7 @@ public final class GPTActivations<Scalar: DysonScalar>: @unchecked Sendable {
   /// Token ids of the current batch: inputs and next-token targets, N each.
   let inputs, targets: UnsafeMutablePointer<Int32>
 
+  /// Buffers for `batch` sequences of `length` tokens of a model of `configuration`.
   public init(_ configuration: GPTConfiguration, batch: Int, length: Int) {
     precondition(batch >= 1 && (1...configuration.block).contains(length), "GPTActivations: batch \(batch), length \(length)")
     self.batch = batch

@@ -18,21 +18,29 @@ public struct GPTConfiguration: Codable, Sendable, Equatable {
     case gpt2 = "normal-0.02"
   }
 
+  /// Distinct tokens V (65 characters in tiny Shakespeare).
   public var vocabulary = 65
+  /// Transformer blocks.
   public var layers = 4
+  /// Attention heads per block; they must divide `embedding`.
   public var heads = 4
+  /// The embedding width C (n_embd).
   public var embedding = 64
   /// Context length T: positions 0..<block have learned embeddings.
   public var block = 32
   /// Hidden width of the MLP (4 · n_embd in the lecture).
   public var hiddenWidth = 256
+  /// How attention scores are scaled.
   public var attentionScale = AttentionScale.embedding
+  /// How the parameters start.
   public var initialisation = Initialisation.pytorch
   /// ε of every LayerNorm (PyTorch's default).
   public var layerNormEpsilon = 1e-5
 
+  /// The lecture's model (the defaults above).
   public init() {}
 
+  /// hs = C / heads, the width of one head's keys, queries and values.
   public var headSize: Int { embedding / heads }
 
   /// The factor multiplying q·k before the softmax.

@@ -7,32 +7,46 @@
 public struct GPTLayout: Sendable, Equatable {
   /// Offsets of one transformer block's tensors (PyTorch `Linear` weights are [out, in]).
   public struct Block: Sendable, Equatable {
+    /// LayerNorm 1's weight and bias ([C] each).
     public let norm1Weight, norm1Bias: Int
     /// [3C, C]: rows 0..<C keys, C..<2C queries, 2C..<3C values; head h owns rows h·hs..<(h+1)·hs of each.
     public let attentionWeight: Int
+    /// The attention's output projection, [C, C] and [C].
     public let projectionWeight, projectionBias: Int
+    /// LayerNorm 2's weight and bias ([C] each).
     public let norm2Weight, norm2Bias: Int
+    /// The MLP's first layer, [H, C] and [H].
     public let hiddenWeight, hiddenBias: Int
+    /// The MLP's second layer, [C, H] and [C].
     public let outputWeight, outputBias: Int
   }
 
   /// A named tensor of the PyTorch module tree: its offset and shape in the flat vector.
   public struct Tensor: Sendable, Equatable {
+    /// The PyTorch name ("blocks.0.sa.heads.0.key.weight", …).
     public let name: String
+    /// Index of the first element in the flat vector.
     public let offset: Int
+    /// The PyTorch shape.
     public let shape: [Int]
+    /// Elements in the tensor.
     public var count: Int { shape.reduce(1, *) }
   }
 
+  /// The token embedding [V, C] and the position embedding [block, C].
   public let tokenEmbedding, positionEmbedding: Int
+  /// One entry per transformer block.
   public let blocks: [Block]
+  /// The final LayerNorm's weight and bias ([C] each).
   public let finalNormWeight, finalNormBias: Int
+  /// The language-model head, [V, C] and [V].
   public let headWeight, headBias: Int
   /// Total number of parameters.
   public let count: Int
   /// Every tensor under its PyTorch name, in the order of `named_parameters()`.
   public let tensors: [Tensor]
 
+  /// The layout of a model of configuration `c`.
   public init(_ c: GPTConfiguration) {
     var next = 0
     var tensors: [Tensor] = []

@@ -12,6 +12,7 @@ import DysonCore
 
 /// The GPT's loss and gradient, written to be read (see the top of GPTReference.swift).
 public enum GPTReference {
+  /// A matrix as an array of its rows.
   public typealias Matrix = [[Double]]
 
   /// Mean next-token cross-entropy of `inputs` against `targets` (B × T tokens each) and ∂L/∂θ for

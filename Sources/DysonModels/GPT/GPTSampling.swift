@@ -41,10 +41,12 @@ extension GPT where Scalar == Float {
   // Concrete Float entry points: a generic public method called from another module runs
   // unspecialised (every arithmetic operation a witness call); these compile the kernels for Float.
 
+  /// `generate` compiled for `Float` (see the generic method).
   public func generate(after context: [Int32], count: Int, using rng: inout Xoshiro256StarStar) throws(GPTError) -> [Int32] {
     try sampleTokens(after: context, count: count, using: &rng)
   }
 
+  /// `lossAndGradient` compiled for `Float` (see the generic method).
   public func lossAndGradient(inputs: [Int32], targets: [Int32], batch: Int) throws(GPTError) -> (loss: Double, gradient: [Float]) {
     try computeLossAndGradient(inputs: inputs, targets: targets, batch: batch)
   }

@@ -9,23 +9,34 @@ import Foundation
 /// trajectory, and run k of an ensemble is the same whoever trains it.
 /// A step allocates nothing: activations, gradient and moments live as long as the trainer.
 public final class GPTTrainer {
+  /// What a run trains: the model, the optimiser and the batch size.
   public struct Settings: Codable, Sendable, Equatable {
+    /// The model's sizes and choices.
     public var model = GPTConfiguration()
+    /// The optimiser and its hyperparameters.
     public var optimizer = OptimizerConfiguration()
     /// Sequences per batch.
     public var batch = 16
+    /// The lecture's settings: its model, AdamW at η = 10⁻³, 16 sequences per batch.
     public init() {}
   }
 
   /// The saved state of a run; restoring it continues bit for bit.
   public struct State: Sendable, Equatable {
+    /// Steps taken.
     public var step: Int
+    /// The model's parameters (`GPTLayout` order).
     public var parameters: [Float]
+    /// The optimiser's first moment (SGD's momentum buffer).
     public var firstMoment: [Float]
+    /// The optimiser's second moment (Adam's only; zeros otherwise).
     public var secondMoment: [Float]
+    /// The generator of the training batches.
     public var trainingRandom: Xoshiro256StarStar
+    /// The generator of the loss estimates' batches.
     public var evaluationRandom: Xoshiro256StarStar
 
+    /// A state from its parts (as read from a checkpoint).
     public init(step: Int, parameters: [Float], firstMoment: [Float], secondMoment: [Float],
                 trainingRandom: Xoshiro256StarStar, evaluationRandom: Xoshiro256StarStar) {
       (self.step, self.parameters, self.firstMoment, self.secondMoment) = (step, parameters, firstMoment, secondMoment)
@@ -33,7 +44,9 @@ public final class GPTTrainer {
     }
   }
 
+  /// What the trainer was made with.
   public let settings: Settings
+  /// The text the batches are drawn from.
   public let corpus: TextCorpus
   public private(set) var model: GPT<Float>
   public private(set) var optimizer: Optimizer<Float>
@@ -42,6 +55,7 @@ public final class GPTTrainer {
   private var evaluationRandom: Xoshiro256StarStar
   private let activations: GPTActivations<Float>
 
+  /// Steps taken so far.
   public var step: Int { optimizer.step }
 
   /// Run `run` of `seed` draws its initial weights from stream 3·run (or 3·`initialisationRun`, so
@@ -68,11 +82,13 @@ public final class GPTTrainer {
     activations = GPTActivations(settings.model, batch: settings.batch, length: settings.model.block)
   }
 
+  /// The state to save: restoring it continues the run bit for bit.
   public var state: State {
     State(step: optimizer.step, parameters: model.parameters, firstMoment: optimizer.firstMoment,
           secondMoment: optimizer.secondMoment, trainingRandom: trainingRandom, evaluationRandom: evaluationRandom)
   }
 
+  /// Continues from a saved `state`; throws when it does not fit this model.
   public func restore(_ state: State) throws(GPTError) {
     let n = model.layout.count
     guard state.parameters.count == n, state.firstMoment.count == n, state.secondMoment.count == n, state.step >= 0 else {

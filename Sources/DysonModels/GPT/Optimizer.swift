@@ -18,20 +18,27 @@ import Foundation
 /// Adam's update has the size η whatever the gradient's scale, SGD's is proportional to it: the
 /// two sides of the linear scaling rule's question for adaptive optimisers.
 public struct OptimizerConfiguration: Codable, Sendable, Equatable {
+  /// Which update rule (the forms above).
   public enum Method: String, Codable, Sendable, CaseIterable {
     case adamw, adam, sgd, momentum
   }
 
+  /// The update rule.
   public var method = Method.adamw
+  /// The learning rate η.
   public var learningRate = 1e-3
+  /// β₁ of Adam's first moment.
   public var beta1 = 0.9
+  /// β₂ of Adam's second moment.
   public var beta2 = 0.999
+  /// ε added to √v̂ in Adam's denominator.
   public var epsilon = 1e-8
   /// λ: decoupled for AdamW, added to the gradient for the others (PyTorch's forms).
   public var weightDecay = 0.01
   /// μ of `momentum`.
   public var momentum = 0.9
 
+  /// AdamW with PyTorch's defaults (η = 10⁻³, β = (0.9, 0.999), ε = 10⁻⁸, λ = 0.01).
   public init() {}
 
   /// Nil when every value is in range, else what is wrong.
@@ -67,11 +74,13 @@ public typealias AdamWConfiguration = OptimizerConfiguration
 /// The optimizer state: the first moment (or SGD's momentum buffer), the second moment (Adam's
 /// only) and the step count t.
 public struct Optimizer<Scalar: DysonScalar>: Sendable, Equatable {
+  /// The update rule and its hyperparameters.
   public var configuration: OptimizerConfiguration
   public private(set) var step = 0
   public internal(set) var firstMoment: [Scalar]
   public internal(set) var secondMoment: [Scalar]
 
+  /// A fresh state (zero moments, step 0) for `count` parameters.
   public init(_ configuration: OptimizerConfiguration, count: Int) {
     self.configuration = configuration
     firstMoment = [Scalar](repeating: 0, count: count)

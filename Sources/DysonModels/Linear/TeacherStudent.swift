@@ -9,11 +9,15 @@ import Foundation
 /// With a fixed second layer Z (2412.20496, Docs/Science.md §4) the network is y = ZWx, the teacher
 /// ZW_t x, and −∂L/∂W = ZᵀZ(W_t − W)xxᵀ (L = ½|Z(W_t − W)x|²): Z = 1 is the model above.
 public struct TeacherStudentConfiguration: Codable, Sendable, Equatable {
+  /// The learning rate α.
   public var alpha = 0.1
+  /// |B|, samples per mini-batch.
   public var batch = 16
   /// ns, the strength of the induced noise.
   public var noise = 0.1
+  /// Passes over the data set.
   public var epochs = 10
+  /// Mini-batches per pass (the data set holds batch · batchesPerEpoch samples).
   public var batchesPerEpoch = 500
   /// κ: the teacher is κ·1 (O·diag(κ, κ)·Oᵀ for any orthogonal O).
   public var teacher = 2.0
@@ -24,6 +28,7 @@ public struct TeacherStudentConfiguration: Codable, Sendable, Equatable {
   /// Record the squared singular values after each of the first this many updates (0: none).
   public var recordUpdates = 0
 
+  /// The paper's settings (the defaults above).
   public init() {}
 
   /// σ_pred = √(α·ns²/|B|), the scale of the stationary fluctuations (Docs/Science.md §3).
@@ -40,6 +45,7 @@ public struct TeacherStudentData: Sendable {
   /// property in a value that async code holds corrupted the task allocator in debug builds.)
   public let moment: [Double]
 
+  /// The data set of configuration `c`, drawn from `seed` (stream 0xDA7A): every student of an ensemble sees the same data.
   public init(_ c: TeacherStudentConfiguration, seed: UInt64) {
     var rng = Xoshiro256StarStar(seed: seed, stream: 0xDA7A)
     var moments: [SIMD4<Double>] = []
@@ -73,6 +79,7 @@ public struct TeacherStudentRun: Sendable {
   /// x₁ ≤ x₂ (squared singular values) after updates 0, 1, …, recordUpdates, flattened.
   public let trajectory: [Double]
 
+  /// Trains one student from stream `stream` of `seed` on `data`; throws when it diverges.
   public init(_ c: TeacherStudentConfiguration, data: TeacherStudentData, seed: UInt64, stream: UInt64) throws {
     var rng = Xoshiro256StarStar(seed: seed, stream: stream)
     var w = SIMD4(rng.normal(), rng.normal(), rng.normal(), rng.normal()) * c.initialScale
@@ -130,6 +137,7 @@ public struct TeacherStudentRun: Sendable {
   }
 }
 
+/// Why a student stopped.
 public enum TeacherStudentError: Error, CustomStringConvertible, Equatable {
   case diverged(stream: UInt64, step: Int, alpha: Double, batch: Int, noise: Double)
   public var description: String {

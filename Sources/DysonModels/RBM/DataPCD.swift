@@ -12,7 +12,9 @@ import Foundation
 /// mass2 and positivePhase do not apply).
 public struct DataPCD: Sendable {
   public private(set) var rbm: GaussianRBM
+  /// The hyperparameters (the fields listed above apply).
   public let configuration: PCDConfiguration
+  /// PCD (persistent chains) or CD-k (chains restarted at each mini-batch).
   public let negativePhase: NegativePhase
   public private(set) var updatesDone = 0
   public private(set) var epochsDone = 0
@@ -85,15 +87,24 @@ public struct DataPCD: Sendable {
 
   /// Everything an update reads that is not scratch: restoring it continues the run bit for bit.
   public struct State: Sendable, Equatable {
+    /// Updates taken.
     public var updatesDone: Int
+    /// Passes over the data completed.
     public var epochsDone: Int
+    /// Position of the next mini-batch in `order`.
     public var cursor: Int
+    /// This epoch's order of the data rows.
     public var order: [Int]
+    /// The generator, as it stands.
     public var random: Xoshiro256StarStar
+    /// W, row-major N_v × N_h.
     public var weights: [Double]
+    /// The persistent chains, row-major |B| × N_v.
     public var chains: [Double]
+    /// The momentum average u, row-major N_v × N_h.
     public var velocity: [Double]
 
+    /// A state from its parts (as read from a checkpoint).
     public init(updatesDone: Int, epochsDone: Int, cursor: Int, order: [Int], random: Xoshiro256StarStar,
                 weights: [Double], chains: [Double], velocity: [Double]) {
       (self.updatesDone, self.epochsDone, self.cursor, self.order) = (updatesDone, epochsDone, cursor, order)
@@ -101,6 +112,7 @@ public struct DataPCD: Sendable {
     }
   }
 
+  /// The state to save.
   public var state: State {
     State(updatesDone: updatesDone, epochsDone: epochsDone, cursor: cursor, order: order, random: rng,
           weights: rbm.weights.elements, chains: chains, velocity: velocity)

@@ -8,14 +8,19 @@ import Foundation
 public struct GaussianRBM: Sendable {
   /// W, N_v × N_h.
   public var weights: Matrix<Double>
+  /// μ², the visible units' mass.
   public var mu2: Double
+  /// σ_h, the hidden units' standard deviation.
   public var sigmaH: Double
   /// η, the hidden bias (N_h values).
   public var hiddenBias: [Double]
 
+  /// N_v.
   public var visible: Int { weights.rows }
+  /// N_h.
   public var hidden: Int { weights.columns }
 
+  /// A machine with these parameters; η defaults to zeros.
   public init(weights: Matrix<Double>, mu2: Double, sigmaH: Double, hiddenBias: [Double]? = nil) {
     self.weights = weights
     self.mu2 = mu2
@@ -93,6 +98,7 @@ public struct GaussianRBM: Sendable {
   }
 }
 
+/// Why an RBM cannot be used or trained on.
 public enum RBMError: Error, CustomStringConvertible, Equatable {
   case notPositiveDefinite(largestX: Double, mu2: Double)
   case diverged(step: Int, alpha: Double, batch: Int, seed: UInt64)

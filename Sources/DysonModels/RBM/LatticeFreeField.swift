@@ -5,7 +5,9 @@ import Foundation
 /// mass m², S = ½ φᵀK_φφ, K_φ = (2 + m²)δᵢⱼ − δᵢ,ⱼ₊₁ − δᵢ,ⱼ₋₁ (indices mod N) (Docs/Science.md §2.2).
 /// Its eigenvalues are κ_k = m² + 2 − 2cos(2πk/N); the modes k and N − k are degenerate.
 public struct LatticeFreeField: Sendable {
+  /// N.
   public let sites: Int
+  /// m².
   public let mass2: Double
   /// K_φ.
   public let kernel: Matrix<Double>
@@ -14,6 +16,7 @@ public struct LatticeFreeField: Sendable {
   /// κ_k ascending.
   public let eigenvalues: [Double]
 
+  /// The field on `n` ≥ 3 sites with mass m² > 0.
   public init(sites n: Int, mass2: Double) throws {
     precondition(n >= 3 && mass2 > 0, "LatticeFreeField: need N ≥ 3 sites and m² > 0")
     sites = n

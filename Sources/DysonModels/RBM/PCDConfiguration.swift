@@ -4,11 +4,15 @@ import Foundation
 /// Hyperparameters of one PCD training run. Defaults are the authors' linear-scaling study
 /// (Docs/Science.md §2.3) except `updates`, the number of weight updates, which they ran at 10⁵.
 public struct PCDConfiguration: Codable, Sendable, Equatable {
+  /// N_v, sites of the target field.
   public var visible = 10
+  /// N_h.
   public var hidden = 10
   /// Target mass m² of the lattice free field.
   public var mass2 = 4.0
+  /// μ² of the RBM.
   public var mu2 = 9.0
+  /// σ_h of the RBM.
   public var sigmaH = 1.0
   /// Standard deviation of the initial W entries.
   public var initialScale = 0.1
@@ -20,6 +24,7 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
   public var gibbsSteps = 3
   /// How the chains take their k sweeps: the same law of W whichever.
   public var sampler = Sampler.gram
+  /// Weight updates.
   public var updates = 100_000
   /// Momentum β in the authors' form, u ← βu + (1 − β)·gradient, W += αu (0: plain SGD, their scaling study's setting).
   public var momentum = 0.0
@@ -28,6 +33,7 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
   /// Where ⟨φφᵀ⟩_target comes from.
   public var positivePhase = PositivePhase.analytic
 
+  /// Where the positive phase's ⟨φφᵀ⟩ comes from.
   public enum PositivePhase: String, Codable, Sendable {
     /// K_φ⁻¹ exactly, as the authors' `unsup_fit`: all noise comes from the chains.
     case analytic
@@ -35,6 +41,7 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
     case sampled
   }
 
+  /// How the chains take their k sweeps.
   public enum Sampler: String, Codable, Sendable, CaseIterable {
     /// The k sweeps' transition φ ← Mᵏφ + Pm + Lξ drawn at once (`KStepTransition`): N_v normals
     /// per chain instead of k(N_v + N_h), and no hidden states.
@@ -47,5 +54,6 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
     case gram
   }
 
+  /// The authors' settings (the defaults above).
   public init() {}
 }

@@ -9,7 +9,9 @@ import Foundation
 /// (The gradient of log p: ∂(−½φᵀKφ)/∂W = σ_h²φφᵀW, minus its model average; see `GaussianRBM`.)
 public struct PersistentContrastiveDivergence: Sendable {
   public private(set) var rbm: GaussianRBM
+  /// The hyperparameters.
   public let configuration: PCDConfiguration
+  /// The field the RBM learns.
   public let target: LatticeFreeField
   public private(set) var updatesDone = 0
   var rng: Xoshiro256StarStar

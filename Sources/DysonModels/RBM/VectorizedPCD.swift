@@ -10,8 +10,11 @@ import Foundation
 /// bit whichever runs share its vector (a test holds it to that). Lanes never mix: a lane that
 /// diverges carries NaN along while the others go on, and its failure is kept.
 public struct VectorizedPCD: Sendable {
+  /// Runs per vector (lanes of `SIMD4<Double>`).
   public static let width = 4
+  /// The hyperparameters, shared by the lanes.
   public let configuration: PCDConfiguration
+  /// The seed whose streams the lanes draw from.
   public let seed: UInt64
   /// The stream (run index) of each lane.
   public let streams: [UInt64]
