@@ -25,16 +25,21 @@ public struct SpectrumOptions: Sendable, Codable, Equatable {
   /// Threads to use; nil: every core. The results do not depend on it.
   public var threads: Int?
 
+  /// Every tensor, WᵀW, the shuffled comparison, Dyson's conventions, all cores.
   public init() {}
 }
 
 /// One analysed tensor.
 public struct TensorSpectrum: Sendable {
+  /// The file the tensor was read from.
   public let file: String
+  /// The tensor's name in the file.
   public let name: String
+  /// The stored shape, outermost first.
   public let shape: [Int]
   /// The stored element type ("BF16", "F32", …).
   public let dtype: String
+  /// Its spectrum and every measure of it.
   public let spectrum: WeightSpectrum
 }
 
@@ -42,6 +47,7 @@ public struct TensorSpectrum: Sendable {
 /// tensors of each in natural order of their names), a line for every tensor or file that failed,
 /// and notes on tensors left out on purpose.
 public struct SpectrumReport: Sendable {
+  /// The analysed tensors.
   public let spectra: [TensorSpectrum]
   /// One line each, naming the file and the tensor: bad files, unreadable or non-finite tensors.
   public let failures: [String]

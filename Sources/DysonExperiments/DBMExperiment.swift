@@ -15,15 +15,21 @@ import Foundation
 /// S follows the Wigner surmise with ⟨S⟩ = √π σ. The linear scaling rule (only α/|B| matters)
 /// holds up to the factor 1/√(1 − αΩ/2) of discrete steps, which the equal-ratio points show.
 public struct DBMExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
+    /// κ, the degenerate minimum (`--kappa`).
     public var kappa = 1.0
     /// Curvature Ω of the potential per unit α.
     public var omega = 1.0
     /// Noise strength g̃ per unit α/√|B|.
     public var noise = 1.0
+    /// The α scan at --alpha-scan-batch (`--alphas`).
     public var alphas = [0.01, 0.02, 0.04, 0.06, 0.08, 0.1]
+    /// |B| of the α scan (`--alpha-scan-batch`).
     public var alphaScanBatch = 16
+    /// The |B| scan at --batch-scan-alpha (`--batches`).
     public var batches = [4, 8, 16, 32, 64]
+    /// α of the |B| scan (`--batch-scan-alpha`).
     public var batchScanAlpha = 0.1
     /// α of the equal-ratio set; |B| = α/0.00625 makes α/|B| that of (0.1, 16).
     public var equalRatioAlphas = [0.025, 0.05, 0.1, 0.2]
@@ -33,10 +39,13 @@ public struct DBMExperiment {
     public var burnIn = 10
     /// Samples per chain after the burn-in, one relaxation time apart.
     public var samples = 20
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 1
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
+    /// Smaller ensembles and shorter training: what `--quick` runs.
     public static var quick: Config {
       var c = Config()
       c.chains = 1000
@@ -44,8 +53,11 @@ public struct DBMExperiment {
       return c
     }
 
+    /// One (α, |B|) configuration.
     public struct Point: Sendable, Hashable {
+      /// The learning rate α.
       public var alpha: Double
+      /// The batch size |B|.
       public var batch: Int
     }
 
@@ -59,6 +71,7 @@ public struct DBMExperiment {
       return out
     }
 
+    /// Each field's option name, help text and valid range: the command's options and the keys of config.json.
     public static let settings: [Setting<Config>] = [
       .number("kappa", "κ, the degenerate minimum", \.kappa, -1e6...1e6),
       .number("omega", "Ω, the curvature of the potential per unit α", \.omega, 1e-6...1e6),
@@ -75,30 +88,43 @@ public struct DBMExperiment {
     ]
   }
 
+  /// What one configuration's chains gave.
   public struct Measurement: Sendable {
+    /// The configuration.
     public let point: Config.Point
     /// Spacings S, all samples in chain order.
     public let spacings: [Double]
     /// Both eigenvalues of every sample, minus κ.
     public let levels: [Double]
+    /// ⟨S⟩ over every sample.
     public let meanSpacing: Double
+    /// Its jackknife error over chains (50 blocks).
     public let meanSpacingError: Double
     /// σ² of the continuum, (α/|B|)(g̃²/Ω), and of the discrete steps, σ²/(1 − αΩ/2).
     public let continuumVariance: Double
+    /// σ² of the discrete steps, σ²_continuum/(1 − αΩ/2).
     public let discreteVariance: Double
+    /// U₄ of `levels` (−4/27 for the two-level law).
     public let binder: Double
     /// KS of the last sample of each chain (independent draws) against the surmise with the exact σ.
     public let ks: KolmogorovSmirnov
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
+    /// One per configuration of `Config.grid`, in its order.
     public let measurements: [Measurement]
     /// ⟨S⟩ = a·√(α/|B|·g̃²/Ω): a → √π = 1.7725 in the continuum.
     public let collapse: ThroughOriginFit
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
+  /// Runs the study: ensembles on `workers` tasks (default: one per core), the same result whatever
+  /// their number; `progress`, when given, is advanced as the work proceeds. Throws on settings out
+  /// of range and when interrupted.
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
     let start = Date()
     for p in config.grid where p.alpha * config.omega >= 1 {
@@ -170,20 +196,65 @@ public struct DBMExperiment {
                        continuumVariance: continuum, discreteVariance: discrete, binder: binderCumulant(levels), ks: ks)
   }
 
+  /// What summary.json holds.
+  public struct Summary: Codable, Sendable, Equatable {
+    /// One (α, |B|) point (`Measurement`).
+    public struct Configuration: Codable, Sendable, Equatable {
+      /// The learning rate α.
+      public var alpha: Double
+      /// The batch size |B|.
+      public var batch: Int
+      /// Spacings sampled.
+      public var samples: Int
+      /// ⟨S⟩ and its jackknife error over chains.
+      public var meanSpacing: Double?, meanSpacingError: Double?
+      /// √(π·variance): the continuum and the discrete-time prediction of ⟨S⟩.
+      public var continuumPrediction: Double?, discretePrediction: Double?
+      /// U₄ of the pooled levels.
+      public var binder: Double?
+      /// KS test of the scaled final spacings against the GOE surmise.
+      public var ksDistance: Double?, ksP: Double?
+      enum CodingKeys: String, CodingKey {
+        case alpha, batch, samples, meanSpacing = "mean_spacing", meanSpacingError = "mean_spacing_error"
+        case continuumPrediction = "continuum_prediction", discretePrediction = "discrete_prediction", binder, ksDistance = "ks_distance", ksP = "ks_p"
+      }
+    }
+    /// The collapse of ⟨S⟩ against the discrete prediction's scale.
+    public struct Collapse: Codable, Sendable, Equatable {
+      /// The slope a, its jackknife error, R² and R₀².
+      public var aFit: Double?, aFitError: Double?, r2: Double?, r2Uncentred: Double?
+      /// √π, the continuum slope.
+      public var continuumA: Double
+      enum CodingKeys: String, CodingKey { case aFit = "a_fit", aFitError = "a_fit_error", r2, r2Uncentred = "r2_uncentred", continuumA = "continuum_a" }
+    }
+    /// "dbm".
+    public var study = "dbm"
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    /// One entry per configuration.
+    public var configurations: [Configuration]
+    /// The collapse over every configuration.
+    public var collapse: Collapse
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    Summary(
+      seconds: r.seconds,
+      configurations: r.measurements.map { m in
+        Summary.Configuration(alpha: m.point.alpha, batch: m.point.batch, samples: m.spacings.count, meanSpacing: finite(m.meanSpacing),
+                              meanSpacingError: finite(m.meanSpacingError), continuumPrediction: finite((Double.pi * m.continuumVariance).squareRoot()),
+                              discretePrediction: finite((Double.pi * m.discreteVariance).squareRoot()), binder: finite(m.binder),
+                              ksDistance: finite(m.ks.distance), ksP: finite(m.ks.pValue))
+      },
+      collapse: Summary.Collapse(aFit: finite(r.collapse.slope), aFitError: finite(r.collapse.jackknifeError), r2: finite(r.collapse.r2),
+                                 r2Uncentred: finite(r.collapse.r2Uncentred), continuumA: Double.pi.squareRoot()))
+  }
+
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
-    let points: [JSONValue] = r.measurements.map { m in
-      .object([("alpha", .number(m.point.alpha)), ("batch", .integer(m.point.batch)), ("samples", .integer(m.spacings.count)),
-               ("mean_spacing", .number(m.meanSpacing)), ("mean_spacing_error", .number(m.meanSpacingError)),
-               ("continuum_prediction", .number((Double.pi * m.continuumVariance).squareRoot())),
-               ("discrete_prediction", .number((Double.pi * m.discreteVariance).squareRoot())),
-               ("binder", .number(m.binder)), ("ks_distance", .number(m.ks.distance)), ("ks_p", .number(m.ks.pValue))])
-    }
-    try output.write(json: .object([
-      ("study", .string("dbm")), ("seconds", .number(r.seconds)), ("configurations", .array(points)),
-      ("collapse", .object([("a_fit", .number(r.collapse.slope)), ("a_fit_error", .number(r.collapse.jackknifeError)),
-                            ("r2", .number(r.collapse.r2)), ("r2_uncentred", .number(r.collapse.r2Uncentred)), ("continuum_a", .number(Double.pi.squareRoot()))])),
-    ]), to: "summary.json")
+    try output.write(summary: summary(r))
     var csv = CSVWriter(header: ["alpha", "batch", "mean_spacing", "error", "continuum", "discrete", "binder", "ks_p"])
     for m in r.measurements {
       csv.appendRow([m.point.alpha, Double(m.point.batch), m.meanSpacing, m.meanSpacingError, (Double.pi * m.continuumVariance).squareRoot(),

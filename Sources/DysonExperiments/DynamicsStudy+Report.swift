@@ -4,54 +4,125 @@ import DysonRMT
 import Foundation
 
 extension DynamicsStudy {
-  /// summary.json: the runs, steps and groups, then per group and step the measures of
+  /// What summary.json holds: the runs, steps and groups, then per group and step the measures of
   /// `SpectralDynamics.Point`, and per group and chosen step the unfolded spacings' statistics.
-  public static func summary(_ r: Result) -> JSONValue {
-    func number(_ x: Double?) -> JSONValue { x.map { $0.isFinite ? .number($0) : .null } ?? .null }
-    let points: [JSONValue] = r.analysis.points.map { p in
-      .object([
-        ("group", .string(p.group)), ("step", .integer(p.step)),
-        ("mp_sigma2", number(p.mpSigma2)), ("mp_sigma2_error", number(p.mpSigma2Error)),
-        ("mp_area", number(p.mpArea)), ("mp_area_error", number(p.mpAreaError)),
-        ("fraction_above_edge", number(p.fractionAboveEdge)), ("mp_status", .string(p.mpStatus)),
-        ("alpha", number(p.alpha)), ("alpha_error", number(p.alphaError)), ("tail_count", p.tailCount.map { .integer($0) } ?? .null),
-        ("lambda_max", number(p.lambdaMax)), ("lambda_max_error", number(p.lambdaMaxError)),
-        ("ratio_mean", number(p.ratioMean)), ("ratio_mean_error", number(p.ratioMeanError)), ("ratio_count", .integer(p.ratioCount)),
-        ("ratio_mean_without_largest", number(p.ratioMeanWithoutLargest)),
-        ("ratio_mean_without_largest_error", number(p.ratioMeanWithoutLargestError)),
-        ("rand_distance", number(p.randDistance)),
-      ])
+  public struct Summary: Codable, Sendable, Equatable {
+    /// A group of matrices and the tensors in it.
+    public struct Group: Codable, Sendable, Equatable {
+      /// The group's name.
+      public var name: String
+      /// Each matrix's long and short side, and the matrices pooled.
+      public var rows: Int, columns: Int, matrices: Int
+      /// The tensors whose matrices the group pools.
+      public var tensors: [String]
     }
-    let spacings: [JSONValue] = r.analysis.spacings.map { s in
+    /// The measures of one group at one step (`SpectralDynamics.Point`).
+    public struct PointEntry: Codable, Sendable, Equatable {
+      /// The group's name.
+      public var group: String
+      /// The training step.
+      public var step: Int
+      /// The MP fit's σ² and A with their bootstrap errors.
+      public var mpSigma2: Double?, mpSigma2Error: Double?, mpArea: Double?, mpAreaError: Double?
+      /// Share of the eigenvalues above the fitted edge x₊.
+      public var fractionAboveEdge: Double?
+      /// "fitted", or why there is no fit.
+      public var mpStatus: String
+      /// The power-law tail's α and its error.
+      public var alpha: Double?, alphaError: Double?
+      /// Eigenvalues in the tail.
+      public var tailCount: Int?
+      /// The mean largest eigenvalue and its standard error over runs.
+      public var lambdaMax: Double?, lambdaMaxError: Double?
+      /// ⟨r̃⟩ and its standard error over runs.
+      public var ratioMean: Double?, ratioMeanError: Double?
+      /// Ratios in ⟨r̃⟩.
+      public var ratioCount: Int
+      /// ⟨r̃⟩ without each spectrum's largest level, and its error.
+      public var ratioMeanWithoutLargest: Double?, ratioMeanWithoutLargestError: Double?
+      /// Jensen–Shannon distance to the shuffled matrices' eigenvalues.
+      public var randDistance: Double?
+      enum CodingKeys: String, CodingKey {
+        case group, step, mpSigma2 = "mp_sigma2", mpSigma2Error = "mp_sigma2_error", mpArea = "mp_area", mpAreaError = "mp_area_error"
+        case fractionAboveEdge = "fraction_above_edge", mpStatus = "mp_status", alpha, alphaError = "alpha_error", tailCount = "tail_count"
+        case lambdaMax = "lambda_max", lambdaMaxError = "lambda_max_error", ratioMean = "ratio_mean", ratioMeanError = "ratio_mean_error"
+        case ratioCount = "ratio_count", ratioMeanWithoutLargest = "ratio_mean_without_largest"
+        case ratioMeanWithoutLargestError = "ratio_mean_without_largest_error", randDistance = "rand_distance"
+      }
+    }
+    /// The unfolded spacings of one group at one step, against the GOE surmise.
+    public struct SpacingEntry: Codable, Sendable, Equatable {
+      /// The group's name.
+      public var group: String
+      /// The training step.
+      public var step: Int
+      /// "ensemble" or "own" (`SpectralDynamics.Spacings.unfolding`).
+      public var unfolding: String
+      /// Spacings pooled.
+      public var count: Int
+      /// ⟨s²⟩ (4/π for the surmise) and the KS test against the surmise.
+      public var meanSquare: Double?, ksDistance: Double?, ksP: Double?
+      /// The same without each spectrum's end spacings.
+      public var bulkMeanSquare: Double?, bulkKSDistance: Double?, bulkKSP: Double?
+      enum CodingKeys: String, CodingKey {
+        case group, step, unfolding, count, meanSquare = "mean_square", ksDistance = "ks_distance", ksP = "ks_p"
+        case bulkMeanSquare = "bulk_mean_square", bulkKSDistance = "bulk_ks_distance", bulkKSP = "bulk_ks_p"
+      }
+    }
+    /// "dynamics".
+    public var experiment = "dynamics"
+    /// The run folders, in order.
+    public var runs: [String]
+    /// The checkpoints' steps, ascending.
+    public var steps: [Int]
+    /// The groups, in analysis order.
+    public var groups: [Group]
+    /// Group-major: every step of the first group, then of the second, …
+    public var points: [PointEntry]
+    /// At each step whose spacings were unfolded, per group.
+    public var spacings: [SpacingEntry]
+    /// ⟨r̃⟩ of GOE and of Poisson levels, for comparison.
+    public var spacingRatioGOE: Double, spacingRatioPoisson: Double
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    enum CodingKeys: String, CodingKey {
+      case experiment, runs, steps, groups, points, spacings, spacingRatioGOE = "spacing_ratio_goe", spacingRatioPoisson = "spacing_ratio_poisson", seconds
+    }
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    let points = r.analysis.points.map { p in
+      Summary.PointEntry(
+        group: p.group, step: p.step, mpSigma2: p.mpSigma2.flatMap(finite), mpSigma2Error: p.mpSigma2Error.flatMap(finite),
+        mpArea: p.mpArea.flatMap(finite), mpAreaError: p.mpAreaError.flatMap(finite), fractionAboveEdge: p.fractionAboveEdge.flatMap(finite),
+        mpStatus: p.mpStatus, alpha: p.alpha.flatMap(finite), alphaError: p.alphaError.flatMap(finite), tailCount: p.tailCount,
+        lambdaMax: finite(p.lambdaMax), lambdaMaxError: finite(p.lambdaMaxError), ratioMean: finite(p.ratioMean),
+        ratioMeanError: finite(p.ratioMeanError), ratioCount: p.ratioCount, ratioMeanWithoutLargest: finite(p.ratioMeanWithoutLargest),
+        ratioMeanWithoutLargestError: finite(p.ratioMeanWithoutLargestError), randDistance: p.randDistance.flatMap(finite))
+    }
+    let spacings = r.analysis.spacings.map { s in
       let ks = s.all.count >= 8 ? KolmogorovSmirnov(s.all, cdf: WignerSurmise.goe.cdf) : nil
       let bulkKS = s.bulk.count >= 8 ? KolmogorovSmirnov(s.bulk, cdf: WignerSurmise.goe.cdf) : nil
-      return .object([
-        ("group", .string(s.group)), ("step", .integer(s.step)), ("unfolding", .string(s.unfolding)), ("count", .integer(s.all.count)),
-        ("mean_square", s.all.isEmpty ? .null : number(SpectralDynamics.meanSquare(s.all))),
-        ("ks_distance", number(ks?.distance)), ("ks_p", number(ks?.pValue)),
-        ("bulk_mean_square", s.bulk.isEmpty ? .null : number(SpectralDynamics.meanSquare(s.bulk))),
-        ("bulk_ks_distance", number(bulkKS?.distance)), ("bulk_ks_p", number(bulkKS?.pValue)),
-      ])
+      return Summary.SpacingEntry(
+        group: s.group, step: s.step, unfolding: s.unfolding, count: s.all.count,
+        meanSquare: s.all.isEmpty ? nil : finite(SpectralDynamics.meanSquare(s.all)), ksDistance: ks.flatMap { finite($0.distance) },
+        ksP: ks.flatMap { finite($0.pValue) }, bulkMeanSquare: s.bulk.isEmpty ? nil : finite(SpectralDynamics.meanSquare(s.bulk)),
+        bulkKSDistance: bulkKS.flatMap { finite($0.distance) }, bulkKSP: bulkKS.flatMap { finite($0.pValue) })
     }
-    let groups: [JSONValue] = r.plan.groups.enumerated().map { g, group in
-      .object([("name", .string(group.name)), ("rows", .integer(group.rows)), ("columns", .integer(group.columns)),
-               ("matrices", .integer(group.matrices)),
-               ("tensors", .array(r.plan.tensors.filter { $0.group == g }.map { .string($0.name) }))])
+    let groups = r.plan.groups.enumerated().map { g, group in
+      Summary.Group(name: group.name, rows: group.rows, columns: group.columns, matrices: group.matrices,
+                    tensors: r.plan.tensors.filter { $0.group == g }.map(\.name))
     }
-    return .object([
-      ("experiment", .string("dynamics")), ("runs", .array(r.plan.runs.map { .string($0.folder) })),
-      ("steps", .array(r.plan.steps.map { .integer($0) })), ("groups", .array(groups)),
-      ("points", .array(points)), ("spacings", .array(spacings)),
-      ("spacing_ratio_goe", .number(SpacingRatio.goe)), ("spacing_ratio_poisson", .number(SpacingRatio.poisson)),
-      ("seconds", .number(r.seconds)),
-    ])
+    return Summary(runs: r.plan.runs.map(\.folder), steps: r.plan.steps, groups: groups, points: points, spacings: spacings,
+                   spacingRatioGOE: SpacingRatio.goe, spacingRatioPoisson: SpacingRatio.poisson, seconds: r.seconds)
   }
 
   /// Writes config.json, summary.json, eigenvalues.csv, the figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config
     try output.write(json: settingsJSON(Config.settings, c), to: "config.json")
-    try output.write(json: summary(r), to: "summary.json")
+    try output.write(summary: summary(r))
     var csv = CSVWriter(header: ["run", "group", "tensor", "step", "matrix", "index", "x", "shuffled"])
     for run in 0..<r.series.runs {
       for (s, step) in r.series.steps.enumerated() {

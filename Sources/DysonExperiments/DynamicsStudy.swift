@@ -11,6 +11,7 @@ import Synchronization
 /// folders are an ensemble of seeds. The selected matrices are read one at a time from every
 /// checkpoint, their spectra pooled in groups (`group`), and `SpectralDynamics` does the rest.
 public enum DynamicsStudy {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Sendable, Equatable {
     /// The run folders, one per seed.
     public var runs: [String] = []
@@ -28,14 +29,17 @@ public enum DynamicsStudy {
     public var steps: [Int] = []
     /// Bootstrap resamples over runs for the MP fits' errors.
     public var resamples = 200
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 0
     /// Compare each matrix with its entries shuffled (doubles the work).
     public var randomize = true
     /// How 4-D kernels are stored.
     public var kernelLayout: WeightSpectrum.KernelLayout = .oihw
 
+    /// The defaults above.
     public init() {}
 
+    /// Each field's option name, help text and valid range: the command's options and the keys of config.json.
     public static let settings: [Setting<Config>] = [
       .textList("runs", "the run folders (the positional arguments)", \.runs),
       .textList("tensor", "tensor names or patterns (*, ?, [a-z]); empty: every 2-D and 4-D tensor", \.tensors),
@@ -53,17 +57,23 @@ public enum DynamicsStudy {
 
   /// A checkpoint of one run at one step.
   public struct Checkpoint: Sendable, Equatable, Codable {
+    /// The training step (from the file's name).
     public let step: Int
+    /// The checkpoint file.
     public let path: String
   }
 
   /// One selected tensor and the group it is pooled in.
   public struct Selected: Sendable, Equatable, Codable {
+    /// The tensor's name.
     public let name: String
+    /// Its stored shape.
     public let shape: [Int]
+    /// Its stored element type.
     public let dtype: String
     /// Its matrices: kh·kw for a kernel, else 1.
     public let matrices: Int
+    /// Index of its group in `Plan.groups`.
     public let group: Int
   }
 
@@ -71,19 +81,27 @@ public enum DynamicsStudy {
   public struct Plan: Sendable, Codable, Equatable {
     /// A run folder and its checkpoints, ascending in step (every run has the same steps).
     public struct Run: Sendable, Codable, Equatable {
+      /// The folder as given.
       public let folder: String
+      /// Its checkpoints.
       public let checkpoints: [Checkpoint]
     }
+    /// One per folder, in the order given.
     public let runs: [Run]
+    /// The steps every run has.
     public let steps: [Int]
+    /// The selected tensors, in natural order of their names.
     public let tensors: [Selected]
+    /// The groups their matrices are pooled in.
     public let groups: [SpectrumSeries.Group]
   }
 
   /// What a shard keeps of one run: its spectra, and the plan they were read by (so that
   /// `dyson merge` needs no checkpoint).
   public struct ShardRecord: Sendable, Codable {
+    /// What was read.
     public let plan: Plan
+    /// The run's spectra.
     public let series: SpectrumSeries
   }
 
@@ -103,11 +121,17 @@ public enum DynamicsStudy {
     }
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
+    /// What was read.
     public let plan: Plan
+    /// Every run's spectra.
     public let series: SpectrumSeries
+    /// The analysis of `series`.
     public let analysis: SpectralDynamics.Result
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
@@ -443,6 +467,8 @@ public enum DynamicsStudy {
 
 /// A problem with the run folders or their checkpoints: one line naming the run, step and tensor.
 public struct DynamicsError: Error, CustomStringConvertible, Sendable {
+  /// The problem, in one line.
   public let description: String
+  /// An error saying `description`.
   public init(_ description: String) { self.description = description }
 }

@@ -10,7 +10,9 @@ import Foundation
 /// rerunning the same study may overwrite it, but another study's folder, or a non-empty folder
 /// that is not a Dyson output, is refused unless `force` is set.
 public struct ExperimentOutput: Sendable {
+  /// The folder.
   public let directory: String
+  /// The study that claims it (written in the marker).
   public let study: String
   /// The figures added so far: file name in the folder and caption.
   public private(set) var figures: [(file: String, caption: String)] = []
@@ -18,8 +20,11 @@ public struct ExperimentOutput: Sendable {
   /// A sentence put before every figure's caption (e.g. that the run is a quick one).
   public var captionNote: String?
 
+  /// The marker file's name.
   public static let markerName = ".dyson-study"
 
+  /// Claims `directory` for `study`, creating it if needed; throws `OutputFolderError` for a file,
+  /// another study's folder, or a foreign non-empty folder (unless `force`).
   public init(directory: String, study: String, force: Bool = false) throws {
     self.directory = directory
     self.study = study
@@ -38,14 +43,23 @@ public struct ExperimentOutput: Sendable {
     try AtomicFile.write(study + "\n", to: directory + "/" + Self.markerName)
   }
 
+  /// Writes `json` as one line to `name` in the folder, atomically.
   public func write(json: JSONValue, to name: String) throws {
     try AtomicFile.write(json.serialized() + "\n", to: path(name))
   }
 
+  /// Writes a study's summary as one line of JSON (`JSONValue(encoding:)`: keys in declaration
+  /// order, nil as null).
+  public func write(summary: some Encodable, to name: String = "summary.json") throws {
+    try write(json: JSONValue(encoding: summary), to: name)
+  }
+
+  /// Writes `csv` to `name` in the folder, atomically.
   public func write(csv: CSVWriter, to name: String) throws {
     try csv.write(to: path(name))
   }
 
+  /// Writes `figure` as SVG to `name` and lists it, with its caption, for index.html.
   public mutating func add(_ figure: Figure, as name: String) throws {
     var figure = figure
     if let note = captionNote { figure.caption = note + " " + figure.caption }
@@ -85,6 +99,7 @@ public struct ExperimentOutput: Sendable {
     try AtomicFile.write(html, to: path("index.html"))
   }
 
+  /// The path of `name` in the folder.
   public func path(_ name: String) -> String { directory + "/" + name }
 }
 
@@ -109,3 +124,6 @@ func escapeHTML(_ s: String) -> String {
   s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }
+
+/// The number, or nil when it is NaN or infinite: a summary's way to say "no value" (null in JSON).
+func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }

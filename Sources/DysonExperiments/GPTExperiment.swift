@@ -9,13 +9,17 @@ import Foundation
 /// Shakespeare over an ensemble of seeds, and follow the eigenvalues of X = KᵀK (and QᵀQ, VᵀV)
 /// of every head from Marchenko–Pastur at initialisation to the heavy-tailed spectra at the end.
 public struct GPTExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
+    /// The model, the optimiser and the batch size of every run.
     public var training = GPTTrainer.Settings()
     /// The training text (tiny Shakespeare in the paper). The caller says where it is.
     public var data = ""
+    /// Optimizer steps per run (`--iters`).
     public var iterations = 5000
     /// Loss estimates every `evalInterval` steps on `evalIters` batches per split …
     public var evalInterval = 500
+    /// Batches per split for each estimate (`--eval-iters`).
     public var evalIters = 20
     /// … and at the end on `finalEvalIters` batches (the published losses use 200).
     public var finalEvalIters = 200
@@ -23,6 +27,7 @@ public struct GPTExperiment {
     public var spectrumInterval = 250
     /// Independent runs; run k draws from streams 3k, 3k+1, 3k+2 of `seed`.
     public var runs = 1
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 1337
     /// Bootstrap resamples (over runs) for the errors of the MP fits.
     public var resamples = 200
@@ -38,12 +43,15 @@ public struct GPTExperiment {
     /// Every run starts from run 0's weights (and differs only in its batches): the spread over
     /// runs is then SGD's alone (`GPTScalingExperiment`).
     public var sharedInitialisation = false
+    /// Where the runs' checkpoints go (and are resumed from); empty: no checkpoints.
     public var checkpointDirectory = ""
     /// Continue each run from its checkpoint in `checkpointDirectory`, where there is one.
     public var resume = false
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
+    /// Each field's option name, help text and valid range: the command's options and the keys of config.json.
     public static let settings: [Setting<Config>] = [
       .text("data", "the training text (characters become tokens)", \.data),
       .integer("iters", "optimizer steps per run", \.iterations, 0...10_000_000),
@@ -94,10 +102,14 @@ public struct GPTExperiment {
     public var spectrumSteps: [Int] = []
     /// The spectra of every head at each of `spectrumSteps`.
     public var spectra: [HeadSpectra] = []
+    /// Final training loss (on `finalEvalIters` batches); NaN for a failed run.
     public var finalTrain = Double.nan
+    /// Final validation loss; NaN for a failed run.
     public var finalValidation = Double.nan
+    /// Why the run stopped early (divergence, a bad setting); nil when it finished.
     public var failure: String?
 
+    /// An empty record.
     public init() {}
 
     // Shard files: losses as objects; NaN (a failed run's losses) as null, which JSON lacks.
@@ -115,7 +127,6 @@ public struct GPTExperiment {
     }
 
     public func encode(to encoder: Encoder) throws {
-      func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
       var c = encoder.container(keyedBy: CodingKeys.self)
       try c.encode(losses.map { Loss(step: $0.step, train: finite($0.train), validation: finite($0.validation)) }, forKey: .losses)
       try c.encode(spectrumSteps, forKey: .spectrumSteps)
@@ -128,15 +139,21 @@ public struct GPTExperiment {
 
   /// A run as a shard keeps it: run 0 also keeps its final parameters (weights.safetensors, the sample).
   public struct ShardRecord: Sendable, Codable {
+    /// The run's records.
     public var run: Run
+    /// Run 0's final parameters (`GPTLayout` order); nil for the others.
     public var parameters: [Float]?
   }
 
   /// The MP fit of head 0's key spectra of one layer, pooled over runs, at one step.
   public struct LayerFit: Sendable {
+    /// The layer, from 0.
     public let layer: Int
+    /// The training step.
     public let step: Int
+    /// σ² and its bootstrap error over runs.
     public let variance: Double, varianceError: Double
+    /// A and its bootstrap error over runs.
     public let area: Double, areaError: Double
     /// Fraction of eigenvalues above the fitted x₊ (the tail).
     public let tailFraction: Double
@@ -146,37 +163,52 @@ public struct GPTExperiment {
   /// layers, all runs) at one recorded step. It needs no unfolding, so run-to-run differences of
   /// the spectral density, which ensemble unfolding turns into wider spacings, leave it alone.
   public struct RatioMean: Sendable, Equatable {
+    /// The training step.
     public let step: Int
+    /// ⟨r̃⟩ over every spectrum's ratios.
     public let mean: Double
     /// Standard error over runs (each run gives the same number of ratios); NaN with one run.
     public let error: Double
+    /// Ratios in the mean.
     public let count: Int
     /// The same without each spectrum's largest level: after training that level is often an
     /// outlier of the tail, which its neighbour does not repel as bulk levels repel each other.
     public let meanWithoutLargest: Double
+    /// Its standard error over runs.
     public let errorWithoutLargest: Double
   }
 
   /// Spacings of head 0's keys (all layers, all runs, each layer unfolded over the runs) at one
   /// recorded step: 2411.13512 Fig. 3 shows steps 0, 1000 and 5000 (`histogramSteps`).
   public struct StepSpacings: Sendable {
+    /// The training step.
     public let step: Int
+    /// Every unfolded spacing, and those without each spectrum's first and last.
     public let all: [Double], bulk: [Double]
+    /// KS test of `all` against the GOE surmise; nil with too few spacings.
     public let ks: KolmogorovSmirnov?
   }
 
   /// The query or value matrices of head 0 analysed as the keys are, at the last step: the MP fit
   /// per layer and the pooled unfolded spacings.
   public struct ProjectionSummary: Sendable {
+    /// Queries or values.
     public let projection: HeadProjection
+    /// Head 0's MP fit per layer at the last step.
     public let fits: [LayerFit]
+    /// The pooled unfolded spacings at the last step.
     public let spacings: [Double]
+    /// KS test of `spacings` against the GOE surmise.
     public let ks: KolmogorovSmirnov?
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
+    /// Every run's records, in run order.
     public let runs: [Run]
+    /// Head 0's key fit per layer and recorded step.
     public let fits: [LayerFit]
     /// The keys' spacings at each of `histogramSteps` that was recorded (needs ≥ `minimumSpacingRuns` runs).
     public let spacingsByStep: [StepSpacings]
@@ -186,19 +218,24 @@ public struct GPTExperiment {
     public let ratioMeans: [RatioMean]
     /// Spacings of head 0's keys at the last step, unfolded per layer over the runs, then pooled.
     public let spacings: [Double]
+    /// KS test of `spacings` against the GOE surmise.
     public let spacingKS: KolmogorovSmirnov?
     /// The same with each run's spectrum divided by its median before the unfolding.
     public let runScaledSpacings: [Double]
     /// The same without each spectrum's first and last spacing: with 16 levels, the edges (often a
     /// tail eigenvalue beyond the bulk) are not bulk spacings, and the surmise is a bulk law.
     public let bulkSpacings: [Double]
+    /// KS test of `bulkSpacings` against the GOE surmise.
     public let bulkSpacingKS: KolmogorovSmirnov?
     /// Power law of the pooled final key eigenvalues' upper tail (all heads, all layers).
     public let tail: PowerLawTail?
+    /// Parameters of the model.
     public let parameterCount: Int
+    /// Wall-clock time of the study.
     public let seconds: Double
     /// Run 0's final model (for weights.safetensors and the sample).
     public let model: GPT<Float>?
+    /// The text's characters (the model's tokens).
     public let vocabulary: CharacterVocabulary
   }
 
@@ -215,6 +252,9 @@ public struct GPTExperiment {
     do { return try TextCorpus(text: text) } catch { throw ExperimentError.invalid("\(error)") }
   }
 
+  /// Runs the study: ensembles on `workers` tasks (default: one per core), the same result whatever
+  /// their number; `progress`, when given, is advanced as the work proceeds. Throws on settings out
+  /// of range and when interrupted.
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
     let start = Date()
     let records = try await ensemble(config, workers: workers, progress: progress)
@@ -458,31 +498,12 @@ public struct GPTExperiment {
 }
 
 extension GPTExperiment {
-  /// summary.json's keys for the spacings at each figure step and for the queries and values.
-  static func stepAndProjectionFields(_ r: Result) -> [(String, JSONValue)] {
-    func number(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .null }
-    func fit(_ f: LayerFit) -> JSONValue {
-      .object([("layer", .integer(f.layer)), ("step", .integer(f.step)), ("sigma2", number(f.variance)), ("sigma2_error", number(f.varianceError)),
-               ("area", number(f.area)), ("area_error", number(f.areaError)), ("tail_fraction", number(f.tailFraction))])
-    }
-    let steps: [JSONValue] = r.spacingsByStep.map { s in
-      .object([("step", .integer(s.step)), ("count", .integer(s.all.count)), ("mean_square", number(meanSquare(s.all))),
-               ("bulk_mean_square", s.bulk.isEmpty ? .null : number(meanSquare(s.bulk))),
-               ("ks_distance", s.ks.map { number($0.distance) } ?? .null), ("ks_p", s.ks.map { number($0.pValue) } ?? .null)])
-    }
-    let projections: [JSONValue] = r.projections.map { p in
-      .object([("projection", .string(p.projection.rawValue)), ("mp_fits_head0", .array(p.fits.map(fit))),
-               ("spacing_mean_square", p.spacings.isEmpty ? .null : number(meanSquare(p.spacings))),
-               ("spacing_ks_p", p.ks.map { number($0.pValue) } ?? .null)])
-    }
-    return [("spacings_by_step", .array(steps)), ("query_value_at_last_step", .array(projections))]
-  }
-
   /// The variance of the initial key entries: U(±1/√n_embd) has 1/(3·n_embd); N(0, 0.02²) has 4e-4.
   public static func initialVariance(_ c: GPTConfiguration) -> Double {
     c.initialisation == .pytorch ? 1 / (3 * Double(c.embedding)) : 0.02 * 0.02
   }
 
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config
     try output.write(json: settingsJSON(Config.settings, c), to: "config.json")
@@ -507,41 +528,7 @@ extension GPTExperiment {
     try output.write(csv: spectra, to: "spectra.csv")
     let model = c.training.model
     let theory = initialVariance(model)
-    func number(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .null }
-    // The power-law tail's fields, apart: in one literal with the rest the type checker gives up.
-    let tail = r.tail
-    let tailFields: [(String, JSONValue)] = [
-      ("tail_power_law_alpha", tail.map { number($0.alpha) } ?? .null),
-      ("tail_power_law_alpha_error", tail.map { number($0.alphaError) } ?? .null),
-      ("tail_power_law_x_min", tail.map { number($0.xMin) } ?? .null),
-      ("tail_power_law_count", tail.map { JSONValue.integer($0.tailCount) } ?? .null),
-      ("tail_power_law_ks_distance", tail.map { number($0.distance) } ?? .null),
-    ]
-    try output.write(json: .object([
-      ("experiment", .string("gpt")), ("parameters", .integer(r.parameterCount)), ("iterations", .integer(c.iterations)),
-      ("runs", .array(r.runs.enumerated().map { k, run in
-        .object([("run", .integer(k)), ("train_loss", number(run.finalTrain)), ("val_loss", number(run.finalValidation)),
-                 ("failure", run.failure.map { .string($0) } ?? .null)])
-      })),
-      ("mp_fits_head0_key", .array(r.fits.map { f in
-        .object([("layer", .integer(f.layer)), ("step", .integer(f.step)), ("sigma2", number(f.variance)),
-                 ("sigma2_error", number(f.varianceError)), ("area", number(f.area)), ("area_error", number(f.areaError)),
-                 ("tail_fraction", number(f.tailFraction))])
-      })),
-      ("sigma2_at_initialisation_theory", .number(theory)),
-      ("spacing_ratio_means", .array(r.ratioMeans.map { m in
-        .object([("step", .integer(m.step)), ("mean", number(m.mean)), ("error", number(m.error)), ("count", .integer(m.count)),
-                 ("mean_without_largest", number(m.meanWithoutLargest)), ("error_without_largest", number(m.errorWithoutLargest))])
-      })),
-      ("spacing_ratio_goe", .number(SpacingRatio.goe)), ("spacing_ratio_poisson", .number(SpacingRatio.poisson)),
-      ("spacing_mean_square", r.spacings.isEmpty ? .null : number(meanSquare(r.spacings))),
-      ("spacing_ks_distance", r.spacingKS.map { number($0.distance) } ?? .null),
-      ("spacing_ks_p", r.spacingKS.map { number($0.pValue) } ?? .null),
-      ("run_scaled_spacing_mean_square", r.runScaledSpacings.isEmpty ? .null : number(meanSquare(r.runScaledSpacings))),
-      ("bulk_spacing_mean_square", r.bulkSpacings.isEmpty ? .null : number(meanSquare(r.bulkSpacings))),
-      ("bulk_spacing_ks_distance", r.bulkSpacingKS.map { number($0.distance) } ?? .null),
-      ("bulk_spacing_ks_p", r.bulkSpacingKS.map { number($0.pValue) } ?? .null),
-    ] + tailFields + stepAndProjectionFields(r) + [("seconds", .number(r.seconds))]), to: "summary.json")
+    try output.write(summary: summary(r))
 
     // Losses of every run.
     var lossPanel = Panel(title: "loss", x: Axis("step"), y: Axis("cross-entropy"))

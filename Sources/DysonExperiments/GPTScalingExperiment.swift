@@ -23,6 +23,7 @@ import Foundation
 /// Every run of every point starts from the same weights, and runs differ only in their batches:
 /// the spread over runs is the optimizer's noise alone, and points differ only in η and |B|.
 public struct GPTScalingExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
     /// The training text (tiny Shakespeare in the paper). The caller says where it is.
     public var data = ""
@@ -30,16 +31,21 @@ public struct GPTScalingExperiment {
     public var optimizers: [String] = ["sgd", "adamw"]
     /// The grid's central learning rate for SGD, and for AdamW/Adam.
     public var sgdLearningRate = 0.25
+    /// Central learning rate of the grid for adam and adamw (`--adaptive-lr`).
     public var adaptiveLearningRate = 1e-3
     /// The grid's central batch size; the grid halves and doubles it.
     public var batch = 16
+    /// Optimizer steps per run (`--iters`).
     public var iterations = 2000
+    /// Runs per grid point (`--runs`).
     public var runs = 6
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 1
     /// Steps between recorded spectra.
     public var recordInterval = 50
     /// Batches per split for the final loss estimate.
     public var evalBatches = 20
+    /// Bootstrap resamples over runs (`--resamples`).
     public var resamples = 200
     /// Where finished points are kept, for `resume`; "" keeps none.
     public var checkpointDirectory = ""
@@ -48,8 +54,10 @@ public struct GPTScalingExperiment {
     /// The model: the lecture's (its vocabulary is the text's).
     public var model = GPTConfiguration()
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
+    /// Each field's option name, help text and valid range: the command's options and the keys of config.json.
     public static let settings: [Setting<Config>] = [
       .text("data", "the training text (characters become tokens)", \.data),
       .textList("optimizers", "the optimizers compared over the grid: sgd, momentum, adam, adamw", \.optimizers),
@@ -89,13 +97,19 @@ public struct GPTScalingExperiment {
 
   /// One grid point: η = factor·η₀ and |B| = batchFactor·|B₀| for one optimizer.
   public struct Point: Sendable, Equatable {
+    /// The optimiser.
     public let optimizer: OptimizerConfiguration.Method
+    /// The learning rate η.
     public let learningRate: Double
+    /// The batch size |B|.
     public let batch: Int
     /// In the equal-η/|B| set (with the centre), in the equal-η/√|B| set.
     public let linearSet: Bool, squareRootSet: Bool
+    /// η/|B|.
     public var linearRatio: Double { learningRate / Double(batch) }
+    /// η/√|B|.
     public var squareRootRatio: Double { learningRate / Double(batch).squareRoot() }
+    /// The point's folder name, `sgd-lr0.05-b16`.
     public var name: String { String(format: "%@-lr%g-b%d", optimizer.rawValue, learningRate, batch) }
   }
 
@@ -121,24 +135,30 @@ public struct GPTScalingExperiment {
 
   /// A value and its bootstrap error over runs.
   public struct Estimate: Sendable, Equatable {
+    /// The statistic over the runs, and its bootstrap error.
     public let value: Double, error: Double
   }
 
   /// What one grid point measured.
   public struct Measurement: Sendable {
+    /// The grid point.
     public let point: Point
     /// Per projection (key, query, value): diffusion per unit learning time, and the ensemble
     /// width at the common learning time.
     public let diffusion: [Estimate], width: [Estimate]
     /// The recorded step at which the width is taken (learning time t* = η·step the same for all).
     public let widthStep: Int
+    /// Mean final losses over the runs, with bootstrap errors.
     public let trainLoss: Estimate, validationLoss: Estimate
+    /// Runs that finished, and why the others stopped.
     public let runs: Int, failures: [String]
   }
 
   /// An observable tested against one rule for one optimizer.
   public struct Verdict: Sendable {
+    /// The optimiser.
     public let optimizer: OptimizerConfiguration.Method
+    /// One of `observables`.
     public let observable: String
     /// "η/|B|" or "η/√|B|".
     public let rule: String
@@ -148,16 +168,25 @@ public struct GPTScalingExperiment {
     public let collapse: ThroughOriginFit?
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
+    /// One per grid point, in grid order.
     public let measurements: [Measurement]
+    /// Every observable against both rules, per optimiser.
     public let verdicts: [Verdict]
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
+  /// The observables each rule is tested on, in the order of `verdicts`.
   public static let observables = ["diffusion key", "diffusion query", "diffusion value", "width key", "width query", "width value",
                                    "final validation loss"]
 
+  /// Runs the study: ensembles on `workers` tasks (default: one per core), the same result whatever
+  /// their number; `progress`, when given, is advanced as the work proceeds. Throws on settings out
+  /// of range and when interrupted.
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil,
                          log: (@Sendable (String) -> Void)? = nil) async throws -> Result {
     let start = Date()
@@ -327,11 +356,101 @@ public struct GPTScalingExperiment {
 
   // MARK: - Output
 
+  /// What summary.json holds.
+  public struct Summary: Codable, Sendable, Equatable {
+    /// A value with its bootstrap error.
+    public struct EstimateEntry: Codable, Sendable, Equatable {
+      /// The statistic and its bootstrap error.
+      public var value: Double?, error: Double?
+      init(_ e: Estimate) { (value, error) = (finite(e.value), finite(e.error)) }
+    }
+    /// One estimate per projection.
+    public struct PerProjection: Codable, Sendable, Equatable {
+      /// For the keys, the queries and the values.
+      public var key: EstimateEntry, query: EstimateEntry, value: EstimateEntry
+      init(_ e: [Estimate]) { (key, query, value) = (EstimateEntry(e[0]), EstimateEntry(e[1]), EstimateEntry(e[2])) }
+    }
+    /// One grid point (`Measurement`).
+    public struct PointEntry: Codable, Sendable, Equatable {
+      /// The optimiser.
+      public var optimizer: OptimizerConfiguration.Method
+      /// The learning rate η.
+      public var lr: Double
+      /// The batch size |B|.
+      public var batch: Int
+      /// Whether the point belongs to the equal-η/|B| set and to the equal-η/√|B| set.
+      public var equalLinearSet: Bool, equalSquareRootSet: Bool
+      /// Diffusion per unit learning time, and the ensemble width at `widthStep`.
+      public var diffusion: PerProjection, width: PerProjection
+      /// The recorded step of the width (common learning time η·step).
+      public var widthStep: Int
+      /// Mean final losses with bootstrap errors.
+      public var trainLoss: EstimateEntry, validationLoss: EstimateEntry
+      /// Runs that finished, and why the others stopped.
+      public var runs: Int
+      /// Why runs stopped early.
+      public var failures: [String]
+      enum CodingKeys: String, CodingKey {
+        case optimizer, lr, batch, equalLinearSet = "equal_lr_over_batch_set", equalSquareRootSet = "equal_lr_over_sqrt_batch_set"
+        case diffusion, width, widthStep = "width_step", trainLoss = "train_loss", validationLoss = "val_loss", runs, failures
+      }
+    }
+    /// One observable against one rule (`Verdict`).
+    public struct VerdictEntry: Codable, Sendable, Equatable {
+      /// The optimiser.
+      public var optimizer: OptimizerConfiguration.Method
+      /// One of `observables`.
+      public var observable: String
+      /// "η/|B|" or "η/√|B|".
+      public var rule: String
+      /// χ² of the equal-ratio set against its weighted mean.
+      public var equalRatioChi2: Double?
+      /// Its degrees of freedom.
+      public var dof: Int
+      /// P(χ² ≥ observed).
+      public var pValue: Double?
+      /// The collapse through the origin over the grid: slope, R², R₀² (nil for the losses).
+      public var collapseSlope: Double?, collapseR2: Double?, collapseR2Uncentred: Double?
+      enum CodingKeys: String, CodingKey {
+        case optimizer, observable, rule, equalRatioChi2 = "equal_ratio_chi2", dof, pValue = "p_value", collapseSlope = "collapse_slope"
+        case collapseR2 = "collapse_r2", collapseR2Uncentred = "collapse_r2_uncentred"
+      }
+    }
+    /// "gpt-scaling".
+    public var experiment = "gpt-scaling"
+    /// Steps per run, and runs per point.
+    public var iterations: Int, runsPerPoint: Int
+    /// One per grid point.
+    public var points: [PointEntry]
+    /// Every observable against both rules, per optimiser.
+    public var verdicts: [VerdictEntry]
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    enum CodingKeys: String, CodingKey { case experiment, iterations, runsPerPoint = "runs_per_point", points, verdicts, seconds }
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    Summary(
+      iterations: r.config.iterations, runsPerPoint: r.config.runs,
+      points: r.measurements.map { m in
+        let p = m.point
+        return Summary.PointEntry(optimizer: p.optimizer, lr: p.learningRate, batch: p.batch, equalLinearSet: p.linearSet,
+                                  equalSquareRootSet: p.squareRootSet, diffusion: Summary.PerProjection(m.diffusion),
+                                  width: Summary.PerProjection(m.width), widthStep: m.widthStep, trainLoss: Summary.EstimateEntry(m.trainLoss),
+                                  validationLoss: Summary.EstimateEntry(m.validationLoss), runs: m.runs, failures: m.failures)
+      },
+      verdicts: r.verdicts.map { v in
+        Summary.VerdictEntry(optimizer: v.optimizer, observable: v.observable, rule: v.rule, equalRatioChi2: finite(v.chiSquare),
+                             dof: v.degreesOfFreedom, pValue: finite(v.pValue), collapseSlope: v.collapse.flatMap { finite($0.slope) },
+                             collapseR2: v.collapse.flatMap { finite($0.r2) }, collapseR2Uncentred: v.collapse.flatMap { finite($0.r2Uncentred) })
+      },
+      seconds: r.seconds)
+  }
+
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
-    func number(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .null }
-    func estimate(_ e: Estimate) -> JSONValue { .object([("value", number(e.value)), ("error", number(e.error))]) }
-    let projections = HeadProjection.allCases.map(\.rawValue)
     var csv = CSVWriter(header: ["optimizer", "lr", "batch", "lr_over_batch", "lr_over_sqrt_batch", "linear_set", "sqrt_set",
                                  "diffusion_key", "diffusion_key_error", "diffusion_query", "diffusion_query_error",
                                  "diffusion_value", "diffusion_value_error", "width_key", "width_key_error", "width_query",
@@ -346,31 +465,7 @@ public struct GPTScalingExperiment {
       csv.appendRow(row)
     }
     try output.write(csv: csv, to: "points.csv")
-    let points: [JSONValue] = r.measurements.map { m in
-      let p = m.point
-      let fields: [(String, JSONValue)] = [
-        ("optimizer", .string(p.optimizer.rawValue)), ("lr", .number(p.learningRate)), ("batch", .integer(p.batch)),
-        ("equal_lr_over_batch_set", .bool(p.linearSet)), ("equal_lr_over_sqrt_batch_set", .bool(p.squareRootSet)),
-        ("diffusion", .object(zip(projections, m.diffusion).map { ($0, estimate($1)) })),
-        ("width", .object(zip(projections, m.width).map { ($0, estimate($1)) })), ("width_step", .integer(m.widthStep)),
-        ("train_loss", estimate(m.trainLoss)), ("val_loss", estimate(m.validationLoss)), ("runs", .integer(m.runs)),
-        ("failures", .array(m.failures.map { .string($0) })),
-      ]
-      return .object(fields)
-    }
-    let verdicts: [JSONValue] = r.verdicts.map { v in
-      let fields: [(String, JSONValue)] = [
-        ("optimizer", .string(v.optimizer.rawValue)), ("observable", .string(v.observable)), ("rule", .string(v.rule)),
-        ("equal_ratio_chi2", number(v.chiSquare)), ("dof", .integer(v.degreesOfFreedom)), ("p_value", number(v.pValue)),
-        ("collapse_slope", v.collapse.map { number($0.slope) } ?? .null),
-        ("collapse_r2", v.collapse.map { number($0.r2) } ?? .null),
-        ("collapse_r2_uncentred", v.collapse.map { number($0.r2Uncentred) } ?? .null),
-      ]
-      return .object(fields)
-    }
-    try output.write(json: .object([("experiment", .string("gpt-scaling")), ("iterations", .integer(r.config.iterations)),
-                                    ("runs_per_point", .integer(r.config.runs)), ("points", .array(points)),
-                                    ("verdicts", .array(verdicts)), ("seconds", .number(r.seconds))]), to: "summary.json")
+    try output.write(summary: summary(r))
     var seen: [OptimizerConfiguration.Method] = []
     for m in r.measurements where !seen.contains(m.point.optimizer) { seen.append(m.point.optimizer) }
     for optimizer in seen {

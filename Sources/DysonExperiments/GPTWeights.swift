@@ -15,6 +15,8 @@ public enum GPTWeights {
     }
   }
 
+  /// The metadata saved with the weights: the model's sizes and choices, and the vocabulary when given,
+  /// so that `dyson gpt sample` rebuilds the model from the file alone.
   public static func metadata(_ configuration: GPTConfiguration, vocabulary: CharacterVocabulary?) -> [String: String] {
     var m = ["format": "pt", "attention_scale": configuration.attentionScale.rawValue,
              "layer_norm_epsilon": "\(configuration.layerNormEpsilon)"]

@@ -9,10 +9,13 @@ import Synchronization
 /// its own with `Interruption.$flag.withValue(…)`, as a host program or a test does to stop one
 /// job without touching the others.
 public enum Interruption {
+  /// The flag SIGINT sets (`installSignalHandler`).
   public static let processFlag = InterruptFlag()
+  /// The flag the current task polls.
   @TaskLocal public static var flag: InterruptFlag = processFlag
   nonisolated(unsafe) private static var source: DispatchSourceSignal?
 
+  /// Whether the current task's flag asks for a stop.
   public static var isRequested: Bool { flag.isRequested }
 
   /// Throws `Interrupted` when a stop was requested.
@@ -41,11 +44,13 @@ public final class InterruptFlag: Sendable {
   /// Polls left before the flag trips by itself (Int.max: never).
   private let remaining: Atomic<Int>
 
+  /// A flag not yet set.
   public init() { remaining = Atomic(Int.max) }
 
   /// A flag that trips on its `polls`-th reading: a stop at an exact step, for tests.
   init(trippingAt polls: Int) { remaining = Atomic(polls) }
 
+  /// Whether a stop was requested.
   public var isRequested: Bool {
     if requested.load(ordering: .relaxed) { return true }
     guard remaining.load(ordering: .relaxed) != Int.max else { return false }
@@ -53,11 +58,13 @@ public final class InterruptFlag: Sendable {
     return requested.load(ordering: .relaxed)
   }
 
+  /// Requests a stop; loops that poll the flag end after their current step.
   public func request() { requested.store(true, ordering: .relaxed) }
 }
 
 /// The job stopped on request before it finished.
 public struct Interrupted: Error, CustomStringConvertible {
+  /// The error.
   public init() {}
   public var description: String { "interrupted" }
 }

@@ -21,7 +21,9 @@ import Foundation
 /// density to a large exact sample of this linearised law (the naive √(Var S₁₁/Var S₂₂), which
 /// ignores the off-diagonal entry, misses the measured ratio by 4σ).
 public struct LinearHiddenExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
+    /// The network: the paper's Z = diag(1, ½), recording the first 200 updates of each student.
     public var training: TeacherStudentConfiguration = {
       var c = TeacherStudentConfiguration()
       c.z = [1, 0, 0, 0.5]
@@ -34,13 +36,17 @@ public struct LinearHiddenExperiment {
     public var shown = 20
     /// The relaxation fit starts at this update (the first few carry the random start).
     public var fitFrom = 5
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 1
+    /// Bootstrap resamples (`--resamples`).
     public var resamples = 200
     /// A data set per student instead of one shared (see `TeacherStudentExperiment.Config`).
     public var dataPerStudent = false
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
+    /// Smaller ensembles and shorter training: what `--quick` runs.
     public static var quick: Config {
       var c = Config()
       c.runs = 200
@@ -66,6 +72,7 @@ public struct LinearHiddenExperiment {
       }
     }
 
+    /// Each field's option name, help text and valid range: the command's options and the keys of config.json.
     public static let settings: [Setting<Config>] = [
       Setting("z", "the fixed layer Z: identity, two-species (diag(1, 0.5)) or a,b,c,d row-major", read: { $0.zText }) { (c: inout Config, text: String) throws(SettingError) in
         var trial = c
@@ -91,35 +98,55 @@ public struct LinearHiddenExperiment {
     ]
   }
 
+  /// The relaxation of one singular value.
   public struct Mode: Sendable {
     /// zᵢ, the singular value of Z this mode relaxes with.
     public let z: Double
     /// Fitted ξ∞, rate c per update (with error), and the theory −ln(1 − αzᵢ²).
     public let limit: Double
+    /// The fitted rate c per update.
     public let rate: Double
+    /// Its error.
     public let rateError: Double
+    /// The theory's −ln(1 − αzᵢ²).
     public let theoryRate: Double
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
     /// [student][update] of (x₁, x₂), x = ξ²; the mean over students.
     public let trajectories: [[Double]]
+    /// The mean trajectory over students.
     public let mean: [Double]
+    /// One per singular value of Z.
     public let modes: [Mode]
+    /// Each student's final (x₁, x₂).
     public let finals: [[Double]]
+    /// The one-species (single σ) maximum-likelihood fit of the pooled final values.
     public let oneSpecies: FitResult
+    /// The two-species (σ₁, σ₂) fit.
     public let twoSpecies: FitResult
+    /// KS test of the pooled values against the one-species fit.
     public let oneSpeciesKS: KolmogorovSmirnov
+    /// KS test against the two-species fit.
     public let twoSpeciesKS: KolmogorovSmirnov
     /// σ₁/σ₂ fitted (σ of the faster mode over the slower) and the same fit on the linearised law.
     public let sigmaRatio: Double
+    /// Its bootstrap error.
     public let sigmaRatioError: Double
+    /// The same fit on the linearised stationary law.
     public let theorySigmaRatio: Double
+    /// Why students stopped early.
     public let failures: [String]
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
+  /// Runs the study: ensembles on `workers` tasks (default: one per core), the same result whatever
+  /// their number; `progress`, when given, is advanced as the work proceeds. Throws on settings out
+  /// of range and when interrupted.
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
     let start = Date()
     let c = config.training
@@ -191,24 +218,91 @@ public struct LinearHiddenExperiment {
     return min(s1, s2) / max(s1, s2)
   }
 
+  /// What summary.json holds.
+  public struct Summary: Codable, Sendable, Equatable {
+    /// The relaxation of one mode: its z, its limit, the fitted and the predicted rate.
+    public struct ModeRate: Codable, Sendable, Equatable {
+      /// zᵢ, the singular value of Z.
+      public var z: Double
+      /// The fitted limit ξ∞.
+      public var limit: Double?
+      /// The fitted rate per update, and its error.
+      public var rate: Double?, rateError: Double?
+      /// The theory's −ln(1 − αzᵢ²).
+      public var theoryRate: Double?
+      enum CodingKeys: String, CodingKey { case z, limit, rate, rateError = "rate_error", theoryRate = "theory_rate" }
+    }
+    /// The one-species (single σ) fit of the pooled final values and its KS test.
+    public struct OneSpecies: Codable, Sendable, Equatable {
+      /// The fitted centre and σ.
+      public var center: Double?, sigma: Double?
+      /// The minimised negative log-likelihood.
+      public var negLogLikelihood: Double?
+      /// KS distance and p-value of the pooled values against the fit.
+      public var ksDistance: Double?, ksP: Double?
+      enum CodingKeys: String, CodingKey { case center, sigma, negLogLikelihood = "neg_log_likelihood", ksDistance = "ks_distance", ksP = "ks_p" }
+    }
+    /// The two-species (σ₁, σ₂) fit and its KS test.
+    public struct TwoSpecies: Codable, Sendable, Equatable {
+      /// The fitted centre, σ₁ and σ₂.
+      public var center: Double?, sigma1: Double?, sigma2: Double?
+      /// The minimised negative log-likelihood.
+      public var negLogLikelihood: Double?
+      /// KS distance and p-value of the pooled values against the fit.
+      public var ksDistance: Double?, ksP: Double?
+      enum CodingKeys: String, CodingKey {
+        case center, sigma1, sigma2, negLogLikelihood = "neg_log_likelihood", ksDistance = "ks_distance", ksP = "ks_p"
+      }
+    }
+    /// "linear hidden".
+    public var experiment = "linear hidden"
+    /// The fixed second layer's singular values.
+    public var z: [Double]
+    /// Students that finished.
+    public var students: Int
+    /// One per singular value of Z.
+    public var modes: [ModeRate]
+    /// The one-species fit.
+    public var oneSpecies: OneSpecies
+    /// The two-species fit.
+    public var twoSpecies: TwoSpecies
+    /// AIC(one) − AIC(two): positive favours two species.
+    public var deltaAIC: Double?
+    /// σ_small/σ_large fitted, its error, and the linearised theory's value.
+    public var sigmaRatio: Double?, sigmaRatioError: Double?, theorySigmaRatio: Double?
+    /// Why students stopped early.
+    public var failures: [String]
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    enum CodingKeys: String, CodingKey {
+      case experiment, z, students, modes, oneSpecies = "one_species", twoSpecies = "two_species", deltaAIC = "delta_aic"
+      case sigmaRatio = "sigma_ratio", sigmaRatioError = "sigma_ratio_error", theorySigmaRatio = "theory_sigma_ratio", failures, seconds
+    }
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    let one = r.oneSpecies.parameters, two = r.twoSpecies.parameters
+    return Summary(
+      z: r.config.training.z, students: r.finals.count,
+      modes: r.modes.map { m in
+        Summary.ModeRate(z: m.z, limit: finite(m.limit), rate: finite(m.rate), rateError: finite(m.rateError), theoryRate: finite(m.theoryRate))
+      },
+      oneSpecies: Summary.OneSpecies(center: finite(one[0]), sigma: finite(one[1]), negLogLikelihood: finite(r.oneSpecies.objective),
+                                     ksDistance: finite(r.oneSpeciesKS.distance), ksP: finite(r.oneSpeciesKS.pValue)),
+      twoSpecies: Summary.TwoSpecies(center: finite(two[0]), sigma1: finite(abs(two[1])), sigma2: finite(abs(two[2])),
+                                     negLogLikelihood: finite(r.twoSpecies.objective), ksDistance: finite(r.twoSpeciesKS.distance),
+                                     ksP: finite(r.twoSpeciesKS.pValue)),
+      deltaAIC: finite(2 * (r.oneSpecies.objective - r.twoSpecies.objective) - 2),
+      sigmaRatio: finite(r.sigmaRatio), sigmaRatioError: finite(r.sigmaRatioError), theorySigmaRatio: finite(r.theorySigmaRatio),
+      failures: r.failures, seconds: r.seconds)
+  }
+
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config.training
     try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
-    let modes: [JSONValue] = r.modes.map { m in
-      .object([("z", .number(m.z)), ("limit", .number(m.limit)), ("rate", .number(m.rate)), ("rate_error", .number(m.rateError)), ("theory_rate", .number(m.theoryRate))])
-    }
-    try output.write(json: .object([
-      ("experiment", .string("linear hidden")), ("z", .array(c.z.map { .number($0) })), ("students", .integer(r.finals.count)),
-      ("modes", .array(modes)),
-      ("one_species", .object([("center", .number(r.oneSpecies.parameters[0])), ("sigma", .number(r.oneSpecies.parameters[1])),
-                               ("neg_log_likelihood", .number(r.oneSpecies.objective)), ("ks_distance", .number(r.oneSpeciesKS.distance)), ("ks_p", .number(r.oneSpeciesKS.pValue))])),
-      ("two_species", .object([("center", .number(r.twoSpecies.parameters[0])), ("sigma1", .number(abs(r.twoSpecies.parameters[1]))),
-                               ("sigma2", .number(abs(r.twoSpecies.parameters[2]))), ("neg_log_likelihood", .number(r.twoSpecies.objective)),
-                               ("ks_distance", .number(r.twoSpeciesKS.distance)), ("ks_p", .number(r.twoSpeciesKS.pValue))])),
-      ("delta_aic", .number(2 * (r.oneSpecies.objective - r.twoSpecies.objective) - 2)),
-      ("sigma_ratio", .number(r.sigmaRatio)), ("sigma_ratio_error", .number(r.sigmaRatioError)), ("theory_sigma_ratio", .number(r.theorySigmaRatio)),
-      ("failures", .array(r.failures.map { .string($0) })), ("seconds", .number(r.seconds)),
-    ]), to: "summary.json")
+    try output.write(summary: summary(r))
     let length = c.recordUpdates + 1
     var csv = CSVWriter(header: ["update", "mean_x1", "mean_x2"])
     for u in 0..<length { csv.appendRow([Double(u), r.mean[2 * u], r.mean[2 * u + 1]]) }

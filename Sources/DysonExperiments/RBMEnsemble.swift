@@ -8,6 +8,7 @@ import Foundation
 /// run, so they are identical whatever the number of workers. A run that diverges is kept as a
 /// failure with its message, not as a spectrum.
 public enum RBMEnsemble {
+  /// One run of an ensemble: its spectra, or why it failed.
   public struct Run: Sendable, Codable {
     /// Spectrum of σ_h²WᵀW (ascending) at initialisation.
     public var initial: [Double]
@@ -17,8 +18,10 @@ public enum RBMEnsemble {
     public var trajectory: [(Int, [Double])]
     /// Spectra sampled along the run (see `Sampling`); empty when only the final state is kept.
     public var samples: [[Double]] = []
+    /// Why the run stopped (divergence); nil when it finished.
     public var failure: String?
 
+    /// A run's record from its parts.
     public init(initial: [Double], final: [Double]?, trajectory: [(Int, [Double])], samples: [[Double]] = [], failure: String?) {
       self.initial = initial
       self.final = final
@@ -71,8 +74,11 @@ public enum RBMEnsemble {
   /// spectrum every `every` updates up to the end. Far cheaper per sample than one run per
   /// sample, and as good when `every` is several relaxation times (see Docs/RBM.md).
   public struct Sampling: Sendable, Equatable {
+    /// Updates before the first sample.
     public var burnIn: Int
+    /// Updates between samples.
     public var every: Int
+    /// Samples every `every` updates from update `burnIn` on.
     public init(burnIn: Int, every: Int) {
       self.burnIn = burnIn
       self.every = every
@@ -204,12 +210,16 @@ public enum RBMEnsemble {
 /// Where an ensemble keeps its finished runs, so that a stopped job resumes without redoing them.
 /// The file names the settings it belongs to (`key`); a file of other settings is refused.
 public struct EnsembleCheckpoint: Sendable {
+  /// The checkpoint file.
   public var path: String
+  /// The settings the runs belong to, as text; a file with another key is refused.
   public var key: String
+  /// Whether to take the saved runs (otherwise the file is only written).
   public var resume: Bool
   /// Seconds between saves while running (a stop request always saves).
   public var interval: TimeInterval = 60
 
+  /// A checkpoint at `path` for the settings `key`.
   public init(path: String, key: String, resume: Bool) {
     self.path = path
     self.key = key
@@ -232,6 +242,7 @@ public struct EnsembleCheckpoint: Sendable {
     var runs: [RBMEnsemble.Run]
   }
 
+  /// Writes `runs` (by stream) with their checksum, atomically.
   public func save(_ runs: [Int: RBMEnsemble.Run]) throws {
     let streams = runs.keys.sorted()
     let encoder = JSONEncoder()
@@ -268,5 +279,6 @@ public struct EnsembleCheckpoint: Sendable {
     return Dictionary(uniqueKeysWithValues: zip(payload.streams, payload.runs))
   }
 
+  /// Deletes the file, if there is one (after the study has written its results).
   public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }

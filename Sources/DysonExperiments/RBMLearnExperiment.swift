@@ -9,18 +9,22 @@ import Foundation
 /// training, from Marchenko–Pastur at initialisation to distributions around x_s = μ² − κᵢ, for
 /// one run (the trajectory) and over an ensemble of seeds (the spectra at t = 0 and at the end).
 public struct RBMLearnExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
+    /// The RBM, the target field and the training of every run.
     public var training = PCDConfiguration()
     /// Independent runs; run k uses stream k of `seed`.
     public var runs = 64
     /// Updates between two recorded spectra of run 0.
     public var recordEvery = 500
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 1
     /// Where finished runs are saved (every minute and on Ctrl-C); empty: nowhere. Not a setting.
     public var checkpointDirectory = ""
     /// Take the runs saved in the checkpoint instead of running them again.
     public var resume = false
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
     /// The settings of `dyson rbm learn`, with the defaults above.
@@ -54,17 +58,21 @@ public struct RBMLearnExperiment {
     }
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
     /// Run 0's spectrum (ascending) at updates 0, recordEvery, 2·recordEvery, …
     public let trajectory: [(update: Int, x: [Double])]
     /// Spectra at t = 0 and at the end of every run that did not diverge.
     public let initial: [[Double]]
+    /// At the end of every run that did not diverge.
     public let final: [[Double]]
     /// Runs that diverged, with the reason.
     public let failures: [String]
     /// x_s = μ² − κ, descending like the sorted modes of the papers (largest x first).
     public let targets: [Double]
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
@@ -114,6 +122,45 @@ public struct RBMLearnExperiment {
   }
 
   /// Writes config.json, summary.json, CSVs, the two figures and index.html.
+  /// What summary.json holds.
+  public struct Summary: Codable, Sendable, Equatable {
+    /// One mode, largest x first: its target and the ensemble's mean, standard error and spread.
+    public struct Mode: Codable, Sendable, Equatable {
+      /// The target x_s = μ² − κ.
+      public var target: Double?
+      /// The ensemble's mean, its standard error and its standard deviation.
+      public var mean: Double?, error: Double?, spread: Double?
+    }
+    /// "rbm learn".
+    public var experiment = "rbm learn"
+    /// Runs started, and runs that finished without diverging.
+    public var runs: Int, succeeded: Int
+    /// succeeded / runs.
+    public var successRatio: Double
+    /// Why each failed run stopped.
+    public var failures: [String]
+    /// One per mode, largest x first.
+    public var modes: [Mode]
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    enum CodingKeys: String, CodingKey { case experiment, runs, succeeded, successRatio = "success_ratio", failures, modes, seconds }
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    let sortedFinals = r.final.map { $0.sorted(by: >) }
+    let modes = (0..<r.config.training.hidden).map { i -> Summary.Mode in
+      let values = sortedFinals.map { $0[i] }
+      let m = values.isEmpty ? nil : Moments(values)
+      return Summary.Mode(target: finite(r.targets[i]), mean: m.flatMap { finite($0.mean) },
+                          error: m.flatMap { finite($0.standardDeviation / Double(values.count).squareRoot()) },
+                          spread: m.flatMap { finite($0.standardDeviation) })
+    }
+    return Summary(runs: r.config.runs, succeeded: r.final.count, successRatio: Double(r.final.count) / Double(max(r.config.runs, 1)),
+                   failures: r.failures, modes: modes, seconds: r.seconds)
+  }
+
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config.training
     // Flat, with the option names as keys: `dyson rbm learn --config config.json` repeats the run.
@@ -126,21 +173,7 @@ public struct RBMLearnExperiment {
     for (k, x) in r.final.enumerated() { finals.appendRow([Double(k)] + x) }
     try output.write(csv: finals, to: "final.csv")
 
-    // Per mode (largest x first): ensemble mean and its standard error.
-    let sortedFinals = r.final.map { $0.sorted(by: >) }
-    let modes: [JSONValue] = (0..<n).map { i in
-      let values = sortedFinals.map { $0[i] }
-      let m = values.isEmpty ? nil : Moments(values)
-      return .object([("target", .number(r.targets[i])),
-                      ("mean", m.map { .number($0.mean) } ?? .null),
-                      ("error", m.map { .number($0.standardDeviation / Double(values.count).squareRoot()) } ?? .null),
-                      ("spread", m.map { .number($0.standardDeviation) } ?? .null)])
-    }
-    try output.write(json: .object([
-      ("experiment", .string("rbm learn")), ("runs", .integer(r.config.runs)), ("succeeded", .integer(r.final.count)),
-      ("success_ratio", .number(Double(r.final.count) / Double(max(r.config.runs, 1)))),
-      ("failures", .array(r.failures.map { .string($0) })), ("modes", .array(modes)), ("seconds", .number(r.seconds)),
-    ]), to: "summary.json")
+    try output.write(summary: summary(r))
 
     // Figure 1: the trajectory of run 0 with the targets.
     var lines = Panel(title: "run 0", x: Axis("update"), y: Axis("xᵢ = eigenvalue of σ_h²WᵀW"))
@@ -174,6 +207,7 @@ public struct RBMLearnExperiment {
   }
 }
 
+/// A setting or an input a study cannot use, in one line.
 public enum ExperimentError: Error, CustomStringConvertible {
   case invalid(String)
   public var description: String {

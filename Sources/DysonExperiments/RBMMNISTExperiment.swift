@@ -12,6 +12,7 @@ import Foundation
 /// scan, one RBM is trained by CD-1 on data mini-batches (the authors' method); the record holds
 /// the learned against the data spectrum and exact samples of each learned model.
 public struct RBMMNISTExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
     /// Defaults: μ² = 100 and the N_h scan from the paper's slides; the method of the authors'
     /// MNIST code (chanjure/SRBM, `fit()` and `bin/train_mnist.py`): CD-1 on mini-batches of 128
@@ -31,13 +32,17 @@ public struct RBMMNISTExperiment {
       c.updates = 0   // set by epochs
       return c
     }()
+    /// The N_h scan, comma-separated (`--hidden`).
     public var hiddenSizes = [784, 225, 64, 36, 16, 4]
     /// Model φ − ⟨φ⟩ (an exact visible bias) instead of the raw pixels, which the authors' code
     /// models. The raw correlator's top mode is the mean digit (eigenvalue ≈ 38 against 5.1
     /// centred): the bound on α/|B| above falls by (38/5.1)² ≈ 55, and every other mode would
     /// take ~55 times as many epochs.
     public var center = true
+    /// Model term: cd (chains restarted at each mini-batch, k sweeps: CD-k, the authors), chains
+    /// (persistent: PCD) or exact (K⁻¹W in closed form) (`--negative-phase`).
     public var negativePhase = DataPCD.NegativePhase.contrastiveDivergence
+    /// Passes over the images (`--epochs`).
     public var epochs = 20
     /// α is multiplied by this after every epoch (the authors' `lr_decay`, 0.99 in their MNIST script).
     public var learningRateDecay = 0.75
@@ -47,12 +52,14 @@ public struct RBMMNISTExperiment {
     public var imagesPath = ""
     /// Exact samples drawn from each trained model for the PNG grid.
     public var samples = 16
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 1
     /// Where each model's training state is saved (every minute, on Ctrl-C, when done); "" keeps none.
     public var checkpointDirectory = ""
     /// Continue each model from its saved state instead of starting again.
     public var resume = false
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
 
@@ -65,6 +72,7 @@ public struct RBMMNISTExperiment {
       return c
     }
 
+    /// Each field's option name, help text and valid range: the command's options and the keys of config.json.
     public static let settings: [Setting<Config>] = [
       .text("images-path", "the MNIST training images (IDX, gzip or plain)", \.imagesPath),
       .integer("images", "use the first N training images", \.images, 1...60000),
@@ -86,22 +94,31 @@ public struct RBMMNISTExperiment {
     ]
   }
 
+  /// One trained RBM.
   public struct Model: Sendable {
+    /// N_h.
     public let hidden: Int
     /// The learned covariance spectrum (eigenvalues of K⁻¹, descending); nil when training failed.
     public let covariance: [Double]?
+    /// Samples drawn from the model (for the figure of samples).
     public let samples: [[Double]]
+    /// Why training failed; nil when it finished.
     public let failure: String?
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
     /// Eigenvalues of the data correlator ⟨φφᵀ⟩, descending.
     public let dataSpectrum: [Double]
     /// The mean image ⟨φ⟩.
     public let meanImage: [Double]
+    /// One per N_h of the scan, in its order.
     public let models: [Model]
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
@@ -225,6 +242,70 @@ public struct RBMMNISTExperiment {
     (0..<min(hidden, model.count, data.count)).filter { data[$0] > 0 && abs(model[$0] / data[$0] - 1) < 0.1 }.count
   }
 
+  /// What summary.json holds.
+  public struct Summary: Codable, Sendable, Equatable {
+    /// One trained model: what it learned, or why it failed (only the keys that apply are written).
+    public struct ModelEntry: Codable, Sendable, Equatable {
+      /// N_h.
+      public var hidden: Int
+      /// Training time.
+      public var seconds: Double
+      /// Modes learned (`learnedModes`), modes within 10 % among the first N_h, and the five
+      /// largest learned covariance eigenvalues.
+      public var learnedModes: Int?, modesWithinTenPercent: Int?
+      /// The five largest learned covariance eigenvalues.
+      public var topCovariance: [Double]?
+      /// Why training failed.
+      public var failure: String?
+      enum CodingKeys: String, CodingKey {
+        case hidden, seconds, learnedModes = "learned_modes", modesWithinTenPercent = "modes_within_10pct", topCovariance = "top_covariance", failure
+      }
+      public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(seconds, forKey: .seconds)
+        if let learnedModes { try c.encode(learnedModes, forKey: .learnedModes) }
+        if let modesWithinTenPercent { try c.encode(modesWithinTenPercent, forKey: .modesWithinTenPercent) }
+        if let topCovariance { try c.encode(topCovariance, forKey: .topCovariance) }
+        if let failure { try c.encode(failure, forKey: .failure) }
+      }
+    }
+    /// "rbm mnist".
+    public var experiment = "rbm mnist"
+    /// Images used, and the RBM's μ².
+    public var images: Int
+    /// μ² of the RBMs.
+    public var mu2: Double
+    /// The five largest eigenvalues of the data correlator.
+    public var dataTopCovariance: [Double]
+    /// Data modes above 1/μ² (those an RBM of this μ² can learn), and exact zero modes.
+    public var dataModesAboveOneOverMu2: Int, dataZeroModes: Int
+    /// One per N_h.
+    public var models: [ModelEntry]
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    enum CodingKeys: String, CodingKey {
+      case experiment, images, mu2, dataTopCovariance = "data_top_covariance", dataModesAboveOneOverMu2 = "data_modes_above_one_over_mu2"
+      case dataZeroModes = "data_zero_modes", models, seconds
+    }
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    let mu2 = r.config.training.mu2
+    return Summary(
+      images: r.config.images, mu2: mu2, dataTopCovariance: Array(r.dataSpectrum.prefix(5)),
+      dataModesAboveOneOverMu2: r.dataSpectrum.filter { $0 > 1 / mu2 }.count, dataZeroModes: r.dataSpectrum.filter { $0 < 1e-12 }.count,
+      models: r.models.map { m in
+        guard let cov = m.covariance else { return Summary.ModelEntry(hidden: m.hidden, seconds: m.seconds, failure: m.failure ?? "") }
+        return Summary.ModelEntry(hidden: m.hidden, seconds: m.seconds, learnedModes: learnedModes(model: cov, data: r.dataSpectrum),
+                                  modesWithinTenPercent: modesWithinTenPercent(model: cov, data: r.dataSpectrum, hidden: m.hidden),
+                                  topCovariance: Array(cov.prefix(5)))
+      },
+      seconds: r.seconds)
+  }
+
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config.training
     try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
@@ -233,24 +314,9 @@ public struct RBMMNISTExperiment {
       csv.appendRow([Double(i), r.dataSpectrum[i]] + r.models.map { $0.covariance?[i] ?? .nan })
     }
     try output.write(csv: csv, to: "spectra.csv")
-    let models: [JSONValue] = r.models.map { m in
-      var fields: [(String, JSONValue)] = [("hidden", .integer(m.hidden)), ("seconds", .number(m.seconds))]
-      if let cov = m.covariance {
-        fields += [("learned_modes", .integer(learnedModes(model: cov, data: r.dataSpectrum))),
-                   ("modes_within_10pct", .integer(modesWithinTenPercent(model: cov, data: r.dataSpectrum, hidden: m.hidden))),
-                   ("top_covariance", .array(cov.prefix(5).map { .number($0) }))]
-      } else {
-        fields.append(("failure", .string(m.failure ?? "")))
-      }
-      return .object(fields)
-    }
-    let zeroModes = r.dataSpectrum.filter { $0 < 1e-12 }.count
-    try output.write(json: .object([
-      ("experiment", .string("rbm mnist")), ("images", .integer(r.config.images)), ("mu2", .number(c.mu2)),
-      ("data_top_covariance", .array(r.dataSpectrum.prefix(5).map { .number($0) })),
-      ("data_modes_above_one_over_mu2", .integer(r.dataSpectrum.filter { $0 > 1 / c.mu2 }.count)),
-      ("data_zero_modes", .integer(zeroModes)), ("models", .array(models)), ("seconds", .number(r.seconds)),
-    ]), to: "summary.json")
+    let summary = summary(r)
+    try output.write(summary: summary)
+    let zeroModes = summary.dataZeroModes
 
     // Both axes logarithmic: the infrared modes, where the models follow the data, are the first
     // few tens of 784; the data's exact zeros (round-off, ~1e-15 and below) stay below the range.

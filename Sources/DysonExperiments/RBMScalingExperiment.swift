@@ -11,21 +11,33 @@ import Foundation
 /// (0.025, 4), (0.05, 8), (0.1, 16), (0.2, 32). The mean pair spacing should collapse onto
 /// ⟨S⟩ = a_fit·√(α/|B|·(μ² − κ)) whichever of α and |B| was varied.
 public struct RBMScalingExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
+    /// The RBM, the training and the ensemble size of every point (its α and |B| are set per point).
     public var base = RBMUniversalityExperiment.Config()
+    /// The α scan, at |B| = `alphaScanBatch`.
     public var alphas = [0.01, 0.02, 0.04, 0.06, 0.08, 0.1]
+    /// |B| of the α scan.
     public var alphaScanBatch = 16
+    /// The |B| scan, at α = `batchScanAlpha`.
     public var batches = [4, 8, 16, 32, 64]
+    /// α of the |B| scan.
     public var batchScanAlpha = 0.1
+    /// The equal-ratio set: (α, |B|) with the same α/|B|.
     public var equalRatio: [Pair] = [Pair(alpha: 0.025, batch: 4), Pair(alpha: 0.05, batch: 8), Pair(alpha: 0.1, batch: 16), Pair(alpha: 0.2, batch: 32)]
 
+    /// One (α, |B|) configuration.
     public struct Pair: Codable, Sendable, Hashable {
+      /// The learning rate α.
       public var alpha: Double
+      /// The batch size |B|.
       public var batch: Int
     }
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
+    /// Smaller ensembles and shorter training: what `--quick` runs.
     public static var quick: Config {
       var c = Config()
       c.base = .quick
@@ -52,10 +64,15 @@ public struct RBMScalingExperiment {
     }
   }
 
+  /// One configuration's ensemble.
   public struct Point: Sendable {
+    /// The learning rate α.
     public let alpha: Double
+    /// The batch size |B|.
     public let batch: Int
+    /// The fit of each mode (`RBMUniversalityExperiment`'s analysis).
     public let modes: [RBMUniversalityExperiment.Mode]
+    /// Runs that did not diverge.
     public let succeeded: Int
   }
 
@@ -63,7 +80,9 @@ public struct RBMScalingExperiment {
   /// the error propagated from the spacings' (`standardError`: groups hold 2–16 points).
   /// The linearised theory (Docs/RBM.md) predicts a → √(2π)·σ_h as α/|B| → 0.
   public struct RatioSlope: Sendable {
+    /// α/|B|.
     public let ratio: Double
+    /// ⟨S⟩ = a·√(α/|B|·(μ² − κ)) over the group's points.
     public let fit: ThroughOriginFit
   }
 
@@ -71,7 +90,9 @@ public struct RBMScalingExperiment {
   /// weighted mean. The ensembles are independent, so χ² = Σ (S − S̄)²/err² over all pairs has
   /// Σ(n − 1) degrees of freedom if ⟨S⟩ depends on α/|B| only.
   public struct EqualRatioCheck: Sendable {
+    /// χ² = Σ (S − S̄)²/err².
     public let chiSquare: Double
+    /// Σ(n − 1) over the pairs.
     public let degreesOfFreedom: Int
     /// P(χ² ≥ observed) for that many degrees of freedom.
     public let pValue: Double
@@ -79,13 +100,19 @@ public struct RBMScalingExperiment {
     public let largestSpread: Double
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
+    /// One per configuration, in scan order.
     public let points: [Point]
+    /// ⟨S⟩ = a·√(α/|B|·(μ² − κ)) over the α and |B| scans.
     public let collapse: ThroughOriginFit
     /// One slope per distinct α/|B|, smallest ratio first.
     public let slopes: [RatioSlope]
+    /// Nil when the equal-ratio set has fewer than two configurations.
     public let equalRatio: EqualRatioCheck?
+    /// Wall-clock time of the study.
     public let seconds: Double
 
     /// The small-noise slope of the linearised theory, √(2π)·σ_h (Docs/RBM.md); nil outside its
@@ -98,6 +125,9 @@ public struct RBMScalingExperiment {
     }
   }
 
+  /// Runs the study: ensembles on `workers` tasks (default: one per core), the same result whatever
+  /// their number; `progress`, when given, is advanced as the work proceeds. Throws on settings out
+  /// of range and when interrupted.
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
     let start = Date()
     let runs = try await ensembles(config, workers: workers, progress: progress)
@@ -134,6 +164,7 @@ public struct RBMScalingExperiment {
     for k in config.grid.indices { RBMUniversalityExperiment.removeCheckpoints(pointConfig(config, k)) }
   }
 
+  /// The study from every configuration's runs (those of a run, or of merged shards).
   public static func result(_ config: Config, runs: [[RBMEnsemble.Run]], seconds: Double) throws -> Result {
     guard runs.count == config.grid.count else { throw ExperimentError.invalid("records of \(runs.count) configurations for a grid of \(config.grid.count)") }
     var points: [Point] = []
@@ -197,36 +228,89 @@ public struct RBMScalingExperiment {
     return EqualRatioCheck(chiSquare: chiSquare, degreesOfFreedom: degrees, pValue: p, largestSpread: spread)
   }
 
+  /// What summary.json holds.
+  public struct Summary: Codable, Sendable, Equatable {
+    /// One (α, |B|) point. Its seed is a string (JSON numbers lose bits above 2⁵³), so that the
+    /// point reruns as `dyson rbm universality --alpha A --batch B --seed S`.
+    public struct Configuration: Codable, Sendable, Equatable {
+      /// The learning rate α.
+      public var alpha: Double
+      /// The batch size |B|.
+      public var batch: Int
+      /// The point's seed.
+      public var seed: String
+      /// Runs that did not diverge.
+      public var succeeded: Int
+      /// The fit of each mode.
+      public var modes: [RBMUniversalityExperiment.Summary.ModeFit]
+    }
+    /// The collapse's slope fitted at one value of α/|B|.
+    public struct RatioSlope: Codable, Sendable, Equatable {
+      /// α/|B|.
+      public var alphaOverBatch: Double
+      /// The slope and its error.
+      public var a: Double?, aError: Double?
+      /// Points in the fit.
+      public var points: Int
+      enum CodingKeys: String, CodingKey { case alphaOverBatch = "alpha_over_batch", a, aError = "a_error", points }
+    }
+    /// The equal-ratio set's χ² test (`EqualRatioCheck`).
+    public struct EqualRatio: Codable, Sendable, Equatable {
+      /// χ² of the pairs' ⟨S⟩ against their weighted means.
+      public var chi2: Double?
+      /// Its degrees of freedom.
+      public var dof: Int
+      /// P(χ² ≥ observed).
+      public var pValue: Double?
+      /// The largest (max − min)/mean of one pair's ⟨S⟩.
+      public var largestSpread: Double?
+      enum CodingKeys: String, CodingKey { case chi2, dof, pValue = "p_value", largestSpread = "largest_spread" }
+    }
+    /// "rbm scaling".
+    public var experiment = "rbm scaling"
+    /// The collapse ⟨S⟩ = a·√(α/|B| · (μ² − κ)): slope, jackknife error, R² and R₀², points.
+    public var aFit: Double?, aFitError: Double?, r2: Double?, r2Uncentred: Double?
+    /// Points in the collapse.
+    public var points: Int
+    /// The small-noise theory's slope, where it applies.
+    public var aTheorySmallNoise: Double?
+    /// The slope fitted at each α/|B| alone.
+    public var slopeByRatio: [RatioSlope]
+    /// The equal-ratio χ² test; nil with fewer than two configurations.
+    public var equalRatio: EqualRatio?
+    /// One per configuration.
+    public var configurations: [Configuration]
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    enum CodingKeys: String, CodingKey {
+      case experiment, aFit = "a_fit", aFitError = "a_fit_error", r2, r2Uncentred = "r2_uncentred", points
+      case aTheorySmallNoise = "a_theory_small_noise", slopeByRatio = "slope_by_ratio", equalRatio = "equal_ratio", configurations, seconds
+    }
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    Summary(
+      aFit: finite(r.collapse.slope), aFitError: finite(r.collapse.jackknifeError), r2: finite(r.collapse.r2),
+      r2Uncentred: finite(r.collapse.r2Uncentred), points: r.collapse.x.count, aTheorySmallNoise: r.theorySlope.flatMap(finite),
+      slopeByRatio: r.slopes.map { g in
+        Summary.RatioSlope(alphaOverBatch: g.ratio, a: finite(g.fit.slope), aError: finite(g.fit.standardError), points: g.fit.x.count)
+      },
+      equalRatio: r.equalRatio.map { q in
+        Summary.EqualRatio(chi2: finite(q.chiSquare), dof: q.degreesOfFreedom, pValue: finite(q.pValue), largestSpread: finite(q.largestSpread))
+      },
+      configurations: r.points.enumerated().map { index, p in
+        Summary.Configuration(alpha: p.alpha, batch: p.batch, seed: String(pointConfig(r.config, index).seed), succeeded: p.succeeded,
+                              modes: p.modes.map(RBMUniversalityExperiment.Summary.ModeFit.init))
+      },
+      seconds: r.seconds)
+  }
+
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     let mu2 = r.config.base.training.mu2
-    func n(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
-    // Each point's seed (a string: JSON numbers lose bits above 2⁵³), so that one point reruns as
-    // `dyson rbm universality --alpha A --batch B --seed S` with the same training settings.
-    let configurations: [JSONValue] = r.points.enumerated().map { index, p in
-      .object([("alpha", .number(p.alpha)), ("batch", .integer(p.batch)), ("seed", .string(String(pointConfig(r.config, index).seed))),
-               ("succeeded", .integer(p.succeeded)),
-               ("modes", .array(p.modes.map { m in
-                 .object([("kappa", .number(m.kappa)), ("mean_spacing", n(m.meanSpacing)), ("mean_spacing_error", n(m.meanSpacingError)),
-                          ("sigma_fit", .number(m.sigma)), ("sigma_fit_error", .number(m.sigmaError)),
-                          ("binder", .number(m.binder)), ("binder_error", .number(m.binderError)),
-                          ("lambda_over_kappa", .number(m.lambdaOverKappa)), ("lambda_over_kappa_error", .number(m.lambdaOverKappaError))])
-               }))])
-    }
-    try output.write(json: .object([
-      ("experiment", .string("rbm scaling")), ("a_fit", .number(r.collapse.slope)), ("a_fit_error", .number(r.collapse.jackknifeError)),
-      ("r2", .number(r.collapse.r2)), ("r2_uncentred", .number(r.collapse.r2Uncentred)), ("points", .integer(r.collapse.x.count)),
-      ("a_theory_small_noise", n(r.theorySlope)),
-      ("slope_by_ratio", .array(r.slopes.map { g in
-        .object([("alpha_over_batch", .number(g.ratio)), ("a", n(g.fit.slope.isFinite ? g.fit.slope : nil)),
-                 ("a_error", n(g.fit.standardError.isFinite ? g.fit.standardError : nil)), ("points", .integer(g.fit.x.count))])
-      })),
-      ("equal_ratio", r.equalRatio.map { q in
-        .object([("chi2", .number(q.chiSquare)), ("dof", .integer(q.degreesOfFreedom)), ("p_value", .number(q.pValue)),
-                 ("largest_spread", .number(q.largestSpread))])
-      } ?? .null),
-      ("configurations", .array(configurations)), ("seconds", .number(r.seconds)),
-    ]), to: "summary.json")
+    try output.write(summary: summary(r))
 
     var collapse = Panel(title: "(a) ⟨S⟩ collapse", x: Axis("√(α/|B| · (μ² − κ))"), y: Axis("⟨S⟩"))
     let alphaScan = r.points.filter { $0.batch == r.config.alphaScanBatch && r.config.alphas.contains($0.alpha) }

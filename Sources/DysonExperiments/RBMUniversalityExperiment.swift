@@ -12,24 +12,32 @@ import Foundation
 /// (centre, σ), the Binder cumulant against −4/27, and λ/κ (repulsion). The single modes get a
 /// Gaussian fit and U₄ against 0.
 public struct RBMUniversalityExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
+    /// The RBM, the target field and the training of every run.
     public var training = PCDConfiguration()
+    /// Independent runs (seeds) (`--runs`).
     public var runs = 1000
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 1
     /// Bootstrap resamples (over runs) for the errors of fits and cumulants.
     public var resamples = 200
     /// 0: statistics from the final state of each run (the papers). Otherwise sample every this
     /// many updates along each run, from update `burnIn` on (the option of Docs/RBM.md).
     public var sampleEvery = 0
+    /// Updates before sampling along a run starts (`--burn-in`).
     public var burnIn = 30_000
     /// Where finished runs are saved (every minute and on Ctrl-C); empty: nowhere. Not a setting.
     public var checkpointDirectory = ""
+    /// The checkpoint's file name in `checkpointDirectory`. Not a setting.
     public var checkpointName = "checkpoint.json"
     /// Take the runs saved in the checkpoint instead of running them again.
     public var resume = false
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
+    /// Smaller ensembles and shorter training: what `--quick` runs.
     public static var quick: Config {
       var c = Config()
       c.runs = 40
@@ -39,6 +47,7 @@ public struct RBMUniversalityExperiment {
     }
 
 
+    /// Each field's option name, help text and valid range: the command's options and the keys of config.json.
     public static let settings: [Setting<Config>] = RBMLearnExperiment.Config.settings.compactMap { s in
       // The training settings and seed/runs are shared with `learn`; `record` is not used here.
       switch s.name {
@@ -61,34 +70,51 @@ public struct RBMUniversalityExperiment {
 
   /// The measurements of one mode (a single κ or a degenerate pair).
   public struct Mode: Sendable {
+    /// κ of the target's mode (shared by a degenerate pair).
     public var kappa: Double
     /// Indices into the ascending λ of each run.
     public var members: [Int]
+    /// ⟨S⟩ of a pair (the authors' histogram-weighted mean); nil for a single mode.
     public var meanSpacing: Double?
+    /// Its jackknife error over runs.
     public var meanSpacingError: Double?
     /// σ and centre of the two-level (pairs) or Gaussian (singles) fit, with bootstrap errors.
     public var sigma: Double
+    /// The bootstrap error of σ.
     public var sigmaError: Double
+    /// The fitted centre λ of the mode's eigenvalues.
     public var center: Double
+    /// λ/κ: above 1 when the levels repel each other from the target.
     public var lambdaOverKappa: Double
+    /// Its bootstrap error.
     public var lambdaOverKappaError: Double
+    /// U₄ of the mode's eigenvalues (−4/27 for a pair, 0 for a Gaussian single).
     public var binder: Double
+    /// Its bootstrap error.
     public var binderError: Double
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
     /// λ = μ² − x, ascending: one per successful run, or every sample along them.
     public let spectra: [[Double]]
     /// Runs that did not diverge.
     public let succeededRuns: Int
+    /// One per distinct κ of the target, ascending.
     public let modes: [Mode]
     /// KS of all pairs' S/⟨S⟩ pooled against the β = 1 surmise.
     public let spacingKS: KolmogorovSmirnov?
+    /// Runs that diverged, with the reason.
     public let failures: [String]
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
+  /// Runs the study: ensembles on `workers` tasks (default: one per core), the same result whatever
+  /// their number; `progress`, when given, is advanced as the work proceeds. Throws on settings out
+  /// of range and when interrupted.
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
     let start = Date()
     let runs = try await ensemble(config, workers: workers, progress: progress)
@@ -192,28 +218,81 @@ public struct RBMUniversalityExperiment {
     return (modes, ks)
   }
 
+  /// What summary.json holds.
+  public struct Summary: Codable, Sendable, Equatable {
+    /// The fit of one mode (`Mode`).
+    public struct ModeFit: Codable, Sendable, Equatable {
+      /// κ of the target field's mode.
+      public var kappa: Double
+      /// Whether the mode is a degenerate pair.
+      public var degenerate: Bool
+      /// ⟨S⟩ of a pair (nil for single modes) and its jackknife error.
+      public var meanSpacing: Double?, meanSpacingError: Double?
+      /// σ of the fitted density and its bootstrap error.
+      public var sigmaFit: Double?, sigmaFitError: Double?
+      /// The Binder cumulant U₄ and its error.
+      public var binder: Double?, binderError: Double?
+      /// The fitted centre over κ, and its error.
+      public var lambdaOverKappa: Double?, lambdaOverKappaError: Double?
+      enum CodingKeys: String, CodingKey {
+        case kappa, degenerate, meanSpacing = "mean_spacing", meanSpacingError = "mean_spacing_error", sigmaFit = "sigma_fit"
+        case sigmaFitError = "sigma_fit_error", binder, binderError = "binder_error", lambdaOverKappa = "lambda_over_kappa"
+        case lambdaOverKappaError = "lambda_over_kappa_error"
+      }
+
+      /// The numbers of a mode's fit.
+      public init(_ m: Mode) {
+        (kappa, degenerate) = (m.kappa, m.members.count == 2)
+        (meanSpacing, meanSpacingError) = (m.meanSpacing.flatMap(finite), m.meanSpacingError.flatMap(finite))
+        (sigmaFit, sigmaFitError, binder, binderError) = (finite(m.sigma), finite(m.sigmaError), finite(m.binder), finite(m.binderError))
+        (lambdaOverKappa, lambdaOverKappaError) = (finite(m.lambdaOverKappa), finite(m.lambdaOverKappaError))
+      }
+    }
+    /// "rbm universality".
+    public var experiment = "rbm universality"
+    /// Runs started, and runs that did not diverge.
+    public var runs: Int, succeeded: Int
+    /// succeeded / runs.
+    public var successRatio: Double
+    /// Spectra analysed (runs, or samples along them).
+    public var samples: Int
+    /// "final state of each run" or "sampled along runs".
+    public var statistics: String
+    /// KS test of the pairs' normalised spacings against the GOE surmise.
+    public var spacingKSDistance: Double?, spacingKSP: Double?
+    /// U₄ of the two-level density, −4/27.
+    public var binderTwoLevel: Double
+    /// One per mode.
+    public var modes: [ModeFit]
+    /// Why each failed run stopped.
+    public var failures: [String]
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    enum CodingKeys: String, CodingKey {
+      case experiment, runs, succeeded, successRatio = "success_ratio", samples, statistics, spacingKSDistance = "spacing_ks_distance"
+      case spacingKSP = "spacing_ks_p", binderTwoLevel = "binder_two_level", modes, failures, seconds
+    }
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    Summary(
+      runs: r.config.runs, succeeded: r.succeededRuns, successRatio: Double(r.succeededRuns) / Double(max(r.config.runs, 1)),
+      samples: r.spectra.count, statistics: r.config.sampleEvery > 0 ? "sampled along runs" : "final state of each run",
+      spacingKSDistance: r.spacingKS.flatMap { finite($0.distance) }, spacingKSP: r.spacingKS.flatMap { finite($0.pValue) },
+      binderTwoLevel: TwoLevelCoulombGas.binderCumulant,
+      modes: r.modes.map(Summary.ModeFit.init),
+      failures: r.failures, seconds: r.seconds)
+  }
+
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     let c = r.config.training
     try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
     var csv = CSVWriter(header: ["run"] + (0..<c.hidden).map { "lambda\($0)" })
     for (k, s) in r.spectra.enumerated() { csv.appendRow([Double(k)] + s) }
     try output.write(csv: csv, to: "spectra.csv")
-    func n(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
-    let modes: [JSONValue] = r.modes.map { m in
-      .object([("kappa", .number(m.kappa)), ("degenerate", .bool(m.members.count == 2)),
-               ("mean_spacing", n(m.meanSpacing)), ("mean_spacing_error", n(m.meanSpacingError)),
-               ("sigma_fit", .number(m.sigma)), ("sigma_fit_error", .number(m.sigmaError)),
-               ("binder", .number(m.binder)), ("binder_error", .number(m.binderError)),
-               ("lambda_over_kappa", .number(m.lambdaOverKappa)), ("lambda_over_kappa_error", .number(m.lambdaOverKappaError))])
-    }
-    try output.write(json: .object([
-      ("experiment", .string("rbm universality")), ("runs", .integer(r.config.runs)), ("succeeded", .integer(r.succeededRuns)),
-      ("success_ratio", .number(Double(r.succeededRuns) / Double(max(r.config.runs, 1)))),
-      ("samples", .integer(r.spectra.count)), ("statistics", .string(r.config.sampleEvery > 0 ? "sampled along runs" : "final state of each run")),
-      ("spacing_ks_distance", n(r.spacingKS?.distance)), ("spacing_ks_p", n(r.spacingKS?.pValue)),
-      ("binder_two_level", .number(TwoLevelCoulombGas.binderCumulant)),
-      ("modes", .array(modes)), ("failures", .array(r.failures.map { .string($0) })), ("seconds", .number(r.seconds)),
-    ]), to: "summary.json")
+    try output.write(summary: summary(r))
 
     // The pairs: pooled λ with the fitted two-level density and a Gaussian of the same variance.
     var panels: [Panel] = []

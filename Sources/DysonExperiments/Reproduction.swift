@@ -15,6 +15,7 @@ public enum Study: String, CaseIterable, Sendable, Codable {
   case gptScaling = "gpt-scaling"
   case dbm = "dbm"
 
+  /// The study's title in the report.
   public var title: String {
     switch self {
     case .rbmLearn: "Gaussian RBM: learning the spectrum of a lattice field"
@@ -73,10 +74,14 @@ public enum Study: String, CaseIterable, Sendable, Codable {
 
 /// One number of the report: ours next to the paper's (or the theory's).
 public struct Headline: Codable, Sendable, Equatable {
+  /// What is measured.
   public var quantity: String
+  /// Dyson's value, with its error.
   public var ours: String
+  /// The paper's value or the theory's, with its source.
   public var reference: String
 
+  /// A headline from its three texts.
   public init(_ quantity: String, ours: String, reference: String) {
     self.quantity = quantity
     self.ours = ours
@@ -87,18 +92,26 @@ public struct Headline: Codable, Sendable, Equatable {
 /// What one study produced, stored as `DIR/<study>/report.json` when it completes, so that the
 /// report can be rebuilt and `--resume` can skip finished studies.
 public struct StudyReport: Codable, Sendable, Equatable {
+  /// A figure of the study.
   public struct FigureEntry: Codable, Sendable, Equatable {
+    /// Its file name in the study's folder.
     public var file: String
+    /// Its caption.
     public var caption: String
   }
 
+  /// Which study.
   public var study: Study
   /// The study's configuration as written to its config.json: a finished study is reused only
   /// for the same configuration.
   public var configuration: String
+  /// Whether it ran with `--quick`'s sizes.
   public var quick: Bool
+  /// Wall-clock time of the study.
   public var seconds: Double
+  /// Its numbers next to the papers'.
   public var headlines: [Headline]
+  /// Its figures, in order.
   public var figures: [FigureEntry]
   /// Why the study did not run (missing data), or nil.
   public var skipped: String?
@@ -109,10 +122,13 @@ public struct StudyReport: Codable, Sendable, Equatable {
 /// `directory/index.html`, with every figure, its caption, the headline numbers next to the
 /// papers' and the command that regenerates it.
 public struct Reproduction: Sendable {
+  /// The folder of the report; each study writes `directory/<study>/`.
   public var directory = "runs/reproduce"
+  /// Smaller ensembles and shorter training (every caption says so).
   public var quick = false
   /// Reuse studies that finished with the same configuration; GPT runs continue from checkpoints.
   public var resume = false
+  /// Write into `directory` even when it holds another command's output.
   public var force = false
   /// The folder holding tinyshakespeare.txt and mnist/train-images-idx3-ubyte.gz.
   public var dataDirectory = "."
@@ -120,12 +136,15 @@ public struct Reproduction: Sendable {
   public var missingDataAdvice = "then rerun with --resume"
   /// How the report's rerun lines start: the caller's command for the `dyson` tool.
   public var program = "dyson"
+  /// Worker tasks of the ensembles; nil: one per core. The results do not depend on it.
   public var workers: Int?
   /// Progress lines on a terminal.
   public var showProgress = true
 
+  /// The papers' sizes, into runs/reproduce under the working directory.
   public init() {}
 
+  /// The study name the report's folder is claimed for.
   public static let reportStudy = "reproduce"
 
   /// Runs `studies` in order; `log` receives one line per event. A study whose data is missing is

@@ -6,9 +6,12 @@ import Foundation
 /// SLURM job array, GNU parallel) share one ensemble. Run k draws from stream k of the seed
 /// whichever shard does it, so merged shards give exactly the records of an unsharded run.
 public struct Shard: Codable, Sendable, Hashable, CustomStringConvertible {
+  /// i, from 1.
   public let index: Int
+  /// n.
   public let count: Int
 
+  /// Shard i of n; throws unless 1 ≤ i ≤ n.
   public init(index: Int, count: Int) throws(SettingError) {
     guard count >= 1, (1...count).contains(index) else {
       throw SettingError(name: "shard", message: "must be i/n with 1 ≤ i ≤ n, got \(index)/\(count)")
@@ -46,16 +49,22 @@ public struct Shard: Codable, Sendable, Hashable, CustomStringConvertible {
 /// records of its runs, per ensemble of the study (one, or one per grid point). Written as
 /// `shard.json`; `dyson merge` joins the shards and runs the analysis once, on all records.
 public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
+  /// The study's name.
   public var study: String
+  /// Which part this is.
   public var shard: Shard
+  /// The configuration as config.json holds it: every shard of a job must have the same.
   public var configuration: String
+  /// Wall-clock time of this shard's part.
   public var seconds: Double
+  /// The runs' records, per ensemble of the study.
   public var ensembles: [[Record]]
   /// Whether this process's gemm fused its multiply-adds (`GemmKernel.usesFusedMultiplyAdd`): the
   /// two kernels agree to rounding, not bit for bit, so shards of both kinds are not joined.
   /// Nil in shard files written before it was recorded.
   public var gemmFusedMultiplyAdd: Bool?
 
+  /// A shard's file from its parts.
   public init(study: String, shard: Shard, configuration: String, seconds: Double, ensembles: [[Record]],
               gemmFusedMultiplyAdd: Bool? = GemmKernel.usesFusedMultiplyAdd) {
     self.study = study
@@ -66,14 +75,17 @@ public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
     self.gemmFusedMultiplyAdd = gemmFusedMultiplyAdd
   }
 
+  /// "shard.json".
   public static var fileName: String { "shard.json" }
 
+  /// Writes the file into `directory`, atomically.
   public func write(to directory: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     try AtomicFile.write(try encoder.encode(self), to: directory + "/" + Self.fileName)
   }
 
+  /// Reads `directory`'s shard file; throws on a missing, damaged or foreign file.
   public static func read(from directory: String) throws -> ShardFile {
     let path = directory + "/" + fileName
     guard FileManager.default.fileExists(atPath: path) else { throw ShardError("\(path): no shard file (was this folder written with --shard?)") }
@@ -114,7 +126,10 @@ public struct ShardFile<Record: Codable & Sendable>: Codable, Sendable {
   }
 }
 
+/// A problem with shard files, in one line.
 public struct ShardError: Error, CustomStringConvertible {
+  /// The problem.
   public let description: String
+  /// An error saying `description`.
   public init(_ description: String) { self.description = description }
 }

@@ -16,21 +16,31 @@ import Foundation
 /// off-diagonal variance v = σ_pred²/(2 − α), so S = |ξ₂ − ξ₁| is Rayleigh with scale 2√v and
 ///   ⟨S⟩ = √(2π/(2 − α))·σ_pred → √π·σ_pred as α → 0.
 public struct TeacherStudentExperiment {
+  /// The study's settings; `settings` names each as a command-line option and config.json key.
   public struct Config: Codable, Sendable, Equatable {
+    /// The network, the data and the training of every student (α, |B| and ns are set per configuration).
     public var base = TeacherStudentConfiguration()
+    /// Students (seeds) per configuration (`--runs`).
     public var runs = 3000
+    /// The seed every random stream of the study derives from (`--seed`).
     public var seed: UInt64 = 1
+    /// Bootstrap resamples for the errors (`--resamples`).
     public var resamples = 200
+    /// The α scan, comma-separated (at the base |B| and ns) (`--alphas`).
     public var alphas = [0.1, 0.2, 0.3, 0.4, 0.5]
+    /// The |B| scan (at the base α and ns) (`--batches`).
     public var batches = [4, 8, 16, 32, 64]
+    /// The ns scan, comma-separated (at the base α and |B|) (`--noises`).
     public var noises = [0.05, 0.06, 0.07, 0.08, 0.09, 0.1]
     /// false: one data set per configuration, shared by its students (the authors). true: a data
     /// set per student, which averages out the quenched disorder of the shared batches (Docs/Linear.md).
     public var dataPerStudent = false
 
+    /// The defaults above: the papers' settings.
     public init() {}
 
 
+    /// Smaller ensembles and shorter training: what `--quick` runs.
     public static var quick: Config {
       var c = Config()
       c.runs = 300
@@ -50,12 +60,17 @@ public struct TeacherStudentExperiment {
       return out
     }
 
+    /// One (α, |B|, ns) configuration.
     public struct Point: Codable, Sendable, Hashable {
+      /// The learning rate α.
       public var alpha: Double
+      /// The batch size |B|.
       public var batch: Int
+      /// The noise strength ns.
       public var noise: Double
     }
 
+    /// Each field's option name, help text and valid range: the command's options and the keys of config.json.
     public static let settings: [Setting<Config>] = [
       .integerList("batches", "the |B| scan (at the base α and ns)", \.batches, 1...100_000),
       .numberList("alphas", "the α scan, comma-separated (at the base |B| and ns)", \.alphas, 1e-12...10),
@@ -74,14 +89,21 @@ public struct TeacherStudentExperiment {
     ]
   }
 
+  /// What one configuration's students gave.
   public struct Measurement: Sendable {
+    /// The configuration.
     public let point: Config.Point
+    /// The two-level fit of the pair of squared singular values (`RBMUniversalityExperiment.Mode`).
     public let pair: RBMUniversalityExperiment.Mode
     /// All students' ξ₁ ≤ ξ₂.
     public let singularValues: [[Double]]
+    /// The mean singular value over students.
     public let meanSingularValue: Double
+    /// The mean final loss.
     public let finalLoss: Double
+    /// Why students stopped early.
     public let failures: [String]
+    /// σ_pred = √(α·ns²/|B|).
     public var predictedSigma: Double { (point.alpha * point.noise * point.noise / Double(point.batch)).squareRoot() }
     /// ⟨S⟩/σ_pred from the linearised theory at this α: √(2π/(2 − α)).
     public var theoryRatio: Double { (2 * Double.pi / (2 - point.alpha)).squareRoot() }
@@ -94,15 +116,23 @@ public struct TeacherStudentExperiment {
     case failure(String)
   }
 
+  /// What the study measured.
   public struct Result: Sendable {
+    /// The settings the study ran with.
     public let config: Config
+    /// One per configuration.
     public let measurements: [Measurement]
     /// ⟨S⟩ against σ_pred over every configuration; and √π·σ_fit against σ_pred.
     public let spacingCollapse: ThroughOriginFit
+    /// √π·σ_fit against σ_pred.
     public let sigmaCollapse: ThroughOriginFit
+    /// Wall-clock time of the study.
     public let seconds: Double
   }
 
+  /// Runs the study: ensembles on `workers` tasks (default: one per core), the same result whatever
+  /// their number; `progress`, when given, is advanced as the work proceeds. Throws on settings out
+  /// of range and when interrupted.
   public static func run(_ config: Config, workers: Int? = nil, progress: Progress? = nil) async throws -> Result {
     let start = Date()
     guard !config.alphas.isEmpty, !config.noises.isEmpty else { throw ExperimentError.invalid("--alphas and --noises need at least one number each") }
@@ -155,25 +185,83 @@ public struct TeacherStudentExperiment {
     }.flatMap { $0 }
   }
 
+  /// What summary.json holds.
+  public struct Summary: Codable, Sendable, Equatable {
+    /// One (α, |B|, ns) configuration (`Measurement`).
+    public struct Configuration: Codable, Sendable, Equatable {
+      /// The learning rate α.
+      public var alpha: Double
+      /// The batch size |B|.
+      public var batch: Int
+      /// The noise strength ns.
+      public var noise: Double
+      /// Students that finished.
+      public var students: Int
+      /// σ_pred = √(α·ns²/|B|).
+      public var predictedSigma: Double
+      /// ⟨S⟩ of the pair of squared singular values and its error.
+      public var meanSpacing: Double?, meanSpacingError: Double?
+      /// The two-level fit's σ and centre.
+      public var sigmaFit: Double?, sigmaFitError: Double?, centerFit: Double?
+      /// U₄ and its error.
+      public var binder: Double?, binderError: Double?
+      /// The mean singular value over students.
+      public var meanSingularValue: Double?
+      /// The mean final loss on the full data.
+      public var finalLoss: Double?
+      /// ⟨S⟩/σ_pred, and the linearised theory's √(2π/(2 − α)).
+      public var spacingOverPredictedSigma: Double?
+      /// The linearised theory's √(2π/(2 − α)).
+      public var theoryRatio: Double?
+      /// Why students stopped early.
+      public var failures: [String]
+      enum CodingKeys: String, CodingKey {
+        case alpha, batch, noise, students, predictedSigma = "predicted_sigma", meanSpacing = "mean_spacing", meanSpacingError = "mean_spacing_error"
+        case sigmaFit = "sigma_fit", sigmaFitError = "sigma_fit_error", centerFit = "center_fit", binder, binderError = "binder_error"
+        case meanSingularValue = "mean_singular_value", finalLoss = "final_loss", spacingOverPredictedSigma = "spacing_over_predicted_sigma"
+        case theoryRatio = "theory_ratio", failures
+      }
+    }
+    /// "linear ts".
+    public var experiment = "linear ts"
+    /// The collapse ⟨S⟩ = a·σ_pred: slope, jackknife error, R², R₀².
+    public var aFit: Double?, aFitError: Double?, r2: Double?, r2Uncentred: Double?
+    /// The collapse √π·σ_fit = a·σ_pred.
+    public var aFitSigma: Double?, aFitSigmaError: Double?, r2Sigma: Double?
+    /// √π, the slope at small α.
+    public var aTheorySmallAlpha: Double
+    /// One per configuration.
+    public var configurations: [Configuration]
+    /// Wall-clock time of the study.
+    public var seconds: Double
+    enum CodingKeys: String, CodingKey {
+      case experiment, aFit = "a_fit", aFitError = "a_fit_error", r2, r2Uncentred = "r2_uncentred", aFitSigma = "a_fit_sigma"
+      case aFitSigmaError = "a_fit_sigma_error", r2Sigma = "r2_sigma", aTheorySmallAlpha = "a_theory_small_alpha", configurations, seconds
+    }
+  }
+
+  /// The summary of a result (what `write` puts in summary.json).
+  public static func summary(_ r: Result) -> Summary {
+    Summary(
+      aFit: finite(r.spacingCollapse.slope), aFitError: finite(r.spacingCollapse.jackknifeError), r2: finite(r.spacingCollapse.r2),
+      r2Uncentred: finite(r.spacingCollapse.r2Uncentred), aFitSigma: finite(r.sigmaCollapse.slope),
+      aFitSigmaError: finite(r.sigmaCollapse.jackknifeError), r2Sigma: finite(r.sigmaCollapse.r2), aTheorySmallAlpha: Double.pi.squareRoot(),
+      configurations: r.measurements.map { m in
+        Summary.Configuration(
+          alpha: m.point.alpha, batch: m.point.batch, noise: m.point.noise, students: m.singularValues.count, predictedSigma: m.predictedSigma,
+          meanSpacing: m.pair.meanSpacing.flatMap(finite), meanSpacingError: m.pair.meanSpacingError.flatMap(finite),
+          sigmaFit: finite(m.pair.sigma), sigmaFitError: finite(m.pair.sigmaError), centerFit: finite(m.pair.center),
+          binder: finite(m.pair.binder), binderError: finite(m.pair.binderError), meanSingularValue: finite(m.meanSingularValue),
+          finalLoss: finite(m.finalLoss), spacingOverPredictedSigma: m.pair.meanSpacing.flatMap { finite($0 / m.predictedSigma) },
+          theoryRatio: finite(m.theoryRatio), failures: m.failures)
+      },
+      seconds: r.seconds)
+  }
+
+  /// Writes the study's files into `output`: config.json, summary.json, its tables, figures and index.html.
   public static func write(_ r: Result, to output: inout ExperimentOutput) throws {
     try output.write(json: settingsJSON(Config.settings, r.config), to: "config.json")
-    func n(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
-    let configurations: [JSONValue] = r.measurements.map { m in
-      .object([("alpha", .number(m.point.alpha)), ("batch", .integer(m.point.batch)), ("noise", .number(m.point.noise)),
-               ("students", .integer(m.singularValues.count)), ("predicted_sigma", .number(m.predictedSigma)),
-               ("mean_spacing", n(m.pair.meanSpacing)), ("mean_spacing_error", n(m.pair.meanSpacingError)),
-               ("sigma_fit", .number(m.pair.sigma)), ("sigma_fit_error", .number(m.pair.sigmaError)),
-               ("center_fit", .number(m.pair.center)), ("binder", .number(m.pair.binder)), ("binder_error", .number(m.pair.binderError)),
-               ("mean_singular_value", .number(m.meanSingularValue)), ("final_loss", .number(m.finalLoss)),
-               ("spacing_over_predicted_sigma", n(m.pair.meanSpacing.map { $0 / m.predictedSigma })),
-               ("theory_ratio", .number(m.theoryRatio)), ("failures", .array(m.failures.map { .string($0) }))])
-    }
-    try output.write(json: .object([
-      ("experiment", .string("linear ts")), ("a_fit", .number(r.spacingCollapse.slope)), ("a_fit_error", .number(r.spacingCollapse.jackknifeError)),
-      ("r2", .number(r.spacingCollapse.r2)), ("r2_uncentred", .number(r.spacingCollapse.r2Uncentred)), ("a_fit_sigma", .number(r.sigmaCollapse.slope)), ("a_fit_sigma_error", .number(r.sigmaCollapse.jackknifeError)),
-      ("r2_sigma", .number(r.sigmaCollapse.r2)), ("a_theory_small_alpha", .number(Double.pi.squareRoot())),
-      ("configurations", .array(configurations)), ("seconds", .number(r.seconds)),
-    ]), to: "summary.json")
+    try output.write(summary: summary(r))
     var csv = CSVWriter(header: ["alpha", "batch", "noise", "student", "xi1", "xi2"])
     for m in r.measurements { for (k, xi) in m.singularValues.enumerated() { csv.appendRow([m.point.alpha, Double(m.point.batch), m.point.noise, Double(k), xi[0], xi[1]]) } }
     try output.write(csv: csv, to: "singular_values.csv")

@@ -44,7 +44,8 @@ public struct IDXArray: Sendable, Equatable {
     return total
   }
 
-  /// Decodes an IDX file's bytes; `file` names it in errors. Throws on a bad magic number, a type other than unsigned bytes, or a size that does not match the dimensions.
+  /// Decodes an IDX file's bytes; `file` names it in errors. Throws on a bad magic number, a type other
+  /// than unsigned bytes, or a size that does not match the dimensions.
   public static func decode(_ b: consuming [UInt8], file: String = "<data>") throws(FileFormatError) -> IDXArray {
     func fail(_ fault: String) -> FileFormatError { FileFormatError(file: file, fault: fault) }
     guard b.count >= 4, b[0] == 0, b[1] == 0 else { throw fail("bad magic: not an IDX file") }

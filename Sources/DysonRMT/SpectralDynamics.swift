@@ -98,7 +98,8 @@ public enum SpectralDynamics {
   /// ⟨s²⟩ of spacings with ⟨s⟩ = 1: 4/π for the GOE surmise, 2 for Poisson levels.
   public static func meanSquare(_ spacings: [Double]) -> Double { spacings.map { $0 * $0 }.reduce(0, +) / Double(spacings.count) }
 
-  /// Measures every group at every recorded step of `series`, and unfolds the spacings at the chosen steps. Deterministic for a given `options.seed`.
+  /// Measures every group at every recorded step of `series`, and unfolds the spacings at the chosen
+  /// steps. Deterministic for a given `options.seed`.
   public static func analyse(_ series: SpectrumSeries, options: Options = Options()) -> Result {
     var points: [Point] = []
     for (g, group) in series.groups.enumerated() {
