@@ -2,11 +2,16 @@
 /// the key in `--config FILE.json` and the key in the `config.json` a run writes, so any run can
 /// be repeated from its own output.
 public struct Setting<Config>: Sendable {
+  /// The option's name, without `--`.
   public let name: String
+  /// One line of help.
   public let help: String
+  /// The value as text (as the option takes it).
   public let read: @Sendable (Config) -> String
+  /// Sets the value from text; throws when the text is not a valid value.
   public let write: @Sendable (inout Config, String) throws(SettingError) -> Void
 
+  /// A setting from its reader and writer (the static constructors build the usual kinds).
   public init(_ name: String, _ help: String, read: @escaping @Sendable (Config) -> String,
               write: @escaping @Sendable (inout Config, String) throws(SettingError) -> Void) {
     self.name = name
@@ -41,6 +46,19 @@ public struct Setting<Config>: Sendable {
         throw SettingError(name: name, message: "must be a number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
       }
       c[keyPath: path] = v
+    }
+  }
+}
+
+extension Setting {
+  /// A finite number > 0 ("a/b" fractions accepted), with no upper bound.
+  public static func positive(_ name: String, _ help: String, _ path: WritableKeyPath<Config, Double> & Sendable) -> Setting {
+    let any = number(name, help, path, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+    return Setting(name, help, read: any.read) { (c: inout Config, text: String) throws(SettingError) in
+      var candidate = c
+      do { try any.write(&candidate, text) } catch { throw SettingError(name: name, message: "must be a finite number > 0, got '\(text)'") }
+      guard candidate[keyPath: path] > 0 else { throw SettingError(name: name, message: "must be a finite number > 0, got '\(text)'") }
+      c = candidate
     }
   }
 }
@@ -118,8 +136,11 @@ extension Setting {
   }
 }
 
+/// A value an option cannot take.
 public struct SettingError: Error, CustomStringConvertible, Equatable {
+  /// The option's name.
   public let name: String
+  /// What is wrong with the value.
   public let message: String
   public var description: String { "--\(name) \(message)" }
 }

@@ -1,3 +1,4 @@
+import DysonExperiments
 import Foundation
 
 /// A usage error: printed as one line, exit code 2.
@@ -45,29 +46,27 @@ struct Options {
 
   func has(_ flag: String) -> Bool { flags.contains(flag) }
 
+  /// The value of `setting` given on the command line, else `d`: every option is parsed and
+  /// checked by the same `Setting` the study commands and config files use.
+  func value<Value>(_ setting: Setting<Value>, default d: Value) throws -> Value {
+    guard let text = values[setting.name]?.last else { return d }
+    var value = d
+    do { try setting.write(&value, text) } catch { throw UsageError(description: "\(error)") }
+    return value
+  }
+
   func int(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
-    guard let text = values[name]?.last else { return d }
-    guard let v = Int(text), range.contains(v) else {
-      throw UsageError(description: "--\(name) must be a whole number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
-    }
-    return v
+    try value(.integer(name, "", \.self, range), default: d)
   }
 
   /// A seed: any 64-bit unsigned value, as the studies' `--seed`.
   func seed(default d: UInt64) throws -> UInt64 {
-    guard let text = values["seed"]?.last else { return d }
-    guard let v = UInt64(text) else { throw UsageError(description: "--seed must be a whole number in 0…\(UInt64.max), got '\(text)'") }
-    return v
+    try value(.seed("", \.self), default: d)
   }
 
   /// A positive finite number; "a/b" fractions are accepted (e.g. --variance 1/192).
   func positive(_ name: String, default d: Double) throws -> Double {
-    guard let text = values[name]?.last else { return d }
-    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-    let value: Double?
-    if parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), b != 0 { value = a / b } else { value = Double(text) }
-    guard let v = value, v.isFinite, v > 0 else { throw UsageError(description: "--\(name) must be a finite number > 0, got '\(text)'") }
-    return v
+    try value(.positive(name, "", \.self), default: d)
   }
 
   func string(_ name: String) -> String? { values[name]?.last }
