@@ -32,13 +32,15 @@ public struct DataPCD: Sendable {
   var rng: Xoshiro256StarStar
   var order: [Int]
   var cursor = 0
-  /// Φ (|B| × N_v), chains V (|B| × N_v), H and scratch P (|B| × N_h), gradient G and velocity (N_v × N_h).
+  /// Φ (|B| × N_v), chains V (|B| × N_v), H and scratch P (|B| × N_h), gradient G and velocity
+  /// (N_v × N_h), normals for one half-sweep (|B| × max(N_v, N_h)).
   var batch: [Double]
   var chains: [Double]
   var hiddenStates: [Double]
   var product: [Double]
   var gradient: [Double]
   var velocity: [Double]
+  var noise: [Double]
 
   /// Where ⟨φφᵀ⟩_model W comes from.
   public enum NegativePhase: String, Codable, Sendable, CaseIterable {
@@ -77,6 +79,7 @@ public struct DataPCD: Sendable {
     product = hiddenStates
     gradient = [Double](repeating: 0, count: nv * nh)
     velocity = gradient
+    noise = [Double](repeating: 0, count: c.batch * max(nv, nh))
     // The chains start at the first mini-batch, which the first update then also takes as its
     // positive phase: every epoch has ⌊samples/|B|⌋ updates, and its last update takes its own step.
     chains = []
@@ -156,35 +159,26 @@ public struct DataPCD: Sendable {
     nextBatch()
     var generator = rng
     var finite = true
+    let eta = rbm.hiddenBias
     batch.withUnsafeBufferPointer { phi in
       chains.withUnsafeMutableBufferPointer { v in
         hiddenStates.withUnsafeMutableBufferPointer { h in
-          product.withUnsafeMutableBufferPointer { p in
-            gradient.withUnsafeMutableBufferPointer { g in
-              w.withUnsafeMutableBufferPointer { wm in
-                let w = UnsafeBufferPointer(wm)
-                // h|φ: H = η + σ_h²VW + σ_h ξ (η = 0).
-                func sampleHidden() {
-                  generator.fillNormal(h, standardDeviation: c.sigmaH)
-                  Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: s2, a: UnsafeBufferPointer(v), lda: nv, b: w, ldb: nh, beta: 1, c: h, ldc: nh)
+          noise.withUnsafeMutableBufferPointer { z in
+            product.withUnsafeMutableBufferPointer { p in
+              gradient.withUnsafeMutableBufferPointer { g in
+                w.withUnsafeMutableBufferPointer { wm in
+                  let w = UnsafeBufferPointer(wm)
+                  // G = Φᵀ(ΦW) − Vᵀ(VW), or Φᵀ(ΦW) alone when the negative phase is exact.
+                  Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: 1, a: phi, lda: nv, b: w, ldb: nh, beta: 0, c: p, ldc: nh)
+                  Double.gemm(.transposed, .normal, m: nv, n: nh, k: nb, alpha: 1, a: phi, lda: nv, b: UnsafeBufferPointer(p), ldb: nh, beta: 0, c: g, ldc: nh)
+                  guard negativePhase != .exact else { return }
+                  if negativePhase == .contrastiveDivergence { for k in 0..<(nb * nv) { v[k] = phi[k] } }
+                  PCDUpdate<Double>.gibbsSweeps(c.gibbsSteps, weights: wm.baseAddress!, chains: v.baseAddress!, hidden: h.baseAddress!, transposed: nil,
+                                                noise: z.baseAddress!, visible: nv, hiddenUnits: nh, batch: nb, sigmaH: c.sigmaH, mu2: c.mu2,
+                                                hiddenBias: eta, usesGemm: true) { generator.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1)) }
+                  Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: 1, a: UnsafeBufferPointer(v), lda: nv, b: w, ldb: nh, beta: 0, c: p, ldc: nh)
+                  Double.gemm(.transposed, .normal, m: nv, n: nh, k: nb, alpha: -1, a: UnsafeBufferPointer(v), lda: nv, b: UnsafeBufferPointer(p), ldb: nh, beta: 1, c: g, ldc: nh)
                 }
-                // φ|h: V = HWᵀ/μ² + ξ/μ.
-                func sampleVisible() {
-                  generator.fillNormal(v, standardDeviation: 1 / c.mu2.squareRoot())
-                  Double.gemm(.normal, .transposed, m: nb, n: nv, k: nh, alpha: 1 / c.mu2, a: UnsafeBufferPointer(h), lda: nh, b: w, ldb: nh, beta: 1, c: v, ldc: nv)
-                }
-                // G = Φᵀ(ΦW) − Vᵀ(VW), or Φᵀ(ΦW) alone when the negative phase is exact.
-                Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: 1, a: phi, lda: nv, b: w, ldb: nh, beta: 0, c: p, ldc: nh)
-                Double.gemm(.transposed, .normal, m: nv, n: nh, k: nb, alpha: 1, a: phi, lda: nv, b: UnsafeBufferPointer(p), ldb: nh, beta: 0, c: g, ldc: nh)
-                guard negativePhase != .exact else { return }
-                if negativePhase == .contrastiveDivergence { for k in 0..<(nb * nv) { v[k] = phi[k] } }
-                sampleHidden()
-                for sweep in 0..<c.gibbsSteps {
-                  sampleVisible()
-                  if sweep + 1 < c.gibbsSteps { sampleHidden() }   // the last H would go unused
-                }
-                Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: 1, a: UnsafeBufferPointer(v), lda: nv, b: w, ldb: nh, beta: 0, c: p, ldc: nh)
-                Double.gemm(.transposed, .normal, m: nv, n: nh, k: nb, alpha: -1, a: UnsafeBufferPointer(v), lda: nv, b: UnsafeBufferPointer(p), ldb: nh, beta: 1, c: g, ldc: nh)
               }
             }
           }

@@ -7,6 +7,7 @@ import Foundation
 /// exact k-step transition with `kstep` (`KStepTransition`) — and takes
 ///   ΔW = σ_h²(⟨φφᵀ⟩_target − C)W,  C = VᵀV/|B| (raw second moment),  W ← W + αΔW.
 /// (The gradient of log p: ∂(−½φᵀKφ)/∂W = σ_h²φφᵀW, minus its model average; see `GaussianRBM`.)
+/// The update itself is `PCDUpdate`, shared with `VectorizedPCD`.
 public struct PersistentContrastiveDivergence: Sendable {
   public private(set) var rbm: GaussianRBM
   /// The hyperparameters.
@@ -21,7 +22,8 @@ public struct PersistentContrastiveDivergence: Sendable {
   var chains: [Double]
   var hiddenStates: [Double]
   var velocity: [Double]
-  /// Scratch: normals for one sweep, D = T − C, and VᵀV (sampler `gram`).
+  /// Scratch: Wᵀ, normals for one sweep, D = T − C, and VᵀV (sampler `gram`).
+  var transposed: [Double]
   var noise: [Double]
   var moment: [Double]
   var gram: [Double]
@@ -50,6 +52,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     gram = [Double](repeating: 0, count: c.visible * c.visible)
     hiddenStates = [Double](repeating: 0, count: c.batch * c.hidden)
     velocity = [Double](repeating: 0, count: c.visible * c.hidden)
+    transposed = [Double](repeating: 0, count: c.visible * c.hidden)
     noise = [Double](repeating: 0, count: c.batch * max(c.visible, c.hidden))
     moment = [Double](repeating: 0, count: c.visible * c.visible)
     targetMoment = target.covariance.elements
@@ -61,135 +64,44 @@ public struct PersistentContrastiveDivergence: Sendable {
     transition = KStepTransition(visible: c.visible)
   }
 
-  /// One weight update. Throws `RBMError.diverged` naming the update and hyperparameters when
-  /// W stops being finite.
+  /// One weight update (`PCDUpdate`). Throws `RBMError.diverged` naming the update and
+  /// hyperparameters when W stops being finite.
   public mutating func update() throws {
     let c = configuration
-    let nv = c.visible, nh = c.hidden, nb = c.batch
-    let s2 = c.sigmaH * c.sigmaH, invMu2 = 1 / c.mu2, noiseV = 1 / c.mu2.squareRoot()
     var w = rbm.weights.elements
-    let eta = rbm.hiddenBias
     var generator = rng          // a local copy: no exclusivity checks in the loops
-    let usesGemm = self.usesGemm, usesGram = Self.usesGram(c)
-    var finite = true
     var transition = KStepTransition<Double>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
-    noise.withUnsafeMutableBufferPointer { z in
+    let (eta, target, factor, usesGemm) = (rbm.hiddenBias, targetMoment, targetFactor, self.usesGemm)
+    let nonFinite = withBuffers(&w) { w, v, h, t, z, d, u, g in
+      PCDUpdate(configuration: c, weights: w, chains: v, hidden: h, transposed: t, noise: z, moment: d, velocity: u, gram: g,
+                hiddenBias: eta, targetMoment: target, targetFactor: factor, usesGemm: usesGemm)
+        .run(transition: &transition, normals: { generator.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1)) },
+             bartlett: { generator.fillBartlettFactor($0, degrees: c.batch - c.visible, size: c.visible) })
+    }
+    rng = generator
+    updatesDone += 1
+    guard !nonFinite.isNaN else { throw RBMError.diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed) }
+    rbm.weights = try Matrix(rows: c.visible, columns: c.hidden, elements: w)
+  }
+
+  /// The update's buffers as pointers: W (from `w`), chains, hidden states, Wᵀ, normals, D, u, VᵀV.
+  private mutating func withBuffers<R>(
+    _ w: inout [Double],
+    _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
+             UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> R
+  ) -> R {
+    w.withUnsafeMutableBufferPointer { w in
       chains.withUnsafeMutableBufferPointer { v in
         hiddenStates.withUnsafeMutableBufferPointer { h in
-          w.withUnsafeMutableBufferPointer { w in
-            // h|φ: H = η + σ_h²VW + σ_h ξ, accumulated row by row so the inner loop is contiguous.
-            func sampleHidden() {
-              generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nh)]))
-              for b in 0..<nb {
-                let row = b * nh
-                for a in 0..<nh { h[row + a] = eta[a] + c.sigmaH * z[row + a] }
-                if usesGemm { continue }
-                for i in 0..<nv {
-                  let vi = s2 * v[b * nv + i]
-                  let wi = i * nh
-                  for a in 0..<nh { h[row + a] += vi * w[wi + a] }
-                }
-              }
-              if usesGemm {
-                Double.gemm(.normal, .normal, m: nb, n: nh, k: nv, alpha: s2, a: UnsafeBufferPointer(v), lda: nv,
-                            b: UnsafeBufferPointer(w), ldb: nh, beta: 1, c: h, ldc: nh)
-              }
-            }
-            // φ|h: V = HWᵀ/μ² + ξ/μ; each element a dot product of two contiguous rows.
-            func sampleVisible() {
-              generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
-              if usesGemm {
-                for k in 0..<(nb * nv) { v[k] = noiseV * z[k] }
-                Double.gemm(.normal, .transposed, m: nb, n: nv, k: nh, alpha: invMu2, a: UnsafeBufferPointer(h), lda: nh,
-                            b: UnsafeBufferPointer(w), ldb: nh, beta: 1, c: v, ldc: nv)
-                return
-              }
-              for b in 0..<nb {
-                for i in 0..<nv {
-                  var s = 0.0
-                  for a in 0..<nh { s += h[b * nh + a] * w[i * nh + a] }
-                  v[b * nv + i] = s * invMu2 + noiseV * z[b * nv + i]
-                }
-              }
-            }
-            if usesGram {
-              // Z₁ (N_v × N_v), then Z₂ ((|B| − N_v) × N_v) or the Bartlett factor of Z₂ᵀZ₂.
-              let bottom = Self.gramBottom(c)
-              if bottom.isBartlett {
-                generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nv * nv)]))
-                generator.fillBartlettFactor(z.baseAddress! + nv * nv, degrees: nb - nv, size: nv)
-              } else {
-                generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
-              }
-              transition.prepare(weights: w.baseAddress!, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: eta,
-                                 steps: c.gibbsSteps, usesGemm: usesGemm)
-              gram.withUnsafeMutableBufferPointer { g in
-                transition.advanceGram(root: v.baseAddress!, noise: z.baseAddress!, bottom: z.baseAddress! + nv * nv,
-                                       bottomRows: bottom.rows, bottomIsBartlett: bottom.isBartlett, gram: g.baseAddress!,
-                                       usesGemm: usesGemm)
-              }
-            } else if c.sampler != .gibbs {
-              generator.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<(nb * nv)]))
-              transition.prepare(weights: w.baseAddress!, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: eta,
-                                 steps: c.gibbsSteps, usesGemm: usesGemm)
-              transition.advance(chains: v.baseAddress!, noise: z.baseAddress!, batch: nb, usesGemm: usesGemm)
-            } else {
-              // The authors' loop ends each sweep with a hidden sample that the next update overwrites
-              // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.
-              sampleHidden()
-              for sweep in 0..<c.gibbsSteps {
-                sampleVisible()
-                if sweep + 1 < c.gibbsSteps { sampleHidden() }
-              }
-            }
-            moment.withUnsafeMutableBufferPointer { d in
-              // D = T − VᵀV/|B|: positive minus negative second moment.
-              if c.positivePhase == .analytic {
-                for k in 0..<(nv * nv) { d[k] = targetMoment[k] }
-              } else {
-                for k in 0..<(nv * nv) { d[k] = 0 }
-                var phi = [Double](repeating: 0, count: nv), y = [Double](repeating: 0, count: nv)
-                for _ in 0..<nb {
-                  for i in 0..<nv { y[i] = generator.normal() }
-                  for i in 0..<nv { var s = 0.0; for j in 0...i { s += targetFactor[i * nv + j] * y[j] }; phi[i] = s }
-                  for i in 0..<nv { for j in 0..<nv { d[i * nv + j] += phi[i] * phi[j] / Double(nb) } }
-                }
-              }
-              let scale = 1 / Double(nb)
-              if usesGram {
-                for k in 0..<(nv * nv) { d[k] += -scale * gram[k] }
-              } else if usesGemm {
-                Double.gemm(.transposed, .normal, m: nv, n: nv, k: nb, alpha: -scale, a: UnsafeBufferPointer(v), lda: nv,
-                            b: UnsafeBufferPointer(v), ldb: nv, beta: 1, c: d, ldc: nv)
-              } else {
-                for b in 0..<nb {
-                  for i in 0..<nv {
-                    let vi = scale * v[b * nv + i]
-                    for j in 0..<nv { d[i * nv + j] -= vi * v[b * nv + j] }
+          transposed.withUnsafeMutableBufferPointer { t in
+            noise.withUnsafeMutableBufferPointer { z in
+              moment.withUnsafeMutableBufferPointer { d in
+                velocity.withUnsafeMutableBufferPointer { u in
+                  gram.withUnsafeMutableBufferPointer { g in
+                    body(w.baseAddress!, v.baseAddress!, h.baseAddress!, t.baseAddress!, z.baseAddress!, d.baseAddress!, u.baseAddress!, g.baseAddress!)
                   }
-                }
-              }
-              // The authors' step (their `momentum`, `L2`): u ← βu + (1 − β)σ_h²DW, then
-              // W ← W + (αu − α(λW)); plain SGD at β = λ = 0.
-              velocity.withUnsafeMutableBufferPointer { u in
-                for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] }
-                let s2u = s2 * (1 - c.momentum)
-                if usesGemm {
-                  Double.gemm(.normal, .normal, m: nv, n: nh, k: nv, alpha: s2u, a: UnsafeBufferPointer(d), lda: nv,
-                              b: UnsafeBufferPointer(w), ldb: nh, beta: 1, c: u, ldc: nh)
-                } else {
-                  for i in 0..<nv {
-                    for j in 0..<nv {
-                      let dij = s2u * d[i * nv + j]
-                      for a in 0..<nh { u[i * nh + a] += dij * w[j * nh + a] }
-                    }
-                  }
-                }
-                for k in 0..<(nv * nh) {
-                  w[k] += c.weightDecay != 0 ? c.alpha * u[k] - c.alpha * (c.weightDecay * w[k]) : c.alpha * u[k]
-                  if !w[k].isFinite { finite = false }
                 }
               }
             }
@@ -197,10 +109,6 @@ public struct PersistentContrastiveDivergence: Sendable {
         }
       }
     }
-    rng = generator
-    updatesDone += 1
-    guard finite else { throw RBMError.diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed) }
-    rbm.weights = try Matrix(rows: nv, columns: nh, elements: w)
   }
 }
 

@@ -78,145 +78,58 @@ public struct VectorizedPCD: Sendable {
     if failures[lane] == nil { failures[lane] = error }
   }
 
-  /// One weight update of every lane: the scalar `update()` with `Double` replaced by a vector.
+  /// One weight update of every lane: `PCDUpdate` on vectors, each lane drawing from its own generator.
   public mutating func update() {
     let c = configuration
-    let nv = c.visible, nh = c.hidden, nb = c.batch
-    let s2 = c.sigmaH * c.sigmaH, invMu2 = 1 / c.mu2, noiseV = 1 / c.mu2.squareRoot()
-    let usesGram = PersistentContrastiveDivergence.usesGram(c)
     var lanes = generators
-    var nonFinite = SIMD4<Double>.zero
     var transition = KStepTransition<SIMD4<Double>>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
-    noise.withUnsafeMutableBufferPointer { z in
-     transposed.withUnsafeMutableBufferPointer { transposed in
-      chains.withUnsafeMutableBufferPointer { v in
-        hiddenStates.withUnsafeMutableBufferPointer { h in
-          weights.withUnsafeMutableBufferPointer { w in
-            // Lane k's normals come from generator k in the scalar run's order.
-            func fillNoise(_ count: Int) {
-              Xoshiro256StarStar.fillNormal(UnsafeMutableBufferPointer(rebasing: z[0..<count]), lanes: &lanes)
-            }
-            let zp = z.baseAddress!, vp = v.baseAddress!, hp = h.baseAddress!, wp = w.baseAddress!
-            let wtp = transposed.baseAddress!
-            // Wᵀ (N_h × N_v), so that φ|h reads rows too. W changes only at the end of the update.
-            if c.sampler == .gibbs { for i in 0..<nv { for a in 0..<nh { wtp[a * nv + i] = wp[i * nh + a] } } }
-            // h|φ: H = η + σ_h²VW + σ_h ξ; row b of H is (η + σ_h ξ_b) + Σᵢ (σ_h²V_bi)·W_i.
-            func sampleHidden() {
-              fillNoise(nb * nh)
-              for b in 0..<nb {
-                let hRow = hp + b * nh, zRow = zp + b * nh
-                for a in 0..<nh { hRow[a] = hiddenBias[a] + c.sigmaH * zRow[a] }
-                accumulateRows(into: hRow, count: nh, terms: nv, coefficients: vp + b * nv, coefficientStride: 1, scale: s2, rows: wp, rowStride: nh)
-              }
-            }
-            // φ|h: V = HWᵀ/μ² + ξ/μ; row b of HWᵀ is Σₐ H_ba·(Wᵀ)_a.
-            func sampleVisible() {
-              fillNoise(nb * nv)
-              for b in 0..<nb {
-                let vRow = vp + b * nv, zRow = zp + b * nv
-                for i in 0..<nv { vRow[i] = .zero }
-                accumulateRows(into: vRow, count: nv, terms: nh, coefficients: hp + b * nh, coefficientStride: 1, scale: 1, rows: wtp, rowStride: nv)
-                for i in 0..<nv { vRow[i] = vRow[i] * invMu2 + noiseV * zRow[i] }
-              }
-            }
-            if usesGram {
-              // Lane k draws Z₁, then Z₂ or its Bartlett factor, from generator k as the scalar run.
-              let bottom = PersistentContrastiveDivergence.gramBottom(c)
-              let r = zp + nv * nv
-              if bottom.isBartlett {
-                fillNoise(nv * nv)
-                UnsafeMutableRawPointer(r).withMemoryRebound(to: Double.self, capacity: 4 * nv * nv) { r in
-                  lanes.0.fillBartlettFactor(r, stride: 4, degrees: nb - nv, size: nv)
-                  lanes.1.fillBartlettFactor(r + 1, stride: 4, degrees: nb - nv, size: nv)
-                  lanes.2.fillBartlettFactor(r + 2, stride: 4, degrees: nb - nv, size: nv)
-                  lanes.3.fillBartlettFactor(r + 3, stride: 4, degrees: nb - nv, size: nv)
-                }
-              } else {
-                fillNoise(nb * nv)
-              }
-              transition.prepare(weights: wp, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: hiddenBias, steps: c.gibbsSteps)
-              gram.withUnsafeMutableBufferPointer { g in
-                transition.advanceGram(root: vp, noise: zp, bottom: r, bottomRows: bottom.rows, bottomIsBartlett: bottom.isBartlett,
-                                       gram: g.baseAddress!)
-              }
-            } else if c.sampler != .gibbs {
-              fillNoise(nb * nv)
-              transition.prepare(weights: wp, hidden: nh, sigmaH: c.sigmaH, mu2: c.mu2, hiddenBias: hiddenBias, steps: c.gibbsSteps)
-              transition.advance(chains: vp, noise: zp, batch: nb)
-            } else {
-              // The authors' loop ends each sweep with a hidden sample that the next update overwrites
-              // before any use (the gradient needs V only): skipping it leaves the chain's law unchanged.
-              sampleHidden()
-              for sweep in 0..<c.gibbsSteps {
-                sampleVisible()
-                if sweep + 1 < c.gibbsSteps { sampleHidden() }
-              }
-            }
-            moment.withUnsafeMutableBufferPointer { d in
-              // D = T − VᵀV/|B|.
-              if c.positivePhase == .analytic {
-                for k in 0..<(nv * nv) { d[k] = SIMD4(repeating: targetMoment[k]) }
-              } else {
-                for k in 0..<(nv * nv) { d[k] = .zero }
-                var phi = [SIMD4<Double>](repeating: .zero, count: nv), y = phi
-                for _ in 0..<nb {
-                  y.withUnsafeMutableBufferPointer { Xoshiro256StarStar.fillNormal($0, lanes: &lanes) }
-                  for i in 0..<nv { var s = SIMD4<Double>.zero; for j in 0...i { s += targetFactor[i * nv + j] * y[j] }; phi[i] = s }
-                  for i in 0..<nv { for j in 0..<nv { d[i * nv + j] += phi[i] * phi[j] / Double(nb) } }
-                }
-              }
-              // Row i of D gains Σ_b (−V_bi/|B|)·V_b (adding −x is subtracting x, bit for bit).
-              let scale = 1 / Double(nb)
-              let dp = d.baseAddress!
-              if usesGram {
-                for k in 0..<(nv * nv) { dp[k] += -scale * gram[k] }
-              } else {
-                for i in 0..<nv {
-                  accumulateRows(into: dp + i * nv, count: nv, terms: nb, coefficients: vp + i, coefficientStride: nv, scale: -scale, rows: vp, rowStride: nv)
-                }
-              }
-              // The authors' step: u ← βu + (1 − β)σ_h²DW, W ← W + (αu − α(λW)) (plain SGD at β = λ = 0).
-              velocity.withUnsafeMutableBufferPointer { u in
-                let up = u.baseAddress!
-                for k in 0..<(nv * nh) { up[k] = c.momentum * up[k] }
-                for i in 0..<nv {
-                  accumulateRows(into: up + i * nh, count: nh, terms: nv, coefficients: dp + i * nv, coefficientStride: 1,
-                                 scale: s2 * (1 - c.momentum), rows: wp, rowStride: nh)
-                }
-                // NaN in a lane as soon as one of its entries is ±∞ or NaN; four partial sums, as one
-                // would chain every entry's addition behind the last (2 % of an update, measured).
-                // Raw pointers and the new value kept in a register: through the buffers, each store
-                // made the compiler reload the base address and the value just stored. The L2 test
-                // is outside the loop (inside, it cost 2–3 % of an update).
-                @inline(__always) func sweep(decays: Bool) -> SIMD4<Double> {
-                  var partial = (SIMD4<Double>.zero, SIMD4<Double>.zero, SIMD4<Double>.zero, SIMD4<Double>.zero)
-                  @inline(__always) func step(_ k: Int) -> SIMD4<Double> {
-                    let x = decays ? wp[k] + (c.alpha * up[k] - c.alpha * (c.weightDecay * wp[k])) : wp[k] + c.alpha * up[k]
-                    wp[k] = x
-                    return x * 0
-                  }
-                  var k = 0
-                  while k + 4 <= nv * nh {
-                    partial.0 += step(k); partial.1 += step(k + 1); partial.2 += step(k + 2); partial.3 += step(k + 3)
-                    k += 4
-                  }
-                  while k < nv * nh { partial.0 += step(k); k += 1 }
-                  return (partial.0 + partial.1) + (partial.2 + partial.3)
-                }
-                nonFinite = c.weightDecay != 0 ? sweep(decays: true) : sweep(decays: false)
-              }
-            }
-          }
-        }
-      }
-     }
+    let (eta, target, factor) = (hiddenBias, targetMoment, targetFactor)
+    let nonFinite = withBuffers { w, v, h, t, z, d, u, g in
+      PCDUpdate(configuration: c, weights: w, chains: v, hidden: h, transposed: t, noise: z, moment: d, velocity: u, gram: g,
+                hiddenBias: eta, targetMoment: target, targetFactor: factor, usesGemm: false)
+        .run(transition: &transition,
+             normals: { Xoshiro256StarStar.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1), lanes: &lanes) },
+             bartlett: { r in
+               // Lane k's factor from generator k, interleaved as the vectors are.
+               UnsafeMutableRawPointer(r).withMemoryRebound(to: Double.self, capacity: 4 * c.visible * c.visible) { r in
+                 lanes.0.fillBartlettFactor(r, stride: 4, degrees: c.batch - c.visible, size: c.visible)
+                 lanes.1.fillBartlettFactor(r + 1, stride: 4, degrees: c.batch - c.visible, size: c.visible)
+                 lanes.2.fillBartlettFactor(r + 2, stride: 4, degrees: c.batch - c.visible, size: c.visible)
+                 lanes.3.fillBartlettFactor(r + 3, stride: 4, degrees: c.batch - c.visible, size: c.visible)
+               }
+             })
     }
     generators = lanes
     updatesDone += 1
     for lane in 0..<Self.width where nonFinite[lane].isNaN && failures[lane] == nil {
       failures[lane] = .diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed)
+    }
+  }
+
+  /// The update's buffers as pointers: W, chains, hidden states, Wᵀ, normals, D, u, VᵀV.
+  private mutating func withBuffers<R>(
+    _ body: (UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>,
+             UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>,
+             UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>) -> R
+  ) -> R {
+    weights.withUnsafeMutableBufferPointer { w in
+      chains.withUnsafeMutableBufferPointer { v in
+        hiddenStates.withUnsafeMutableBufferPointer { h in
+          transposed.withUnsafeMutableBufferPointer { t in
+            noise.withUnsafeMutableBufferPointer { z in
+              moment.withUnsafeMutableBufferPointer { d in
+                velocity.withUnsafeMutableBufferPointer { u in
+                  gram.withUnsafeMutableBufferPointer { g in
+                    body(w.baseAddress!, v.baseAddress!, h.baseAddress!, t.baseAddress!, z.baseAddress!, d.baseAddress!, u.baseAddress!, g.baseAddress!)
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
     }
   }
 
