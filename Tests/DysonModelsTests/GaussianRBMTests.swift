@@ -58,9 +58,9 @@ struct GaussianRBMTests {
     for _ in 0..<updates {
       try pcd.update()
       if sampler == .gram {   // the chains' Gram matrix VᵀV, drawn without the chains
-        for k in 0..<36 { moment[k] += pcd.gram[k] }
+        for k in 0..<36 { moment[k] += pcd.buffers.gram[k] }
       } else {
-        for b in 0..<32 { for i in 0..<6 { for j in 0..<6 { moment[i * 6 + j] += pcd.chains[b * 6 + i] * pcd.chains[b * 6 + j] } } }
+        for b in 0..<32 { for i in 0..<6 { for j in 0..<6 { moment[i * 6 + j] += pcd.buffers.chains[b * 6 + i] * pcd.buffers.chains[b * 6 + j] } } }
       }
     }
     let n = Double(updates * 32)

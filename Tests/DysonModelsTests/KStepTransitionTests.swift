@@ -66,12 +66,12 @@ struct KStepTransitionTests {
     let n = Double(c.batch)
     var worstMean = 0.0, worstCovariance = 0.0
     for i in 0..<5 {
-      let mi = (0..<c.batch).reduce(0.0) { $0 + pcd.chains[$1 * 5 + i] } / n
+      let mi = (0..<c.batch).reduce(0.0) { $0 + pcd.buffers.chains[$1 * 5 + i] } / n
       // Standard errors: √(Σ_ii/n) for a mean, ~√(2/n)·Σ_ii-scale for a covariance.
       worstMean = max(worstMean, abs(mi - mean.elements[i]) / (covariance[i, i] / n).squareRoot())
       for j in 0..<5 {
-        let mj = (0..<c.batch).reduce(0.0) { $0 + pcd.chains[$1 * 5 + j] } / n
-        let cij = (0..<c.batch).reduce(0.0) { $0 + (pcd.chains[$1 * 5 + i] - mi) * (pcd.chains[$1 * 5 + j] - mj) } / (n - 1)
+        let mj = (0..<c.batch).reduce(0.0) { $0 + pcd.buffers.chains[$1 * 5 + j] } / n
+        let cij = (0..<c.batch).reduce(0.0) { $0 + (pcd.buffers.chains[$1 * 5 + i] - mi) * (pcd.buffers.chains[$1 * 5 + j] - mj) } / (n - 1)
         let se = ((covariance[i, i] * covariance[j, j] + covariance[i, j] * covariance[i, j]) / n).squareRoot()
         worstCovariance = max(worstCovariance, abs(cij - covariance[i, j]) / se)
       }
@@ -112,15 +112,15 @@ struct KStepTransitionTests {
       for _ in 0..<updates { try pcd.update() }
       var g = [Double](repeating: 0, count: n * n)
       if PersistentContrastiveDivergence.usesGram(c) {
-        g = pcd.gram
+        g = pcd.buffers.gram
         // The root the next update starts from squares to G.
         for i in 0..<n { for j in 0..<n {
           var xtx = 0.0
-          for k in 0..<n { xtx += pcd.chains[k * n + i] * pcd.chains[k * n + j] }
+          for k in 0..<n { xtx += pcd.buffers.chains[k * n + i] * pcd.buffers.chains[k * n + j] }
           #expect(abs(xtx - g[i * n + j]) <= 1e-12 * g[i * n + i].magnitude.squareRoot() * g[j * n + j].magnitude.squareRoot())
         } }
       } else {
-        for row in 0..<batch { for i in 0..<n { for j in 0..<n { g[i * n + j] += pcd.chains[row * n + i] * pcd.chains[row * n + j] } } }
+        for row in 0..<batch { for i in 0..<n { for j in 0..<n { g[i * n + j] += pcd.buffers.chains[row * n + i] * pcd.buffers.chains[row * n + j] } } }
       }
       for k in 0..<(n * n) { samples[k].append(g[k]) }
     }

@@ -179,3 +179,50 @@ struct PCDUpdate<Value: PCDValue> {
     UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), count: n)
   }
 }
+
+/// The buffers of `PCDUpdate` that live as long as a run (or four lanes): the chains, which
+/// persist, and the scratch of one update, allocated once.
+struct PCDBuffers<Value: PCDValue>: Sendable {
+  /// Chains V (|B| × N_v; with the Gram update their root X, N_v × N_v, XᵀX = VᵀV), hidden states
+  /// (|B| × N_h), Wᵀ, normals for one half-sweep, D = T − C, the momentum buffer u, and VᵀV.
+  var chains, hidden, transposed, noise, moment, velocity, gram: [Value]
+
+  /// Chains at all ones (the authors' start), or their Gram root; zeros elsewhere.
+  init(_ c: PCDConfiguration) {
+    chains = PersistentContrastiveDivergence.usesGram(c) ? KStepTransition<Value>.initialRoot(batch: c.batch, visible: c.visible)
+                                                          : [Value](repeating: Value(broadcasting: 1), count: c.batch * c.visible)
+    hidden = [Value](repeating: .zero, count: c.batch * c.hidden)
+    transposed = [Value](repeating: .zero, count: c.visible * c.hidden)
+    noise = [Value](repeating: .zero, count: c.batch * max(c.visible, c.hidden))
+    moment = [Value](repeating: .zero, count: c.visible * c.visible)
+    velocity = [Value](repeating: .zero, count: c.visible * c.hidden)
+    gram = [Value](repeating: .zero, count: c.visible * c.visible)
+  }
+
+  /// One update of `weights` (`PCDUpdate.run`) on these buffers.
+  mutating func update(_ weights: inout [Value], configuration: PCDConfiguration, hiddenBias: [Double], targetMoment: [Double],
+                       targetFactor: [Double], usesGemm: Bool, transition: inout KStepTransition<Value>,
+                       normals: (UnsafeMutablePointer<Value>, Int) -> Void, bartlett: (UnsafeMutablePointer<Value>) -> Void) -> Value {
+    weights.withUnsafeMutableBufferPointer { w in
+      chains.withUnsafeMutableBufferPointer { v in
+        hidden.withUnsafeMutableBufferPointer { h in
+          transposed.withUnsafeMutableBufferPointer { t in
+            noise.withUnsafeMutableBufferPointer { z in
+              moment.withUnsafeMutableBufferPointer { d in
+                velocity.withUnsafeMutableBufferPointer { u in
+                  gram.withUnsafeMutableBufferPointer { g in
+                    PCDUpdate(configuration: configuration, weights: w.baseAddress!, chains: v.baseAddress!, hidden: h.baseAddress!,
+                              transposed: t.baseAddress!, noise: z.baseAddress!, moment: d.baseAddress!, velocity: u.baseAddress!,
+                              gram: g.baseAddress!, hiddenBias: hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor,
+                              usesGemm: usesGemm)
+                      .run(transition: &transition, normals: normals, bartlett: bartlett)
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -17,16 +17,9 @@ public struct PersistentContrastiveDivergence: Sendable {
   public private(set) var updatesDone = 0
   var rng: Xoshiro256StarStar
   let seed: UInt64
-  /// Chains V (|B| × N_v; with the Gram update, their root X, N_v × N_v, XᵀX = VᵀV), hidden
-  /// states H (|B| × N_h), momentum buffer, target moment T.
-  var chains: [Double]
-  var hiddenStates: [Double]
-  var velocity: [Double]
-  /// Scratch: Wᵀ, normals for one sweep, D = T − C, and VᵀV (sampler `gram`).
-  var transposed: [Double]
-  var noise: [Double]
-  var moment: [Double]
-  var gram: [Double]
+  /// The chains and the update's scratch.
+  var buffers: PCDBuffers<Double>
+  /// The target moment T = K_φ⁻¹.
   let targetMoment: [Double]
   /// Whether the products go through gemm: from N_v·N_h = 1024 (32×32) on the packed kernel wins;
   /// below, its call and packing overhead exceed the work (10×10: plain loops). The two paths
@@ -47,14 +40,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     target = try LatticeFreeField(sites: c.visible, mass2: c.mass2)
     self.rng = rng
     self.seed = seed
-    chains = Self.usesGram(c) ? KStepTransition<Double>.initialRoot(batch: c.batch, visible: c.visible)
-                              : [Double](repeating: 1, count: c.batch * c.visible)
-    gram = [Double](repeating: 0, count: c.visible * c.visible)
-    hiddenStates = [Double](repeating: 0, count: c.batch * c.hidden)
-    velocity = [Double](repeating: 0, count: c.visible * c.hidden)
-    transposed = [Double](repeating: 0, count: c.visible * c.hidden)
-    noise = [Double](repeating: 0, count: c.batch * max(c.visible, c.hidden))
-    moment = [Double](repeating: 0, count: c.visible * c.visible)
+    buffers = PCDBuffers(c)
     targetMoment = target.covariance.elements
     guard let factor = Cholesky(target.covariance.elements, n: c.visible) else {
       throw RBMError.invalidData("the target covariance K⁻¹ is not positive definite (m² = \(c.mass2))")
@@ -73,42 +59,14 @@ public struct PersistentContrastiveDivergence: Sendable {
     var transition = KStepTransition<Double>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
-    let (eta, target, factor, usesGemm) = (rbm.hiddenBias, targetMoment, targetFactor, self.usesGemm)
-    let nonFinite = withBuffers(&w) { w, v, h, t, z, d, u, g in
-      PCDUpdate(configuration: c, weights: w, chains: v, hidden: h, transposed: t, noise: z, moment: d, velocity: u, gram: g,
-                hiddenBias: eta, targetMoment: target, targetFactor: factor, usesGemm: usesGemm)
-        .run(transition: &transition, normals: { generator.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1)) },
-             bartlett: { generator.fillBartlettFactor($0, degrees: c.batch - c.visible, size: c.visible) })
-    }
+    let nonFinite = buffers.update(&w, configuration: c, hiddenBias: rbm.hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor,
+                                   usesGemm: usesGemm, transition: &transition,
+                                   normals: { generator.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1)) },
+                                   bartlett: { generator.fillBartlettFactor($0, degrees: c.batch - c.visible, size: c.visible) })
     rng = generator
     updatesDone += 1
     guard !nonFinite.isNaN else { throw RBMError.diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed) }
     rbm.weights = try Matrix(rows: c.visible, columns: c.hidden, elements: w)
-  }
-
-  /// The update's buffers as pointers: W (from `w`), chains, hidden states, Wᵀ, normals, D, u, VᵀV.
-  private mutating func withBuffers<R>(
-    _ w: inout [Double],
-    _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
-             UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> R
-  ) -> R {
-    w.withUnsafeMutableBufferPointer { w in
-      chains.withUnsafeMutableBufferPointer { v in
-        hiddenStates.withUnsafeMutableBufferPointer { h in
-          transposed.withUnsafeMutableBufferPointer { t in
-            noise.withUnsafeMutableBufferPointer { z in
-              moment.withUnsafeMutableBufferPointer { d in
-                velocity.withUnsafeMutableBufferPointer { u in
-                  gram.withUnsafeMutableBufferPointer { g in
-                    body(w.baseAddress!, v.baseAddress!, h.baseAddress!, t.baseAddress!, z.baseAddress!, d.baseAddress!, u.baseAddress!, g.baseAddress!)
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
   }
 }
 

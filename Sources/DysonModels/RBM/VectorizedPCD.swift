@@ -22,18 +22,9 @@ public struct VectorizedPCD: Sendable {
   /// Per lane: the error that ended it (divergence), nil while it is healthy.
   public private(set) var failures: [RBMError?]
   var generators: (Xoshiro256StarStar, Xoshiro256StarStar, Xoshiro256StarStar, Xoshiro256StarStar)
-  /// Interleaved by lane, in the scalar run's layouts: W (N_v × N_h), chains V (|B| × N_v, or the Gram root),
-  /// hidden states H (|B| × N_h), velocity, normals for one half-sweep, D = T − C (N_v × N_v).
+  /// W (N_v × N_h), the chains and the update's scratch, interleaved by lane in the scalar run's layouts.
   var weights: [SIMD4<Double>]
-  var chains: [SIMD4<Double>]
-  var hiddenStates: [SIMD4<Double>]
-  var velocity: [SIMD4<Double>]
-  var noise: [SIMD4<Double>]
-  var moment: [SIMD4<Double>]
-  /// VᵀV, sampler `gram`.
-  var gram: [SIMD4<Double>]
-  /// Wᵀ, rebuilt at the start of each update.
-  var transposed: [SIMD4<Double>]
+  var buffers: PCDBuffers<SIMD4<Double>>
   let targetMoment: [Double]
   let targetFactor: [Double]
   let hiddenBias: [Double]
@@ -52,14 +43,7 @@ public struct VectorizedPCD: Sendable {
     generators = (runs[0].rng, runs[1].rng, runs[2].rng, runs[3].rng)
     let w = runs.map(\.rbm.weights.elements)
     weights = (0..<(c.visible * c.hidden)).map { k in SIMD4(w[0][k], w[1][k], w[2][k], w[3][k]) }
-    chains = PersistentContrastiveDivergence.usesGram(c) ? KStepTransition<SIMD4<Double>>.initialRoot(batch: c.batch, visible: c.visible)
-                                                          : [SIMD4<Double>](repeating: SIMD4(repeating: 1), count: c.batch * c.visible)
-    gram = [SIMD4<Double>](repeating: .zero, count: c.visible * c.visible)
-    hiddenStates = [SIMD4<Double>](repeating: .zero, count: c.batch * c.hidden)
-    velocity = [SIMD4<Double>](repeating: .zero, count: c.visible * c.hidden)
-    noise = [SIMD4<Double>](repeating: .zero, count: c.batch * max(c.visible, c.hidden))
-    moment = [SIMD4<Double>](repeating: .zero, count: c.visible * c.visible)
-    transposed = [SIMD4<Double>](repeating: .zero, count: c.visible * c.hidden)
+    buffers = PCDBuffers(c)
     targetMoment = runs[0].targetMoment
     targetFactor = runs[0].targetFactor
     hiddenBias = runs[0].rbm.hiddenBias
@@ -85,51 +69,23 @@ public struct VectorizedPCD: Sendable {
     var transition = KStepTransition<SIMD4<Double>>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
-    let (eta, target, factor) = (hiddenBias, targetMoment, targetFactor)
-    let nonFinite = withBuffers { w, v, h, t, z, d, u, g in
-      PCDUpdate(configuration: c, weights: w, chains: v, hidden: h, transposed: t, noise: z, moment: d, velocity: u, gram: g,
-                hiddenBias: eta, targetMoment: target, targetFactor: factor, usesGemm: false)
-        .run(transition: &transition,
-             normals: { Xoshiro256StarStar.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1), lanes: &lanes) },
-             bartlett: { r in
-               // Lane k's factor from generator k, interleaved as the vectors are.
-               UnsafeMutableRawPointer(r).withMemoryRebound(to: Double.self, capacity: 4 * c.visible * c.visible) { r in
-                 lanes.0.fillBartlettFactor(r, stride: 4, degrees: c.batch - c.visible, size: c.visible)
-                 lanes.1.fillBartlettFactor(r + 1, stride: 4, degrees: c.batch - c.visible, size: c.visible)
-                 lanes.2.fillBartlettFactor(r + 2, stride: 4, degrees: c.batch - c.visible, size: c.visible)
-                 lanes.3.fillBartlettFactor(r + 3, stride: 4, degrees: c.batch - c.visible, size: c.visible)
-               }
-             })
-    }
+    let nonFinite = buffers.update(
+      &weights, configuration: c, hiddenBias: hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor, usesGemm: false,
+      transition: &transition,
+      normals: { Xoshiro256StarStar.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1), lanes: &lanes) },
+      bartlett: { r in
+        // Lane k's factor from generator k, interleaved as the vectors are.
+        UnsafeMutableRawPointer(r).withMemoryRebound(to: Double.self, capacity: 4 * c.visible * c.visible) { r in
+          lanes.0.fillBartlettFactor(r, stride: 4, degrees: c.batch - c.visible, size: c.visible)
+          lanes.1.fillBartlettFactor(r + 1, stride: 4, degrees: c.batch - c.visible, size: c.visible)
+          lanes.2.fillBartlettFactor(r + 2, stride: 4, degrees: c.batch - c.visible, size: c.visible)
+          lanes.3.fillBartlettFactor(r + 3, stride: 4, degrees: c.batch - c.visible, size: c.visible)
+        }
+      })
     generators = lanes
     updatesDone += 1
     for lane in 0..<Self.width where nonFinite[lane].isNaN && failures[lane] == nil {
       failures[lane] = .diverged(step: updatesDone, alpha: c.alpha, batch: c.batch, seed: seed)
-    }
-  }
-
-  /// The update's buffers as pointers: W, chains, hidden states, Wᵀ, normals, D, u, VᵀV.
-  private mutating func withBuffers<R>(
-    _ body: (UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>,
-             UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>,
-             UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>) -> R
-  ) -> R {
-    weights.withUnsafeMutableBufferPointer { w in
-      chains.withUnsafeMutableBufferPointer { v in
-        hiddenStates.withUnsafeMutableBufferPointer { h in
-          transposed.withUnsafeMutableBufferPointer { t in
-            noise.withUnsafeMutableBufferPointer { z in
-              moment.withUnsafeMutableBufferPointer { d in
-                velocity.withUnsafeMutableBufferPointer { u in
-                  gram.withUnsafeMutableBufferPointer { g in
-                    body(w.baseAddress!, v.baseAddress!, h.baseAddress!, t.baseAddress!, z.baseAddress!, d.baseAddress!, u.baseAddress!, g.baseAddress!)
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
     }
   }
 
