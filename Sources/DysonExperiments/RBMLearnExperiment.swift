@@ -42,6 +42,7 @@ public struct RBMLearnExperiment {
       .integer("steps", "weight updates per run", \.training.updates, 1...1_000_000_000),
       .number("momentum", "momentum β, as the authors' code: u ← βu + (1 − β)·gradient, W += αu", \.training.momentum, 0...0.999999),
       .number("l2", "weight decay λ", \.training.weightDecay, 0...1e6),
+      .choice("optimizer", "sgd (the papers', with --momentum) or adam (β₁ 0.9, β₂ 0.999, ε 1e-8; --alpha is its step size)", \.training.optimizer),
       .integer("runs", "independent runs (seeds)", \.runs, 1...10_000_000),
       .integer("record", "updates between recorded spectra of run 0", \.recordEvery, 1...1_000_000_000),
       .seed("seed; run k uses stream k", \.seed),

@@ -62,6 +62,7 @@ public struct DataPCD: Sendable {
   public init(data: Matrix<Double>, configuration c: PCDConfiguration, negativePhase: NegativePhase = .chains, seed: UInt64) throws {
     guard data.rows >= c.batch else { throw RBMError.invalidData("\(data.rows) samples are fewer than the batch size \(c.batch)") }
     guard data.elements.allSatisfy(\.isFinite) else { throw RBMError.invalidData("the data hold NaN or ±∞") }
+    guard c.optimizer == .sgd else { throw RBMError.invalidData("training on data takes the SGD step only (optimizer sgd)") }
     let nv = data.columns, nh = c.hidden
     var rng = Xoshiro256StarStar(seed: seed)
     let w = Matrix<Double>.gaussian(rows: nv, columns: nh, mean: 0, standardDeviation: c.initialScale, using: &rng)

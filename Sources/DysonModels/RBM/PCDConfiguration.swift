@@ -32,6 +32,24 @@ public struct PCDConfiguration: Codable, Sendable, Equatable {
   public var weightDecay = 0.0
   /// Where ⟨φφᵀ⟩_target comes from.
   public var positivePhase = PositivePhase.analytic
+  /// How the gradient moves W: the papers' SGD (with `momentum`), or Adam with `adamBeta1`,
+  /// `adamBeta2` and `adamEpsilon` (α is then its step size).
+  public var optimizer = UpdateRule.sgd
+  /// Adam's β₁ (PyTorch's default).
+  public var adamBeta1 = 0.9
+  /// Adam's β₂ (PyTorch's default).
+  public var adamBeta2 = 0.999
+  /// Adam's ε (PyTorch's default).
+  public var adamEpsilon = 1e-8
+
+  /// The update rules of `optimizer`.
+  public enum UpdateRule: String, Codable, Sendable, CaseIterable {
+    /// u ← βu + (1 − β)g, W ← W + α(u − λW): the authors' step (plain SGD at β = 0).
+    case sgd
+    /// m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², W ← W + (α/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε) − αλW:
+    /// PyTorch's Adam on the ascent direction g = σ_h²DW, with the L2 term outside, as the SGD step.
+    case adam
+  }
 
   /// Where the positive phase's ⟨φφᵀ⟩ comes from.
   public enum PositivePhase: String, Codable, Sendable {

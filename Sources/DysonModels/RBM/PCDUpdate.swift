@@ -1,4 +1,5 @@
 import DysonCore
+import Foundation
 
 /// One PCD weight update (Docs/Science.md §2.4), written once for one run (`Value == Double`,
 /// `PersistentContrastiveDivergence`) and for four runs in the lanes of `SIMD4<Double>`
@@ -10,17 +11,21 @@ import DysonCore
 ///   1. the chains advance k sweeps: h|φ = η + σ_h²VW + σ_h ξ, φ|h = HWᵀ/μ² + ξ/μ (sampler
 ///      `gibbs`), or by the exact k-step transition (`kstep`), or their Gram matrix (`gram`);
 ///   2. D = T − VᵀV/|B|, T = K_φ⁻¹ (analytic) or the second moment of |B| exact field samples;
-///   3. the authors' step: u ← βu + (1 − β)σ_h²DW, W ← W + (αu − α(λW)): plain SGD at β = λ = 0.
-///      ΔW = σ_h²DW is the log-likelihood gradient (`GaussianRBM.exactGradient`).
+///   3. the authors' step: u ← βu + (1 − β)σ_h²DW, W ← W + (αu − α(λW)): plain SGD at β = λ = 0;
+///      or Adam on g = σ_h²DW (`PCDConfiguration.UpdateRule`). σ_h²DW is the log-likelihood
+///      gradient (`GaussianRBM.exactGradient`).
 struct PCDUpdate<Value: PCDValue> {
   let configuration: PCDConfiguration
   /// W (N_v × N_h), the chains V (|B| × N_v, or the Gram root N_v × N_v), hidden states
   /// (|B| × N_h), Wᵀ scratch (N_h × N_v), normals (|B| × max(N_v, N_h)), D (N_v × N_v), the
-  /// momentum buffer u (N_v × N_h) and VᵀV (N_v × N_v).
-  let weights, chains, hidden, transposed, noise, moment, velocity, gram: UnsafeMutablePointer<Value>
+  /// momentum buffer u or Adam's first moment m (N_v × N_h), VᵀV (N_v × N_v), and for Adam the
+  /// gradient g and the second moment v (N_v × N_h).
+  let weights, chains, hidden, transposed, noise, moment, velocity, gram, gradient, secondMoment: UnsafeMutablePointer<Value>
   let hiddenBias, targetMoment, targetFactor: [Double]
   /// Products through `Double.gemm` (one run only).
   let usesGemm: Bool
+  /// t, the number of this update from 1 (Adam's bias correction).
+  let step: Int
 
   /// Runs the update. `normals(p, n)` fills p[0..<n] with standard normals, `bartlett(p)` the
   /// N_v × N_v Bartlett factor of a Wishart matrix with |B| − N_v degrees: each lane from its own
@@ -86,10 +91,12 @@ struct PCDUpdate<Value: PCDValue> {
       }
     }
 
-    // 3. u ← βu + (1 − β)σ_h²DW, then W ← W + (αu − α(λW)).
-    let u = velocity
-    for k in 0..<(nv * nh) { u[k] = c.momentum * u[k] }
-    let s2u = s2 * (1 - c.momentum)
+    // 3. u ← βu + (1 − β)σ_h²DW, then W ← W + (αu − α(λW)); or Adam on g = σ_h²DW.
+    let adam = c.optimizer == .adam
+    let u = adam ? gradient : velocity
+    let beta = adam ? 0 : c.momentum
+    for k in 0..<(nv * nh) { u[k] = adam ? .zero : beta * u[k] }
+    let s2u = s2 * (1 - beta)
     if usesGemm {
       Double.gemm(.normal, .normal, m: nv, n: nh, k: nv, alpha: s2u, a: Self.doubles(d, nv * nv), lda: nv, b: Self.doubles(w, nv * nh), ldb: nh,
                   beta: 1, c: Self.mutableDoubles(u, nv * nh), ldc: nh)
@@ -98,7 +105,28 @@ struct PCDUpdate<Value: PCDValue> {
         accumulateRows(into: u + i * nh, count: nh, terms: nv, coefficients: d + i * nv, coefficientStride: 1, scale: s2u, rows: w, rowStride: nh)
       }
     }
-    return c.weightDecay != 0 ? step(decays: true) : step(decays: false)
+    if adam { adamMoments() }
+    return c.weightDecay != 0 ? self.step(decays: true) : self.step(decays: false)
+  }
+
+  /// Adam's moments from the gradient in `gradient`, which then holds the direction.
+  private func adamMoments() {
+    let c = configuration
+    Self.adamDirection(gradient: gradient, firstMoment: velocity, secondMoment: secondMoment, count: c.visible * c.hidden,
+                       beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon, step: step)
+  }
+
+  /// m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², then g ← m/(√v/√(1 − β₂ᵗ) + ε): the direction that,
+  /// times α/(1 − β₁ᵗ), is PyTorch's Adam step (its bias corrections folded as in `Optimizer`).
+  static func adamDirection(gradient g: UnsafeMutablePointer<Value>, firstMoment m: UnsafeMutablePointer<Value>,
+                            secondMoment v: UnsafeMutablePointer<Value>, count: Int, beta1 b1: Double, beta2 b2: Double,
+                            epsilon: Double, step: Int) {
+    let root = Value(broadcasting: (1 - pow(b2, Double(step))).squareRoot()), eps = Value(broadcasting: epsilon)
+    for k in 0..<count {
+      m[k] = b1 * m[k] + (1 - b1) * g[k]
+      v[k] = b2 * v[k] + (1 - b2) * (g[k] * g[k])
+      g[k] = m[k] / (v[k].squareRootWithoutErrno() / root + eps)
+    }
   }
 
   /// k block-Gibbs sweeps of the |B| chains V at weights W: h|φ = η + σ_h²VW + σ_h ξ, then k times
@@ -155,10 +183,13 @@ struct PCDUpdate<Value: PCDValue> {
   /// loop (inside, it cost 2–3 % of an update).
   @inline(__always) private func step(decays: Bool) -> Value {
     let c = configuration, count = c.visible * c.hidden
-    let (w, u) = (weights, velocity)
+    let adam = c.optimizer == .adam
+    let (w, u) = (weights, adam ? gradient : velocity)
+    // Adam: W ← W + ((α/(1 − β₁ᵗ))·D̂ − α(λW)); SGD: W ← W + (αu − α(λW)).
+    let rate = adam ? c.alpha / (1 - pow(c.adamBeta1, Double(step))) : c.alpha
     var partial = (Value.zero, Value.zero, Value.zero, Value.zero)
     @inline(__always) func update(_ k: Int) -> Value {
-      let x = decays ? w[k] + (c.alpha * u[k] - c.alpha * (c.weightDecay * w[k])) : w[k] + c.alpha * u[k]
+      let x = decays ? w[k] + (rate * u[k] - c.alpha * (c.weightDecay * w[k])) : w[k] + rate * u[k]
       w[k] = x
       return 0 * x
     }
@@ -186,6 +217,8 @@ struct PCDBuffers<Value: PCDValue>: Sendable {
   /// Chains V (|B| × N_v; with the Gram update their root X, N_v × N_v, XᵀX = VᵀV), hidden states
   /// (|B| × N_h), Wᵀ, normals for one half-sweep, D = T − C, the momentum buffer u, and VᵀV.
   var chains, hidden, transposed, noise, moment, velocity, gram: [Value]
+  /// Adam's gradient and second moment (empty with SGD).
+  var gradient, secondMoment: [Value]
 
   /// Chains at all ones (the authors' start), or their Gram root; zeros elsewhere.
   init(_ c: PCDConfiguration) {
@@ -197,10 +230,13 @@ struct PCDBuffers<Value: PCDValue>: Sendable {
     moment = [Value](repeating: .zero, count: c.visible * c.visible)
     velocity = [Value](repeating: .zero, count: c.visible * c.hidden)
     gram = [Value](repeating: .zero, count: c.visible * c.visible)
+    let adam = c.optimizer == .adam
+    gradient = [Value](repeating: .zero, count: adam ? c.visible * c.hidden : 1)
+    secondMoment = gradient
   }
 
   /// One update of `weights` (`PCDUpdate.run`) on these buffers.
-  mutating func update(_ weights: inout [Value], configuration: PCDConfiguration, hiddenBias: [Double], targetMoment: [Double],
+  mutating func update(_ weights: inout [Value], step: Int, configuration: PCDConfiguration, hiddenBias: [Double], targetMoment: [Double],
                        targetFactor: [Double], usesGemm: Bool, transition: inout KStepTransition<Value>,
                        normals: (UnsafeMutablePointer<Value>, Int) -> Void, bartlett: (UnsafeMutablePointer<Value>) -> Void) -> Value {
     weights.withUnsafeMutableBufferPointer { w in
@@ -211,11 +247,15 @@ struct PCDBuffers<Value: PCDValue>: Sendable {
               moment.withUnsafeMutableBufferPointer { d in
                 velocity.withUnsafeMutableBufferPointer { u in
                   gram.withUnsafeMutableBufferPointer { g in
-                    PCDUpdate(configuration: configuration, weights: w.baseAddress!, chains: v.baseAddress!, hidden: h.baseAddress!,
-                              transposed: t.baseAddress!, noise: z.baseAddress!, moment: d.baseAddress!, velocity: u.baseAddress!,
-                              gram: g.baseAddress!, hiddenBias: hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor,
-                              usesGemm: usesGemm)
-                      .run(transition: &transition, normals: normals, bartlett: bartlett)
+                    gradient.withUnsafeMutableBufferPointer { gradient in
+                      secondMoment.withUnsafeMutableBufferPointer { second in
+                        PCDUpdate(configuration: configuration, weights: w.baseAddress!, chains: v.baseAddress!, hidden: h.baseAddress!,
+                                  transposed: t.baseAddress!, noise: z.baseAddress!, moment: d.baseAddress!, velocity: u.baseAddress!,
+                                  gram: g.baseAddress!, gradient: gradient.baseAddress!, secondMoment: second.baseAddress!,
+                                  hiddenBias: hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor, usesGemm: usesGemm, step: step)
+                          .run(transition: &transition, normals: normals, bartlett: bartlett)
+                      }
+                    }
                   }
                 }
               }

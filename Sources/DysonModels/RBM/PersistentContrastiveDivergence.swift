@@ -59,7 +59,7 @@ public struct PersistentContrastiveDivergence: Sendable {
     var transition = KStepTransition<Double>(visible: 0)   // moved out, not copied: no copy-on-write
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
-    let nonFinite = buffers.update(&w, configuration: c, hiddenBias: rbm.hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor,
+    let nonFinite = buffers.update(&w, step: updatesDone + 1, configuration: c, hiddenBias: rbm.hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor,
                                    usesGemm: usesGemm, transition: &transition,
                                    normals: { generator.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1)) },
                                    bartlett: { generator.fillBartlettFactor($0, degrees: c.batch - c.visible, size: c.visible) })

@@ -70,7 +70,7 @@ public struct VectorizedPCD: Sendable {
     swap(&transition, &self.transition)
     defer { swap(&transition, &self.transition) }
     let nonFinite = buffers.update(
-      &weights, configuration: c, hiddenBias: hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor, usesGemm: false,
+      &weights, step: updatesDone + 1, configuration: c, hiddenBias: hiddenBias, targetMoment: targetMoment, targetFactor: targetFactor, usesGemm: false,
       transition: &transition,
       normals: { Xoshiro256StarStar.fillNormal(UnsafeMutableBufferPointer(start: $0, count: $1), lanes: &lanes) },
       bartlett: { r in
