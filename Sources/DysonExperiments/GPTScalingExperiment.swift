@@ -205,6 +205,33 @@ public struct GPTScalingExperiment {
     return Result(config: config, measurements: measurements, verdicts: verdicts(measurements), seconds: Date().timeIntervalSince(start))
   }
 
+  /// Runs `part` of every grid point's runs: what a shard keeps (records without parameters),
+  /// one ensemble per point in grid order. Run k of a point is the same whoever trains it.
+  public static func shard(_ config: Config, part: Range<Int>, progress: Progress? = nil) async throws -> [[GPTExperiment.ShardRecord]] {
+    var ensembles: [[GPTExperiment.ShardRecord]] = []
+    for point in try points(config) {
+      try Interruption.check()
+      let records = try await GPTExperiment.ensemble(pointConfig(config, point), part: part, progress: nil)
+      progress?.advance(by: part.count * config.iterations, note: point.name)
+      ensembles.append(records.map { GPTExperiment.ShardRecord(run: $0.run, parameters: nil) })
+    }
+    progress?.finish()
+    return ensembles
+  }
+
+  /// The study from every grid point's records (one ensemble per point, in grid order, each in
+  /// run order): what `dyson merge` does with the shards. Throws for records that do not fit.
+  public static func result(_ config: Config, records: [[GPTExperiment.ShardRecord]], seconds: Double) throws -> Result {
+    let grid = try points(config)
+    guard records.count == grid.count else { throw ExperimentError.invalid("records of \(records.count) grid points for \(grid.count)") }
+    let measurements = try zip(grid, records).map { point, ensemble -> Measurement in
+      let runs = ensemble.map(\.run)
+      try GPTExperiment.check(runs, model: config.model, runs: config.runs)
+      return measure(config, point, grid: grid, runs: runs)
+    }
+    return Result(config: config, measurements: measurements, verdicts: verdicts(measurements), seconds: seconds)
+  }
+
   /// The GPT study's settings for one grid point.
   static func pointConfig(_ c: Config, _ p: Point) -> GPTExperiment.Config {
     var g = GPTExperiment.Config()

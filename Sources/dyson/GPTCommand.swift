@@ -14,7 +14,7 @@ enum GPTCommand {
     usage: dyson gpt train|spectra [--option value …] [--config FILE.json] [--quick] [--out DIR] [--force] [--json]
            dyson gpt sample --weights W.safetensors [--count N] [--seed S] [--prompt TEXT]
            dyson gpt grad --weights W.safetensors --tokens T.npy --out G.safetensors
-           dyson gpt scaling [--option value …] [--quick] [--out DIR] [--resume] [--force]
+           dyson gpt scaling [--option value …] [--quick] [--out DIR] [--resume] [--force] [--shard i/n]
 
     train: trains the lecture GPT (4 layers × 4 heads, n_embd 64, block 32, 209 729 parameters)
     on the text with AdamW (lr 1e-3, weight decay 0.01) and records the eigenvalues of KᵀK, QᵀQ
@@ -53,6 +53,8 @@ enum GPTCommand {
 
     \(scalingLines)
         --quick             2 runs of 200 steps per point: about a minute on two cores
+        --shard i/n         run only block i of n of every point's runs and write DIR/shard.json;
+                            dyson merge joins the shards (Docs/Cluster.md)
     """
   }
 
@@ -100,16 +102,29 @@ enum GPTCommand {
   static func scaling(_ arguments: [String]) async throws {
     var (config, o) = try StudyOptions.configure(arguments, settings: GPTScalingExperiment.Config.settings,
                                                defaults: StudyOptions.withData(GPTScalingExperiment.Config()),
-                                               quick: StudyOptions.withData(.quick), resumable: true)
+                                               quick: StudyOptions.withData(.quick), shardable: true, resumable: true)
     let directory = o.string("out") ?? "runs/gpt-scaling"
+    let grid = try await StudyOptions.asUsage { try GPTScalingExperiment.points(config) }
+    if let shard = try StudyOptions.shardOption(o) {
+      try await StudyOptions.runShard("gpt-scaling", shard: shard, settings: GPTScalingExperiment.Config.settings, config: config,
+                                      runs: config.runs, directory: directory, force: o.has("force"),
+                                      progressUnits: grid.count * config.iterations) { part, progress in
+        try await GPTScalingExperiment.shard(config, part: part, progress: progress)
+      }
+      return
+    }
     config.checkpointDirectory = directory
     config.resume = o.has("resume")
     var output = try ExperimentOutput(directory: directory, study: "gpt-scaling", force: o.has("force"))
-    let grid = try await StudyOptions.asUsage { try GPTScalingExperiment.points(config) }
     let progress = Progress(total: grid.count * config.runs * config.iterations, label: "gpt scaling: steps")
     let result = try await StudyOptions.asUsage {
       try await GPTScalingExperiment.run(config, progress: progress) { line in say("  " + line) }
     }
+    try reportScaling(result, to: &output)
+  }
+
+  static func reportScaling(_ result: GPTScalingExperiment.Result, to output: inout ExperimentOutput) throws {
+    let config = result.config
     try GPTScalingExperiment.write(result, to: &output)
     say(String(format: "gpt scaling: %d points × %d runs × %d steps in %.0f s", result.measurements.count, config.runs, config.iterations, result.seconds))
     for v in result.verdicts where v.observable == "diffusion key" || v.observable == "width key" || v.observable == "final validation loss" {
@@ -119,7 +134,7 @@ enum GPTCommand {
     }
     for m in result.measurements { for f in m.failures { printError(f) } }
     if result.measurements.allSatisfy({ $0.runs < 2 }) { throw RuntimeError(description: "no grid point has two healthy runs") }
-    try finishStudy(directory)
+    try finishStudy(output.directory)
   }
 
   static func report(_ result: GPTExperiment.Result, name: String, to output: inout ExperimentOutput) throws {

@@ -10,7 +10,8 @@ enum MergeCommand {
   Joins the folders written by one study run as shards (--shard 1/n … n/n, same settings otherwise)
   and writes the study's outputs to DIR: records, summary.json, figures and index.html identical to
   an unsharded run's except for the timings (the shards' seconds are added up). Sharded studies:
-  rbm learn, rbm universality, rbm scaling, gpt spectra, dynamics. See Docs/Cluster.md for SLURM and GNU parallel.
+  rbm learn, rbm universality, rbm scaling, gpt spectra, gpt scaling, dynamics. See Docs/Cluster.md for SLURM and
+  GNU parallel.
 
       --out DIR     output folder (required)
       --force       write into DIR even when it holds another command's output
@@ -41,6 +42,14 @@ enum MergeCommand {
         let config = try applySettings(GPTExperiment.Config.settings, text: merged.configuration, to: GPTExperiment.Config())
         let result = try await StudyOptions.asUsage { try GPTExperiment.result(config, records: merged.ensembles[0], seconds: merged.seconds) }
         try GPTCommand.report(result, name: "gpt spectra", to: &output)
+        return
+      }
+      if header.study == "gpt-scaling" {
+        let merged = try ShardFile.merge(try o.positionals.map { try ShardFile<GPTExperiment.ShardRecord>.read(from: $0) })
+        var output = try ExperimentOutput(directory: directory, study: merged.study, force: o.has("force"))
+        let config = try applySettings(GPTScalingExperiment.Config.settings, text: merged.configuration, to: GPTScalingExperiment.Config())
+        let result = try await StudyOptions.asUsage { try GPTScalingExperiment.result(config, records: merged.ensembles, seconds: merged.seconds) }
+        try GPTCommand.reportScaling(result, to: &output)
         return
       }
       let merged = try ShardFile.merge(try o.positionals.map { try ShardFile<RBMEnsemble.Run>.read(from: $0) })

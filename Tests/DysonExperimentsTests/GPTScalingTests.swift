@@ -1,5 +1,6 @@
 import DysonModels
 import DysonRMT
+import DysonIO
 import Foundation
 import Testing
 @testable import DysonExperiments
@@ -50,7 +51,7 @@ import Testing
     }
   }
 
-  @Test("a tiny study runs end to end; --resume reads the finished points back to the same numbers")
+  @Test("a tiny study runs end to end; --resume reads the finished points back, and two shards merged give the same summary")
   func endToEndAndResume() async throws {
     let text = NSTemporaryDirectory() + "dyson-scaling-\(UUID().uuidString).txt"
     try String(repeating: "to be or not to be, that is the question.\n", count: 60).write(toFile: text, atomically: true, encoding: .utf8)
@@ -86,5 +87,12 @@ import Testing
     c.resume = true
     let again = try await GPTScalingExperiment.run(c, workers: 1)
     #expect(zip(first.measurements, again.measurements).allSatisfy { $0.diffusion == $1.diffusion && $0.validationLoss == $1.validationLoss })
+    // Two shards (run 0 and run 1 of every point), joined as dyson merge joins them: the same summary.
+    c.resume = false
+    c.checkpointDirectory = ""
+    let parts = [try await GPTScalingExperiment.shard(c, part: 0..<1), try await GPTScalingExperiment.shard(c, part: 1..<2)]
+    let merged = try GPTScalingExperiment.result(c, records: zip(parts[0], parts[1]).map { $0 + $1 }, seconds: first.seconds)
+    #expect(try JSONValue(encoding: GPTScalingExperiment.summary(merged)) == JSONValue(encoding: GPTScalingExperiment.summary(first)))
+    #expect(throws: ExperimentError.self) { try GPTScalingExperiment.result(c, records: Array(parts[0].prefix(3)), seconds: 0) }
   }
 }
