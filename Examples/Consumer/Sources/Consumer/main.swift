@@ -1,5 +1,6 @@
-// Dyson from another package: train a Gaussian RBM, write and read a safetensors file, and
-// analyse its matrix as `dyson spectrum` does — each a library call, each checked against theory.
+// Dyson from another package: train a Gaussian RBM, write and read a safetensors file, analyse
+// its matrix as `dyson spectrum` does, and run a study — each a library call, each checked
+// against theory.
 import DysonCore
 import DysonExperiments
 import DysonIO
@@ -53,6 +54,17 @@ if let fit = report.spectra.first?.spectrum.marchenkoPastur {
   check(abs(fit.variance - 1) < 0.1, String(format: "Marchenko–Pastur fit σ² = %.3f ± %.3f (truth 1)", fit.variance, fit.varianceError))
 } else {
   check(false, "no Marchenko–Pastur fit in the report (\(report.failures))")
+}
+
+// 4. A whole study through the library, read from its Summary (what summary.json holds): Dyson
+// Brownian motion of two degenerate levels, whose ⟨S⟩ collapses on √(α/|B|·g̃²/Ω) with slope → √π.
+let dbm = DBMExperiment.summary(try await DBMExperiment.run(.quick))
+if let slope = dbm.collapse.aFit, let error = dbm.collapse.aFitError {
+  check(abs(slope / Double.pi.squareRoot() - 1) < 0.05,
+        String(format: "dbm study: collapse slope %.4f ± %.4f (continuum √π = %.4f), R² = %.4f over %d configurations",
+               slope, error, Double.pi.squareRoot(), dbm.collapse.r2 ?? .nan, dbm.configurations.count))
+} else {
+  check(false, "dbm study: no collapse fit")
 }
 
 if !failures.isEmpty { exit(1) }
