@@ -105,8 +105,11 @@ public struct ExperimentOutput: Sendable {
 
 /// Why an output folder cannot be used.
 public enum OutputFolderError: Error, CustomStringConvertible {
+  /// The path exists and is a file.
   case notAFolder(String)
+  /// The folder belongs to another study (`owner`).
   case otherStudy(String, owner: String, study: String)
+  /// The folder holds files no Dyson command wrote.
   case foreign(String, entries: Int)
 
   public var description: String {

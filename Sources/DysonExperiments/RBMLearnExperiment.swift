@@ -210,6 +210,7 @@ public struct RBMLearnExperiment {
 
 /// A setting or an input a study cannot use, in one line.
 public enum ExperimentError: Error, CustomStringConvertible {
+  /// The message, in one line.
   case invalid(String)
   public var description: String {
     switch self { case .invalid(let s): s }

@@ -5,14 +5,23 @@ import Foundation
 
 /// One study of `dyson reproduce`, named as its output folder.
 public enum Study: String, CaseIterable, Sendable, Codable {
+  /// 2411.13512 Fig. 2: the spectrum learnt.
   case rbmLearn = "rbm-learn"
+  /// The degenerate pairs' universality at the end of training.
   case rbmUniversality = "rbm-universality"
+  /// The linear scaling rule in α/|B|.
   case rbmScaling = "rbm-scaling"
+  /// 2309.15002: MNIST, N_h and μ² as ultraviolet regulators.
   case rbmMNIST = "rbm-mnist"
+  /// 2407.16427: the linear teacher–student model with induced noise.
   case linearTS = "linear-ts"
+  /// 2412.20496: the network with a fixed second layer Z.
   case linearHidden = "linear-hidden"
+  /// 2411.13512 Figs. 3–4: the GPT's key spectra.
   case gptSpectra = "gpt-spectra"
+  /// The linear scaling rule inside the GPT, SGD against AdamW.
   case gptScaling = "gpt-scaling"
+  /// Discrete Dyson Brownian motion of two degenerate levels.
   case dbm = "dbm"
 
   /// The study's title in the report.

@@ -3,6 +3,7 @@ import Foundation
 /// Comma-separated values (RFC 4180): a header row, then one row per record. Fields holding a
 /// comma, quote or line break are quoted; numbers print with full round-trip precision.
 public struct CSVWriter: Sendable {
+  /// The table so far, as text.
   public private(set) var text: String
 
   /// A table with the given column names and no rows yet.

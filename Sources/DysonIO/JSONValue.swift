@@ -4,12 +4,19 @@ import Foundation
 /// order, numbers print with full round-trip precision, and NaN/±Inf print as null (JSON has no
 /// such numbers; a reader must not receive invalid JSON).
 public indirect enum JSONValue: Sendable, Equatable {
+  /// null.
   case null
+  /// true or false.
   case bool(Bool)
+  /// A number; NaN and infinities print as null.
   case number(Double)
+  /// A whole number, printed without a decimal point.
   case integer(Int)
+  /// A string, escaped as JSON requires.
   case string(String)
+  /// An array.
   case array([JSONValue])
+  /// An object: its keys and values in the order they print.
   case object([(String, JSONValue)])
 
   public static func == (a: JSONValue, b: JSONValue) -> Bool { a.serialized() == b.serialized() }

@@ -1,5 +1,6 @@
 /// Element types of tensors in `.npy` and `.safetensors` files.
 public enum StoredDType: String, Sendable, Hashable, CaseIterable {
+  /// IEEE half, bfloat16, single and double precision, under their safetensors names.
   case float16 = "F16", bfloat16 = "BF16", float32 = "F32", float64 = "F64"
 
   /// Bytes per element.

@@ -2,6 +2,7 @@ import Foundation
 
 /// How data values map to a panel's width or height.
 public enum AxisScale: Sendable, Equatable {
+  /// Linear.
   case linear
   /// Base-10 logarithmic; values ≤ 0 are dropped from the plot.
   case log

@@ -22,8 +22,11 @@ public struct FitResult: Sendable, Equatable {
 
 /// Why a fit could not be made.
 public enum FitError: Error, CustomStringConvertible, Equatable {
+  /// Fewer data points than parameters.
   case tooFewPoints(points: Int, parameters: Int)
+  /// NaN or infinity in the data (the message says where).
   case nonFinite(String)
+  /// Data the fit cannot take, in one line.
   case invalid(String)
 
   public var description: String {

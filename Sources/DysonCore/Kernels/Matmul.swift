@@ -12,6 +12,7 @@
 
 /// Whether a matmul operand is used as stored or transposed.
 public enum Transpose: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+  /// The operand as stored, or its transpose.
   case normal, transposed
   public var description: String { self == .normal ? "N" : "T" }
 }

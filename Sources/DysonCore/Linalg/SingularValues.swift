@@ -15,6 +15,7 @@
 public struct SingularValueDecomposition: Sendable {
   /// How the decomposition is computed; `.automatic` picks by shape (the notes above).
   public enum Method: String, Sendable, CaseIterable {
+    /// By shape (the notes above); one-sided Jacobi on W; the eigenvalues of the Gram matrix WᵀW.
     case automatic, oneSidedJacobi, gram
   }
 

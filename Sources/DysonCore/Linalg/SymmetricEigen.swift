@@ -25,6 +25,7 @@
 public struct SymmetricEigen: Sendable {
   /// How the decomposition is computed; `.automatic` picks by size (the notes above).
   public enum Method: String, Sendable, CaseIterable {
+    /// By size (the notes above); cyclic Jacobi; Householder tridiagonalisation and implicit QL.
     case automatic, jacobi, tridiagonalQL
     /// Dense → band → tridiagonal (BandReduction.swift), then QL: eigenvalues only.
     case twoStage

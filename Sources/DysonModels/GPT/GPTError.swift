@@ -1,8 +1,12 @@
 /// What can go wrong building, loading or training a GPT.
 public enum GPTError: Error, CustomStringConvertible, Equatable {
+  /// A size or hyperparameter out of range.
   case invalidConfiguration(String)
+  /// Token ids or text the model cannot take.
   case invalidTokens(String)
+  /// Parameters of the wrong count or not finite.
   case invalidParameters(String)
+  /// The loss stopped being finite at `step`; `settings` names the hyperparameters.
   case diverged(step: Int, loss: Double, settings: String)
 
   public var description: String {

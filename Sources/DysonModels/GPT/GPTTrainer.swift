@@ -48,7 +48,9 @@ public final class GPTTrainer {
   public let settings: Settings
   /// The text the batches are drawn from.
   public let corpus: TextCorpus
+  /// The model, as trained so far.
   public private(set) var model: GPT<Float>
+  /// The optimiser and its state.
   public private(set) var optimizer: Optimizer<Float>
   private var gradient: [Float]
   private var trainingRandom: Xoshiro256StarStar

@@ -20,6 +20,7 @@ import Foundation
 public struct OptimizerConfiguration: Codable, Sendable, Equatable {
   /// Which update rule (the forms above).
   public enum Method: String, Codable, Sendable, CaseIterable {
+    /// AdamW (the lecture's), Adam, plain SGD, SGD with momentum: PyTorch's forms above.
     case adamw, adam, sgd, momentum
   }
 
@@ -76,8 +77,11 @@ public typealias AdamWConfiguration = OptimizerConfiguration
 public struct Optimizer<Scalar: DysonScalar>: Sendable, Equatable {
   /// The update rule and its hyperparameters.
   public var configuration: OptimizerConfiguration
+  /// Steps taken (t).
   public private(set) var step = 0
+  /// Adam's first moment m, or SGD's momentum buffer b.
   public internal(set) var firstMoment: [Scalar]
+  /// Adam's second moment v (zeros for SGD).
   public internal(set) var secondMoment: [Scalar]
 
   /// A fresh state (zero moments, step 0) for `count` parameters.

@@ -139,6 +139,7 @@ public struct TeacherStudentRun: Sendable {
 
 /// Why a student stopped.
 public enum TeacherStudentError: Error, CustomStringConvertible, Equatable {
+  /// The student's weights stopped being finite at `step`, with these hyperparameters.
   case diverged(stream: UInt64, step: Int, alpha: Double, batch: Int, noise: Double)
   public var description: String {
     switch self {

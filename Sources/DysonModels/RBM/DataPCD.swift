@@ -11,12 +11,15 @@ import Foundation
 /// initialScale, alpha, batch, gibbsSteps, momentum and weightDecay (N_v comes from the data;
 /// mass2 and positivePhase do not apply).
 public struct DataPCD: Sendable {
+  /// The machine, as trained so far.
   public private(set) var rbm: GaussianRBM
   /// The hyperparameters (the fields listed above apply).
   public let configuration: PCDConfiguration
   /// PCD (persistent chains) or CD-k (chains restarted at each mini-batch).
   public let negativePhase: NegativePhase
+  /// Updates taken.
   public private(set) var updatesDone = 0
+  /// Passes over the data completed.
   public private(set) var epochsDone = 0
   /// α is multiplied by this after every epoch (the authors' `lr_decay`); 1 keeps it constant.
   public var learningRateDecay = 1.0

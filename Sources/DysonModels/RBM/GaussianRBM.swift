@@ -100,8 +100,11 @@ public struct GaussianRBM: Sendable {
 
 /// Why an RBM cannot be used or trained on.
 public enum RBMError: Error, CustomStringConvertible, Equatable {
+  /// K = μ² − σ_h²WWᵀ is not positive definite: some x reached μ².
   case notPositiveDefinite(largestX: Double, mu2: Double)
+  /// W stopped being finite at update `step`, with these hyperparameters.
   case diverged(step: Int, alpha: Double, batch: Int, seed: UInt64)
+  /// Data or a saved state the trainer cannot take, in one line.
   case invalidData(String)
   /// The eigensolver failed on W (a run is then excluded like a diverged one).
   case spectrumFailed(String)

@@ -9,11 +9,13 @@ import Foundation
 /// (The gradient of log p: ∂(−½φᵀKφ)/∂W = σ_h²φφᵀW, minus its model average; see `GaussianRBM`.)
 /// The update itself is `PCDUpdate`, shared with `VectorizedPCD`.
 public struct PersistentContrastiveDivergence: Sendable {
+  /// The machine, as trained so far.
   public private(set) var rbm: GaussianRBM
   /// The hyperparameters.
   public let configuration: PCDConfiguration
   /// The field the RBM learns.
   public let target: LatticeFreeField
+  /// Updates taken.
   public private(set) var updatesDone = 0
   var rng: Xoshiro256StarStar
   let seed: UInt64

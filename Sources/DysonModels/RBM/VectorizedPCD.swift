@@ -18,6 +18,7 @@ public struct VectorizedPCD: Sendable {
   public let seed: UInt64
   /// The stream (run index) of each lane.
   public let streams: [UInt64]
+  /// Updates taken by every lane.
   public private(set) var updatesDone = 0
   /// Per lane: the error that ended it (divergence), nil while it is healthy.
   public private(set) var failures: [RBMError?]
