@@ -13,8 +13,8 @@ enum ReproduceCommand {
 
     \(Study.allCases.map { "  \($0.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \($0.title)" }.joined(separator: "\n"))
 
-        --quick       smaller ensembles and shorter training: the whole set in about 2.5 minutes on 2 cores
-                      (every figure says so); without it the set takes hours (see Docs/Reproducing.md)
+        --quick       smaller ensembles and shorter training: the whole set in about 2 minutes on 2 cores
+                      (every figure says so); without it the set takes about 1.5 hours (see Docs/Reproducing.md)
         --out DIR     output folder (default runs/reproduce; runs/reproduce-quick with --quick)
         --resume      keep studies that finished with the same settings; the RBM ensembles and the GPT
                       runs continue from what they saved. Ctrl-C stops after the current step;

@@ -9,7 +9,7 @@ let usage = """
 usage: dyson <command> [options]
 
 Commands:
-  reproduce   every study below with the papers' settings, one report (--quick: about 2.5 minutes on 2 cores)
+  reproduce   every study below with the papers' settings, one report (--quick: about 2 minutes on 2 cores)
   wishart     eigenvalues of WᵀW for Gaussian W against Marchenko–Pastur (the spectrum at initialisation)
   gallery     the example figures of Docs/figures, on ensembles with known answers
   rbm STUDY   Gaussian RBM: learn (MP → μ² − κ), universality (surmise, U₄), scaling (α/|B| rule), mnist (UV regulator)
